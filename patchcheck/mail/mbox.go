@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package mail
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+)
+
+// DefaultMaxMessage bounds the size of one message: memory use is bounded
+// by it, whatever the size of the input.
+const DefaultMaxMessage = 64 << 20
+
+// ErrTooLarge is wrapped when a message exceeds the size limit.
+var ErrTooLarge = errors.New("message too large")
+
+// Raw is one undecoded message split off an input.
+type Raw struct {
+	Data      []byte // the message with CRLF turned into LF, mbox quoting undone
+	StartLine int    // 1-based line of the input where the message starts
+	FromLine  string // the mbox "From " separator, "" when none
+}
+
+// Splitter streams messages out of an mbox (mboxo or mboxrd) or returns a
+// single message when the input has no "From " separator first.
+type Splitter struct {
+	br      *bufio.Reader
+	max     int
+	line    int // lines consumed so far
+	pending []byte
+	pendLn  int
+	mbox    bool
+	started bool
+	done    bool
+	err     error
+}
+
+// NewSplitter returns a Splitter reading r; max bounds one message
+// (DefaultMaxMessage when 0).
+func NewSplitter(r io.Reader, max int) *Splitter {
+	if max <= 0 {
+		max = DefaultMaxMessage
+	}
+	return &Splitter{br: bufio.NewReaderSize(r, 64<<10), max: max}
+}
+
+var formatPatchFrom = regexp.MustCompile(`^From [0-9a-f]{40}(?:[0-9a-f]{24})? `)
+
+// readLine returns the next line without its LF (and CR), or io.EOF. A
+// line longer than the message limit is an error.
+func (s *Splitter) readLine() ([]byte, error) {
+	var long []byte
+	for {
+		frag, err := s.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long, frag...)
+			if len(long) > s.max {
+				return nil, fmt.Errorf("line %d: %w: a line longer than %d bytes", s.line+1, ErrTooLarge, s.max)
+			}
+			continue
+		}
+		if long != nil {
+			frag = append(long, frag...)
+		}
+		if err == io.EOF && len(frag) == 0 {
+			return nil, io.EOF
+		}
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("line %d: %w", s.line+1, err)
+		}
+		s.line++
+		frag = bytes.TrimSuffix(frag, []byte("\n"))
+		frag = bytes.TrimSuffix(frag, []byte("\r"))
+		if long == nil {
+			frag = append([]byte(nil), frag...)
+		}
+		return frag, nil
+	}
+}
+
+// Next returns the next message, or io.EOF after the last one.
+func (s *Splitter) Next() (*Raw, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.done {
+		return nil, io.EOF
+	}
+	if !s.started {
+		s.started = true
+		// Skip leading empty lines, then decide on the format.
+		for {
+			l, err := s.readLine()
+			if err == io.EOF {
+				s.done = true
+				return nil, io.EOF
+			}
+			if err != nil {
+				s.err = err
+				return nil, err
+			}
+			if len(bytes.TrimSpace(l)) == 0 {
+				continue
+			}
+			s.pending, s.pendLn = l, s.line
+			s.mbox = bytes.HasPrefix(l, []byte("From "))
+			break
+		}
+	}
+	msg := &Raw{StartLine: s.pendLn}
+	var buf bytes.Buffer
+	first := s.pending
+	s.pending = nil
+	if s.mbox {
+		msg.FromLine = string(first)
+		msg.StartLine++
+	} else {
+		buf.Write(first)
+		buf.WriteByte('\n')
+	}
+	prevBlank := false
+	for {
+		l, err := s.readLine()
+		if err == io.EOF {
+			s.done = true
+			break
+		}
+		if err != nil {
+			s.err = err
+			return nil, err
+		}
+		if s.mbox && bytes.HasPrefix(l, []byte("From ")) && (prevBlank || formatPatchFrom.Match(l)) {
+			s.pending, s.pendLn = l, s.line
+			break
+		}
+		if s.mbox {
+			l = unquoteFrom(l)
+		}
+		prevBlank = len(l) == 0
+		if buf.Len()+len(l) > s.max {
+			s.err = fmt.Errorf("line %d: %w: message starting at line %d exceeds %d bytes", s.line, ErrTooLarge, msg.StartLine, s.max)
+			return nil, s.err
+		}
+		buf.Write(l)
+		buf.WriteByte('\n')
+	}
+	msg.Data = buf.Bytes()
+	return msg, nil
+}
+
+// unquoteFrom undoes mboxrd quoting (">From " with any number of ">"),
+// which also covers mboxo's single level.
+func unquoteFrom(l []byte) []byte {
+	i := 0
+	for i < len(l) && l[i] == '>' {
+		i++
+	}
+	if i > 0 && bytes.HasPrefix(l[i:], []byte("From ")) {
+		return l[1:]
+	}
+	return l
+}
