@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+// Package cscan finds kfunc set entries and function prototypes in pieces
+// of C source: whole files or the fragments a patch's hunks show.
+//
+// It is a scanner, not a C parser: it knows the shapes kernel code gives
+// kfunc sets in every era (BTF_SET_START/BTF_ID, BTF_SET8_START and
+// BTF_KFUNCS_START with BTF_ID_FLAGS) and the kernel's coding style for
+// function definitions (the return type starts in column 0).
+package cscan
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+// Line is one source line with its places.
+type Line struct {
+	Text      string
+	Line      int // line number in the file (pre- or post-image)
+	PatchLine int // line number in the patch, 0 when not shown by it
+}
+
+// Segment is a run of consecutive lines of one file. SetHint names the
+// kfunc set the segment starts in when it is known from outside (a hunk
+// header's section text), "" otherwise.
+type Segment struct {
+	Lines   []Line
+	SetHint string
+}
+
+// Result is what a scan finds.
+type Result struct {
+	Entries []model.Entry
+	Protos  []*model.Proto
+	Sets    []string // sets whose start macro is visible
+}
+
+var (
+	setStartRE = regexp.MustCompile(`^\s*(BTF_KFUNCS_START|BTF_SET8_START|BTF_SET_START|BTF_HIDDEN_KFUNCS_START)\s*\(\s*(\w+)\s*\)`)
+	setEndRE   = regexp.MustCompile(`^\s*(BTF_KFUNCS_END|BTF_SET8_END|BTF_SET_END|BTF_HIDDEN_KFUNCS_END)\s*\(\s*(\w+)\s*\)`)
+	entryRE    = regexp.MustCompile(`^\s*(BTF_ID_FLAGS|BTF_ID)\s*\(`)
+	identRE    = regexp.MustCompile(`^[A-Za-z_]\w*$`)
+)
+
+// SetFromSection returns the set a hunk starts in when git's function
+// context line for the hunk is a set start macro.
+func SetFromSection(section string) string {
+	if m := setStartRE.FindStringSubmatch(section); m != nil {
+		return m[2]
+	}
+	return ""
+}
+
+// HasMarker reports whether text may hold anything this package finds:
+// a cheap test that lets callers skip files with no kfunc content.
+func HasMarker(text string) bool {
+	return strings.Contains(text, "BTF_ID") || strings.Contains(text, "__bpf_kfunc") ||
+		strings.Contains(text, "BTF_SET") || strings.Contains(text, "BTF_KFUNCS") ||
+		strings.Contains(text, "KF_") || strings.Contains(text, "__diag_push")
+}
+
+// Scan scans the segments of file. wantDef, when not nil, selects which
+// untagged function definitions to return (a __bpf_kfunc definition is
+// always returned): pre-__bpf_kfunc kernels have kfuncs that are found only
+// through their set entries.
+func Scan(file string, segs []Segment, wantDef func(name string) bool) *Result {
+	res := &Result{}
+	for _, seg := range segs {
+		scanSegment(file, seg, wantDef, res)
+	}
+	return res
+}
+
+type scanner struct {
+	file    string
+	res     *Result
+	set     string
+	setKind string
+	conds   []string
+	inCmt   bool
+	lastDoc []string // comment lines of the last comment block
+	docEnd  int      // index of the line that ended it
+	wantDef func(string) bool
+}
+
+func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Result) {
+	s := &scanner{file: file, res: res, set: seg.SetHint, wantDef: wantDef, docEnd: -2}
+	if seg.SetHint != "" {
+		s.setKind = "hint"
+	}
+	lines := seg.Lines
+	for i := 0; i < len(lines); i++ {
+		raw := lines[i].Text
+		code, cmt := s.stripComments(raw)
+		if cmt != "" {
+			if strings.HasPrefix(strings.TrimSpace(raw), "/*") || i != s.docEnd+1 {
+				s.lastDoc = s.lastDoc[:0]
+			}
+			s.lastDoc = append(s.lastDoc, strings.TrimSpace(raw))
+			s.docEnd = i
+		}
+		trimmed := strings.TrimSpace(code)
+		if trimmed == "" {
+			continue
+		}
+		if trimmed[0] == '#' {
+			i = s.preprocessor(lines, i, trimmed)
+			continue
+		}
+		if m := setStartRE.FindStringSubmatch(code); m != nil {
+			s.set, s.setKind = m[2], m[1]
+			res.Sets = append(res.Sets, m[2])
+			continue
+		}
+		if setEndRE.MatchString(code) {
+			s.set, s.setKind = "", ""
+			continue
+		}
+		if m := entryRE.FindStringSubmatch(code); m != nil {
+			text, last := s.joinParens(lines, i, code)
+			s.entry(m[1], text, lines[i])
+			i = last
+			continue
+		}
+		if startsDefinition(code) {
+			text, last, ok := s.joinPrototype(lines, i, code)
+			if ok {
+				s.definition(text, lines[i], i)
+				i = last
+			}
+		}
+	}
+}
+
+// stripComments removes comments from one line, tracking block comments
+// across lines, and returns the code and the comment text.
+func (s *scanner) stripComments(line string) (code, comment string) {
+	if !s.inCmt && !strings.Contains(line, "/") {
+		return line, ""
+	}
+	var b, c strings.Builder
+	inStr := byte(0)
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		if s.inCmt {
+			if ch == '*' && i+1 < len(line) && line[i+1] == '/' {
+				s.inCmt = false
+				i++
+				c.WriteString("*/")
+				continue
+			}
+			c.WriteByte(ch)
+			continue
+		}
+		if inStr != 0 {
+			b.WriteByte(ch)
+			if ch == '\\' && i+1 < len(line) {
+				b.WriteByte(line[i+1])
+				i++
+			} else if ch == inStr {
+				inStr = 0
+			}
+			continue
+		}
+		switch {
+		case ch == '"' || ch == '\'':
+			inStr = ch
+			b.WriteByte(ch)
+		case ch == '/' && i+1 < len(line) && line[i+1] == '*':
+			s.inCmt = true
+			c.WriteString("/*")
+			i++
+		case ch == '/' && i+1 < len(line) && line[i+1] == '/':
+			c.WriteString(line[i:])
+			return b.String(), c.String()
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	if s.inCmt && c.Len() == 0 {
+		c.WriteByte(' ')
+	}
+	return b.String(), c.String()
+}
+
+// preprocessor handles a directive line and returns the index of its last
+// line (directives continue with a backslash).
+func (s *scanner) preprocessor(lines []Line, i int, trimmed string) int {
+	full := trimmed
+	for strings.HasSuffix(full, "\\") && i+1 < len(lines) {
+		i++
+		code, _ := s.stripComments(lines[i].Text)
+		full = strings.TrimSuffix(full, "\\") + " " + strings.TrimSpace(code)
+	}
+	d := strings.TrimSpace(strings.TrimPrefix(full, "#"))
+	word, rest, _ := strings.Cut(d, " ")
+	rest = strings.Join(strings.Fields(rest), " ")
+	switch word {
+	case "if":
+		s.conds = append(s.conds, rest)
+	case "ifdef":
+		s.conds = append(s.conds, "defined("+rest+")")
+	case "ifndef":
+		s.conds = append(s.conds, "!defined("+rest+")")
+	case "elif":
+		if n := len(s.conds); n > 0 {
+			s.conds[n-1] = rest
+		} else {
+			s.conds = append(s.conds, rest)
+		}
+	case "else":
+		if n := len(s.conds); n > 0 {
+			s.conds[n-1] = "!(" + s.conds[n-1] + ")"
+		}
+	case "endif":
+		if n := len(s.conds); n > 0 {
+			s.conds = s.conds[:n-1]
+		}
+	}
+	return i
+}
+
+// joinParens joins lines from i until the parentheses opened on line i
+// are balanced, and returns the text and the last line used.
+func (s *scanner) joinParens(lines []Line, i int, code string) (string, int) {
+	text := code
+	depth := parenDepth(code)
+	last := i
+	for depth > 0 && last+1 < len(lines) && last-i < 20 {
+		last++
+		c, _ := s.stripComments(lines[last].Text)
+		text += " " + strings.TrimSpace(c)
+		depth += parenDepth(c)
+	}
+	return strings.Join(strings.Fields(text), " "), last
+}
+
+func parenDepth(s string) int {
+	return strings.Count(s, "(") - strings.Count(s, ")")
+}
+
+func (s *scanner) cond() string { return strings.Join(s.conds, " && ") }
+
+func (s *scanner) entry(macro, text string, at Line) {
+	open := strings.IndexByte(text, '(')
+	close := strings.LastIndexByte(text, ')')
+	if open < 0 || close < open {
+		return
+	}
+	args := splitTop(text[open+1 : close])
+	if len(args) < 2 || strings.TrimSpace(args[0]) != "func" {
+		return
+	}
+	name := strings.TrimSpace(args[1])
+	if !identRE.MatchString(name) {
+		return
+	}
+	if macro == "BTF_ID" && s.setKind != "BTF_SET_START" && s.setKind != "hint" {
+		// BTF_ID also fills BTF_ID_LIST tables of types and helpers;
+		// only an entry of a set is a kfunc.
+		return
+	}
+	var flags []string
+	if macro == "BTF_ID_FLAGS" && len(args) > 2 {
+		flags = ParseFlags(args[2])
+	}
+	s.res.Entries = append(s.res.Entries, model.Entry{
+		Name:  name,
+		Set:   s.set,
+		Macro: macro,
+		Flags: flags,
+		Cond:  s.cond(),
+		Pos:   model.Pos{File: s.file, Line: at.Line, PatchLine: at.PatchLine},
+		Text:  strings.TrimSuffix(strings.TrimSpace(text), ";"),
+	})
+}
+
+// ParseFlags splits a flags expression "KF_A | KF_B" into sorted unique
+// terms; "0" and empty terms are dropped.
+func ParseFlags(expr string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(expr, func(r rune) bool { return r == '|' || r == '(' || r == ')' || r == ' ' || r == '\t' }) {
+		if f == "0" || f == "" {
+			continue
+		}
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// splitTop splits s on commas outside parentheses.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+// Package policy holds every policy choice kfunccheck makes, with the
+// built-in defaults, and reads overrides from a .kfunccheck.toml file in the
+// tree being checked. Code never hard-codes a choice that is listed here.
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/BurntSushi/toml"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+// FileName is the configuration file looked up in the checked tree.
+const FileName = ".kfunccheck.toml"
+
+// Effect says what adding or removing a flag does to existing callers.
+type Effect string
+
+// Effects of a flag change (DOMAIN.md §2.2).
+const (
+	Breaking   Effect = "breaking"
+	Compatible Effect = "compatible"
+	// EraDependent changes break callers on some kernels; judged as breaking.
+	EraDependent Effect = "era-dependent"
+	// Informational flags carry no caller contract (lifecycle flags).
+	Informational Effect = "informational"
+)
+
+// Flag is the policy for one KF_* flag.
+type Flag struct {
+	Add    Effect `toml:"add"`
+	Remove Effect `toml:"remove"`
+	Note   string `toml:"note"`
+}
+
+// Text holds the thresholds of the commit-message heuristics.
+type Text struct {
+	// MinRationaleWords is how many words of prose beyond the subject and
+	// trailers a promotion rationale needs.
+	MinRationaleWords int `toml:"min_rationale_words"`
+	// ProductionWords are phrases that state production use.
+	ProductionWords []string `toml:"production_words"`
+	// ReasonWords are phrases that introduce a deprecation reason.
+	ReasonWords []string `toml:"reason_words"`
+	// ReplacementWords are phrases that name a replacement or its absence.
+	ReplacementWords []string `toml:"replacement_words"`
+}
+
+// Config is the whole policy.
+type Config struct {
+	StableFlag     string `toml:"stable_flag"`
+	DeprecatedFlag string `toml:"deprecated_flag"`
+	// List is the mailing list promotions must be sent to.
+	List string `toml:"list"`
+	// Flags maps each known KF_* flag to its caller contract.
+	Flags map[string]Flag `toml:"flags"`
+	// Severity overrides rules' default severities ("RULE_ID" = "warning").
+	Severity map[string]string `toml:"severity"`
+	// Ignore lists rule IDs that are not reported.
+	Ignore []string `toml:"ignore"`
+	// TypeAliases maps kernel-facing types to the types BPF programs see.
+	TypeAliases map[string]string `toml:"type_aliases"`
+	// EquivalentSuffixes lists parameter suffix pairs with one meaning.
+	EquivalentSuffixes []string `toml:"equivalent_suffixes"`
+	// WaiverTrailer is the trailer key that waives one finding.
+	WaiverTrailer string `toml:"waiver_trailer"`
+	Text          Text   `toml:"text"`
+}
+
+// Default returns the built-in policy: the RFC v2 stable-kfunc process and
+// the flag table of DOMAIN.md §2.2.
+func Default() *Config {
+	return &Config{
+		StableFlag:     "KF_STABLE",
+		DeprecatedFlag: "KF_DEPRECATED",
+		List:           "bpf@vger.kernel.org",
+		WaiverTrailer:  "Kfunc-Stability-Waiver",
+		Flags: map[string]Flag{
+			"KF_ACQUIRE":       {Breaking, Breaking, "the return value becomes or stops being a referenced object"},
+			"KF_RELEASE":       {Breaking, Breaking, "callers must pass, or stop passing, a referenced argument"},
+			"KF_RET_NULL":      {Breaking, Compatible, "callers without a NULL check are rejected"},
+			"KF_KPTR_GET":      {Breaking, Breaking, "changes the meaning of argument 0"},
+			"KF_TRUSTED_ARGS":  {Breaking, Compatible, "walked or untrusted pointers are rejected"},
+			"KF_SLEEPABLE":     {Breaking, Compatible, "non-sleepable programs can no longer call it"},
+			"KF_DESTRUCTIVE":   {Breaking, Compatible, "callers need CAP_SYS_BOOT"},
+			"KF_RCU":           {EraDependent, Breaking, "RCU pointers are accepted or rejected"},
+			"KF_ITER_NEW":      {Breaking, Breaking, "defines the open-coded iterator protocol"},
+			"KF_ITER_NEXT":     {Breaking, Breaking, "defines the open-coded iterator protocol"},
+			"KF_ITER_DESTROY":  {Breaking, Breaking, "defines the open-coded iterator protocol"},
+			"KF_RCU_PROTECTED": {Breaking, Compatible, "the call must be inside an RCU critical section"},
+			"KF_FASTCALL":      {Compatible, Compatible, "only changes register spilling around the call"},
+			"KF_ARENA_RET":     {Breaking, Breaking, "changes the prototype in vmlinux.h (address_space(1))"},
+			"KF_ARENA_ARG1":    {Breaking, Breaking, "changes the prototype in vmlinux.h (address_space(1))"},
+			"KF_ARENA_ARG2":    {Breaking, Breaking, "changes the prototype in vmlinux.h (address_space(1))"},
+			"KF_IMPLICIT_ARGS": {Breaking, Breaking, "the BPF-visible prototype gains or drops arguments"},
+			"KF_SPINLOCK_SAFE": {Compatible, Breaking, "calls under bpf_spin_lock are rejected"},
+			"KF_PERFMON":       {Breaking, Compatible, "callers need CAP_PERFMON"},
+			"KF_STABLE":        {Informational, Informational, "lifecycle flag"},
+			"KF_DEPRECATED":    {Informational, Informational, "lifecycle flag"},
+		},
+		TypeAliases: map[string]string{
+			"struct bpf_dynptr_kern": "struct bpf_dynptr",
+			"struct sk_buff":         "struct __sk_buff",
+			"struct xdp_buff":        "struct xdp_md",
+		},
+		EquivalentSuffixes: []string{"__opt=__nullable"},
+		Text: Text{
+			MinRationaleWords: 12,
+			ProductionWords: []string{
+				"production", "in use", "used by", "used in", "deployed", "deployment", "fleet",
+				"relies on", "rely on", "depends on", "depend on", "in our", "customers", "users of",
+			},
+			ReasonWords: []string{
+				"because", "since", "due to", "as it", "as the", "reason", "superseded", "obsolete",
+				"broken", "unsafe", "no longer", "replaced", "redundant", "insecure", "buggy", "flawed",
+			},
+			ReplacementWords: []string{
+				"replace", "replacement", "instead", "use bpf_", "in favour of", "in favor of",
+				"superseded by", "successor", "migrate to", "switch to", "no replacement",
+				"nothing replaces", "no alternative", "not be replaced",
+			},
+		},
+	}
+}
+
+// fileConfig mirrors Config with every field optional, so that a file
+// changes only what it names.
+type fileConfig struct {
+	StableFlag         *string           `toml:"stable_flag"`
+	DeprecatedFlag     *string           `toml:"deprecated_flag"`
+	List               *string           `toml:"list"`
+	Flags              map[string]Flag   `toml:"flags"`
+	Severity           map[string]string `toml:"severity"`
+	Ignore             []string          `toml:"ignore"`
+	TypeAliases        map[string]string `toml:"type_aliases"`
+	EquivalentSuffixes []string          `toml:"equivalent_suffixes"`
+	WaiverTrailer      *string           `toml:"waiver_trailer"`
+	Text               map[string]any    `toml:"text"`
+	Extra              map[string]any    `toml:"-"`
+}
+
+// Load reads a configuration file over the defaults. Unknown keys are an
+// error, so that a typo does not silently keep a default.
+func Load(path string) (*Config, error) {
+	c := Default()
+	var f fileConfig
+	md, err := toml.DecodeFile(path, &f)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var keys []string
+		for _, k := range und {
+			if len(k) > 0 && k[0] == "text" {
+				continue
+			}
+			keys = append(keys, k.String())
+		}
+		if len(keys) > 0 {
+			return nil, fmt.Errorf("policy: %s: unknown keys %v", path, keys)
+		}
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&c.StableFlag, f.StableFlag)
+	set(&c.DeprecatedFlag, f.DeprecatedFlag)
+	set(&c.List, f.List)
+	set(&c.WaiverTrailer, f.WaiverTrailer)
+	for k, v := range f.Flags {
+		if v.Add == "" || v.Remove == "" {
+			return nil, fmt.Errorf("policy: %s: flags.%s needs both add and remove", path, k)
+		}
+		for _, e := range []Effect{v.Add, v.Remove} {
+			if !slices.Contains([]Effect{Breaking, Compatible, EraDependent, Informational}, e) {
+				return nil, fmt.Errorf("policy: %s: flags.%s: unknown effect %q", path, k, e)
+			}
+		}
+		c.Flags[k] = v
+	}
+	for k, v := range f.Severity {
+		if _, err := model.ParseSeverity(v); err != nil {
+			return nil, fmt.Errorf("policy: %s: severity.%s: %w", path, k, err)
+		}
+		if c.Severity == nil {
+			c.Severity = map[string]string{}
+		}
+		c.Severity[k] = v
+	}
+	c.Ignore = append(c.Ignore, f.Ignore...)
+	for k, v := range f.TypeAliases {
+		c.TypeAliases[k] = v
+	}
+	if f.EquivalentSuffixes != nil {
+		c.EquivalentSuffixes = f.EquivalentSuffixes
+	}
+	if err := c.applyText(f.Text); err != nil {
+		return nil, fmt.Errorf("policy: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) applyText(m map[string]any) error {
+	words := func(key string, dst *[]string) error {
+		v, ok := m[key]
+		if !ok {
+			return nil
+		}
+		list, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("text.%s must be a list of strings", key)
+		}
+		*dst = nil
+		for _, x := range list {
+			s, ok := x.(string)
+			if !ok {
+				return fmt.Errorf("text.%s must be a list of strings", key)
+			}
+			*dst = append(*dst, s)
+		}
+		return nil
+	}
+	for k := range m {
+		switch k {
+		case "min_rationale_words", "production_words", "reason_words", "replacement_words":
+		default:
+			return fmt.Errorf("unknown key text.%s", k)
+		}
+	}
+	if v, ok := m["min_rationale_words"]; ok {
+		n, ok := v.(int64)
+		if !ok || n < 0 {
+			return errors.New("text.min_rationale_words must be a non-negative integer")
+		}
+		c.Text.MinRationaleWords = int(n)
+	}
+	for _, w := range []struct {
+		k string
+		d *[]string
+	}{{"production_words", &c.Text.ProductionWords}, {"reason_words", &c.Text.ReasonWords}, {"replacement_words", &c.Text.ReplacementWords}} {
+		if err := words(w.k, w.d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Find looks for FileName in dir and its parents and returns its path, or
+// "" when there is none.
+func Find(dir string) string {
+	for {
+		p := filepath.Join(dir, FileName)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// FlagEffect returns the effect of adding (add=true) or removing flag;
+// ok is false for a flag the policy does not know.
+func (c *Config) FlagEffect(flag string, add bool) (Effect, bool) {
+	f, ok := c.Flags[flag]
+	if !ok {
+		return "", false
+	}
+	if add {
+		return f.Add, true
+	}
+	return f.Remove, true
+}
+
+// IsLifecycle reports whether flag is the stable or deprecated flag.
+func (c *Config) IsLifecycle(flag string) bool {
+	return flag == c.StableFlag || flag == c.DeprecatedFlag
+}
