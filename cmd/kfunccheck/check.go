@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/input"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/kfunccheck/kfunccheck/rules"
+)
+
+// listFlag collects comma-separated values over repeated flags.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, strings.ToUpper(s))
+		}
+	}
+	return nil
+}
+
+// pathsFlag collects repeated path values.
+type pathsFlag []string
+
+func (p *pathsFlag) String() string     { return strings.Join(*p, ",") }
+func (p *pathsFlag) Set(v string) error { *p = append(*p, v); return nil }
+
+// colorFlag is checkpatch's --color[=WHEN].
+type colorFlag string
+
+func (c *colorFlag) String() string   { return string(*c) }
+func (c *colorFlag) IsBoolFlag() bool { return true }
+func (c *colorFlag) Set(v string) error {
+	switch v {
+	case "true", "always", "yes":
+		*c = "always"
+	case "false", "never", "no":
+		*c = "never"
+	case "auto":
+		*c = "auto"
+	default:
+		return fmt.Errorf("want always, never or auto")
+	}
+	return nil
+}
+
+type checkFlags struct {
+	text                 report.TextOptions
+	format, failOn, conf string
+	stableLists          pathsFlag
+	ignore, types        listFlag
+	listTypes            bool
+	color                colorFlag
+}
+
+func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&cf.text.ShowTypes, "show-types", false, "show the rule ID of each finding (ERROR:RULE_ID:)")
+	fs.BoolVar(&cf.text.Terse, "terse", false, "one line per finding")
+	fs.BoolVar(&cf.text.Emacs, "emacs", false, "emacs compile window format (input:line: prefix)")
+	fs.BoolVar(&cf.text.ShowFile, "showfile", false, "place findings in the kernel file, not in the patch")
+	fs.BoolVar(&cf.text.NoSummary, "no-summary", false, "no per-patch summary line")
+	fs.BoolVar(&cf.text.Quiet, "q", false, "quiet: nothing for clean patches, no verdict lines")
+	fs.BoolVar(&cf.text.Quiet, "quiet", false, "same as -q")
+	fs.BoolVar(&cf.text.Mailback, "mailback", false, "report only patches with findings")
+	fs.BoolVar(&cf.text.Verbose, "v", false, "explain each rule the first time it is reported")
+	fs.BoolVar(&cf.text.Verbose, "verbose", false, "same as -v")
+	fs.BoolVar(&cf.text.Strict, "strict", false, "also report check-level findings")
+	fs.BoolVar(&cf.listTypes, "list-types", false, "list the rule IDs and exit")
+	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto)")
+	fs.Var(&cf.ignore, "ignore", "comma-separated rule IDs not to report")
+	fs.Var(&cf.types, "types", "comma-separated rule IDs to report, and no others")
+	fs.StringVar(&cf.format, "format", "text", "output: text (checkpatch), json, sarif or github")
+	fs.StringVar(&cf.failOn, "fail-on", "error", "lowest severity that makes the exit code 1: error, warning or check")
+	fs.StringVar(&cf.conf, "config", "", "policy file (default: "+policy.FileName+" in the current directory or a parent)")
+	fs.Var(&cf.stableLists, "stable-list", "file naming stable kfuncs, one per line (repeatable)")
+	return fs
+}
+
+// parseInterleaved lets flags follow paths, as checkpatch allows.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return paths, nil
+		}
+		paths = append(paths, rest[0])
+		args = rest[1:]
+		if rest[0] == "--" {
+			paths = append(paths[:len(paths)-1], args...)
+			return paths, nil
+		}
+	}
+}
+
+func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var cf checkFlags
+	fs := newCheckFlagSet(&cf, stderr)
+	paths, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if cf.listTypes {
+		for _, r := range rules.All {
+			if cf.text.Verbose {
+				fmt.Fprintf(stdout, "%s: %s\n", r.ID, r.Title)
+			} else {
+				fmt.Fprintln(stdout, r.ID)
+			}
+		}
+		return 0
+	}
+	failOn, err := model.ParseSeverity(cf.failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck: --fail-on: %v\n", err)
+		return 2
+	}
+	for _, id := range append(append([]string(nil), cf.ignore...), cf.types...) {
+		if rules.ByID(id) == nil {
+			fmt.Fprintf(stderr, "kfunccheck: unknown rule %q in --ignore/--types (see kfunccheck explain --list)\n", id)
+			return 2
+		}
+	}
+	opt, err := checkOptions(&cf)
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		return 2
+	}
+	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
+	var out report.Formatter
+	switch cf.format {
+	case "text":
+		out = report.NewText(stdout, cf.text)
+	case "json":
+		out = report.NewJSON(stdout)
+	case "sarif":
+		out = report.NewSARIF(stdout, Version)
+	case "github":
+		out = report.NewGitHub(stdout)
+	default:
+		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want text, json, sarif or github)\n", cf.format)
+		return 2
+	}
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths) > 1}
+	for _, p := range paths {
+		err := input.Read(p, input.Options{Stdin: stdin}, r.series)
+		r.flushPending()
+		if err != nil {
+			r.inputError = true
+			r.summary.InputErrors = append(r.summary.InputErrors, err.Error())
+			if ferr := out.InputError(p, err); ferr != nil {
+				fmt.Fprintf(stderr, "kfunccheck: %v\n", ferr)
+				return 2
+			}
+		}
+	}
+	r.flushPending()
+	if err := out.End(r.summary); err != nil || r.writeErr != nil {
+		fmt.Fprintf(stderr, "kfunccheck: writing output: %v\n", errors.Join(err, r.writeErr))
+		return 2
+	}
+	switch {
+	case r.inputError:
+		return 2
+	case r.failed:
+		return 1
+	}
+	return 0
+}
+
+func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
+	var opt patchcheck.Options
+	conf := cf.conf
+	if conf == "" {
+		if wd, err := os.Getwd(); err == nil {
+			conf = policy.Find(wd)
+		}
+	}
+	opt.Policy = policy.Default()
+	if conf != "" {
+		p, err := policy.Load(conf)
+		if err != nil {
+			return opt, err
+		}
+		opt.Policy = p
+	}
+	bl := baseline.Multi{}
+	opt.Interest = map[string]bool{}
+	for _, path := range cf.stableLists {
+		l, err := baseline.LoadStableList(path)
+		if err != nil {
+			return opt, err
+		}
+		bl = append(bl, l)
+		for _, n := range l.Names() {
+			opt.Interest[n] = true
+		}
+	}
+	opt.Baseline = append(bl, baseline.HunksOnly{})
+	return opt, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runner checks series as they stream in and hands the results to the
+// formatter, one patch behind, so that it knows whether the run reports
+// several patches before it introduces the first.
+type runner struct {
+	out         report.Formatter
+	cf          *checkFlags
+	opt         patchcheck.Options
+	failOn      model.Severity
+	multiInputs bool
+	pending     *report.Unit
+	count       int
+	summary     report.Summary
+	failed      bool
+	inputError  bool
+	writeErr    error
+}
+
+func (r *runner) series(s *model.Series) {
+	for _, res := range patchcheck.CheckSeries(s, r.opt) {
+		res.Findings = r.filter(res.Findings)
+		if len(res.Errors) > 0 {
+			r.inputError = true
+		}
+		for _, f := range res.Findings {
+			r.summary.Counts.Add(f)
+			if f.Severity.AtLeast(r.failOn) {
+				r.failed = true
+			}
+		}
+		r.summary.Patches++
+		r.count++
+		u := report.Unit{Result: res, Name: unitName(res, s)}
+		if r.pending != nil {
+			r.pending.Multi = true
+			r.emit(*r.pending)
+			u.Multi = true
+		}
+		r.pending = &u
+	}
+}
+
+func (r *runner) flushPending() {
+	if r.pending == nil {
+		return
+	}
+	r.pending.Multi = r.pending.Multi || r.multiInputs
+	r.emit(*r.pending)
+	r.pending = nil
+}
+
+func (r *runner) emit(u report.Unit) {
+	if err := r.out.Patch(u); err != nil && r.writeErr == nil {
+		r.writeErr = err
+	}
+}
+
+// filter applies --strict, --ignore and --types.
+func (r *runner) filter(fs []model.Finding) []model.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		switch {
+		case f.Severity == model.SeverityCheck && !r.cf.text.Strict:
+		case slices.Contains(r.cf.ignore, f.Rule):
+		case len(r.cf.types) > 0 && !slices.Contains(r.cf.types, f.Rule):
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func unitName(res *patchcheck.Result, s *model.Series) string {
+	p := res.Patch
+	name := p.Source
+	if name == "-" {
+		name = "Your patch"
+	}
+	switch {
+	case p.Commit != "" && p.Subject.Title != "" && (len(s.Patches) > 1 || p.Index > 1):
+		return fmt.Sprintf("Commit %.12s (\"%s\")", p.Commit, p.Subject.Title)
+	case p.Index > 1 || len(s.Patches) > 1 && s.Source == p.Source:
+		return fmt.Sprintf("%s #%d (\"%s\")", name, p.Index, p.Subject.Title)
+	}
+	return name
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+// Command kfunccheck guards the stability contract of BPF kfuncs in Linux
+// kernel patches: it finds every change a patch makes to a kfunc's
+// contract (KF_STABLE, KF_DEPRECATED, other KF_* flags, the __bpf_kfunc
+// prototype) and checks it against the stable-kfunc process.
+//
+// Usage:
+//
+//	kfunccheck check [flags] [PATH|-]...
+//	kfunccheck explain RULE_ID | --list
+//	kfunccheck version
+//
+// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input
+// errors.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Version is kfunccheck's release.
+const Version = "0.1.0"
+
+const usage = `kfunccheck checks the stability contract of BPF kfuncs in kernel patches.
+
+Usage:
+  kfunccheck check [flags] [PATH|-]...   check patches, mails, mboxes, series directories
+  kfunccheck explain RULE_ID             show a rule's documentation
+  kfunccheck explain --list              list all rules
+  kfunccheck version                     print the version
+
+Run "kfunccheck check -h" for the flags of check.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: tests call it directly.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "check":
+		return runCheck(args[1:], stdin, stdout, stderr)
+	case "explain":
+		return runExplain(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "kfunccheck %s\n", Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "kfunccheck: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+// Package patchcheck is kfunccheck's engine: it takes series of parsed
+// patches, extracts every kfunc change they make, runs the rules on them
+// and returns what it found. Readers live in sub-packages (mail, input),
+// so do the C scanner (cscan), the extraction (extract), the baselines and
+// the report formatters.
+package patchcheck
+
+import (
+	"slices"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	"github.com/kfunccheck/kfunccheck/rules"
+)
+
+// Options configure a check.
+type Options struct {
+	Policy   *policy.Config
+	Baseline baseline.Baseline
+	// Interest names kfuncs that outside sources declare stable (a stable
+	// list); their definitions are tracked even without a visible entry.
+	Interest map[string]bool
+	// Rules to run; rules.All when nil.
+	Rules []*rules.Rule
+}
+
+// Result is the outcome for one patch.
+type Result struct {
+	Patch    *model.Patch
+	Series   *model.Series
+	Changes  []*model.Change
+	Findings []model.Finding
+	// Errors are problems reading or extracting the patch; they make the
+	// run fail with exit code 2 even when findings are reported.
+	Errors []error
+	// FullFiles lists the files judged on their whole pre-image.
+	FullFiles []string
+}
+
+// Lines returns the number of patch lines the result covers, for
+// checkpatch's "lines checked".
+func (r *Result) Lines() int {
+	n := len(r.Patch.Message) + len(r.Patch.Notes)
+	for _, f := range r.Patch.Files {
+		for _, h := range f.Hunks {
+			n += len(h.Lines) + 1
+		}
+		n++
+	}
+	return n
+}
+
+// CheckSeries checks the patches of one series in order. Kfunc states are
+// carried across the series, so that a kfunc deprecated in patch 1 and
+// removed in patch 3 was not deprecated "before the series".
+func CheckSeries(s *model.Series, opt Options) []*Result {
+	if opt.Policy == nil {
+		opt.Policy = policy.Default()
+	}
+	if opt.Baseline == nil {
+		opt.Baseline = baseline.HunksOnly{}
+	}
+	list := opt.Rules
+	if list == nil {
+		list = rules.All
+	}
+	seriesBefore := map[string]*model.KfuncState{}
+	introduced := map[string]bool{}
+	var out []*Result
+	for _, p := range s.Patches {
+		ex := extract.Patch(p, extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest})
+		res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
+		res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
+		// Record what this patch introduces before the rules run: a new
+		// kfunc promoted in its own patch is "introduced by the series".
+		for _, c := range ex.Changes {
+			if c.Kind == model.KindAdded && (c.Before == nil || c.Before.Proto == nil) && c.After != nil && c.After.Proto != nil {
+				introduced[c.Kfunc] = true
+			}
+		}
+		base := rules.Pass{
+			Patch:   p,
+			Series:  s,
+			Changes: ex.Changes,
+			Config:  opt.Policy,
+			Msg:     rules.AnalyzeMessage(p, opt.Policy),
+			StableSource: func(k string) (string, bool) {
+				return opt.Baseline.Stable(k)
+			},
+			SeriesBefore:       func(k string) *model.KfuncState { return seriesBefore[k] },
+			IntroducedInSeries: func(k string) bool { return introduced[k] },
+		}
+		for _, r := range list {
+			if slices.Contains(opt.Policy.Ignore, r.ID) {
+				continue
+			}
+			pass := rules.NewPass(r, base, func(f model.Finding) {
+				if sev, ok := opt.Policy.Severity[r.ID]; ok {
+					f.Severity, _ = model.ParseSeverity(sev)
+				}
+				res.Findings = append(res.Findings, f)
+			})
+			r.Check(pass)
+		}
+		applyWaivers(res.Findings, base.Msg.Waivers)
+		slices.SortStableFunc(res.Findings, func(a, b model.Finding) int { return a.Pos.PatchLine - b.Pos.PatchLine })
+		for _, c := range ex.Changes {
+			rememberBefore(seriesBefore, c)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// rememberBefore keeps, for each kfunc, the entries and the definition
+// from the first patch of the series that shows them: a part an earlier
+// patch changed would have been visible in that patch.
+func rememberBefore(m map[string]*model.KfuncState, c *model.Change) {
+	if c.Before == nil {
+		return
+	}
+	s, ok := m[c.Kfunc]
+	if !ok {
+		s = &model.KfuncState{}
+		m[c.Kfunc] = s
+	}
+	if len(s.Entries) == 0 && len(c.Before.Entries) > 0 {
+		s.Entries = c.Before.Entries
+	}
+	if s.Proto == nil && c.Before.Proto != nil {
+		s.Proto = c.Before.Proto
+	}
+}
+
+// applyWaivers turns each finding covered by a waiver that gives a reason
+// into a check that says it was waived.
+func applyWaivers(fs []model.Finding, ws []rules.Waiver) {
+	for i := range fs {
+		for _, w := range ws {
+			if w.Reason == "" || w.Rule != fs[i].Rule || (w.Kfunc != fs[i].Kfunc && w.Kfunc != "*") {
+				continue
+			}
+			fs[i].Waived = true
+			fs[i].WaiverReason = w.Reason
+			fs[i].Severity = model.SeverityCheck
+			fs[i].Message += " (waived: " + w.Reason + ")"
+			break
+		}
+	}
+}

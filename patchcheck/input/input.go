@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+// Package input opens what the user names on the command line (a patch
+// file, a raw mail, an mbox, a gzip-compressed mbox, a directory holding a
+// series, or standard input) and streams its patches grouped into series.
+package input
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+// MaxDecompressed bounds what a gzip input may expand to.
+const MaxDecompressed = 2 << 30
+
+// ErrNoPatch is returned for an input that holds no diff at all.
+var ErrNoPatch = errors.New("no patch found (not a unified diff, mail or mbox)")
+
+// Error is an input-level problem: the input could not be read further.
+type Error struct {
+	Input string
+	Err   error
+}
+
+func (e *Error) Error() string { return e.Input + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options tune reading.
+type Options struct {
+	// MaxMessage bounds one message (mail.DefaultMaxMessage when 0).
+	MaxMessage int
+	// Stdin is read for the input "-".
+	Stdin io.Reader
+}
+
+// Read streams the series of one input to fn, in order. It returns an
+// *Error when the input cannot be read (its patches read so far have been
+// handed to fn).
+func Read(path string, opt Options, fn func(*model.Series)) error {
+	if path == "-" {
+		in := opt.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		return readStream(in, "-", opt, fn)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return &Error{Input: path, Err: err}
+	}
+	if st.IsDir() {
+		return readDir(path, opt, fn)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return &Error{Input: path, Err: err}
+	}
+	defer f.Close()
+	return readStream(f, path, opt, fn)
+}
+
+// limitedReader fails, instead of ending quietly, past its limit.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("decompressed data exceeds %d bytes (gzip bomb?)", int64(MaxDecompressed))
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// open detects gzip by its magic number.
+func open(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return &limitedReader{r: zr, left: MaxDecompressed}, nil
+	}
+	return br, nil
+}
+
+func readStream(r io.Reader, name string, opt Options, fn func(*model.Series)) error {
+	rd, err := open(r)
+	if err != nil {
+		return &Error{Input: name, Err: err}
+	}
+	g := &grouper{source: name, emit: fn}
+	sp := mail.NewSplitter(rd, opt.MaxMessage)
+	n, diffs := 0, 0
+	for {
+		raw, err := sp.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			g.flush()
+			return &Error{Input: name, Err: err}
+		}
+		n++
+		p := mail.Parse(raw, name, n)
+		if p.HasDiff() || len(p.Errors) > 0 {
+			diffs++
+		}
+		g.add(p)
+	}
+	g.flush()
+	if diffs == 0 {
+		return &Error{Input: name, Err: ErrNoPatch}
+	}
+	return nil
+}
+
+// readDir reads a directory as one series: its files in name order, the
+// cover letter kept apart.
+func readDir(dir string, opt Options, fn func(*model.Series)) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return &Error{Input: dir, Err: err}
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	s := &model.Series{Source: dir}
+	var errs []error
+	for _, n := range names {
+		path := filepath.Join(dir, n)
+		err := Read(path, opt, func(sub *model.Series) {
+			if sub.Cover != nil && s.Cover == nil {
+				s.Cover = sub.Cover
+			}
+			s.Patches = append(s.Patches, sub.Patches...)
+			if s.Version == 0 {
+				s.Version = sub.Version
+			}
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(s.Patches) > 0 {
+		fn(s)
+	}
+	if len(names) == 0 {
+		return &Error{Input: dir, Err: ErrNoPatch}
+	}
+	return errors.Join(errs...)
+}
+
+// grouper gathers consecutive patches of one series: the same version and
+// total with increasing numbers. Only one series is held at a time, so
+// memory stays bounded by the largest series, not the input.
+type grouper struct {
+	source string
+	cur    *model.Series
+	last   int
+	emit   func(*model.Series)
+}
+
+func (g *grouper) add(p *model.Patch) {
+	sub := p.Subject
+	if sub.Reply && !p.HasDiff() {
+		return // review replies carry no patch
+	}
+	if !p.HasDiff() && len(p.Errors) == 0 && !sub.IsCover() {
+		return
+	}
+	if g.cur != nil && sub.Total > 0 && !sub.Reply && sub.Version == g.cur.Version &&
+		sub.Total == g.total() && sub.Number > g.last {
+		g.place(p)
+		return
+	}
+	g.flush()
+	g.cur = &model.Series{Source: g.source, Version: sub.Version}
+	g.last = -1
+	g.place(p)
+}
+
+func (g *grouper) total() int {
+	if g.cur.Cover != nil {
+		return g.cur.Cover.Subject.Total
+	}
+	if len(g.cur.Patches) > 0 {
+		return g.cur.Patches[0].Subject.Total
+	}
+	return 0
+}
+
+func (g *grouper) place(p *model.Patch) {
+	if p.Subject.IsCover() && !p.HasDiff() {
+		g.cur.Cover = p
+	} else {
+		g.cur.Patches = append(g.cur.Patches, p)
+	}
+	g.last = p.Subject.Number
+	if p.Subject.Total == 0 {
+		g.flush() // a lone patch is a series of one
+	}
+}
+
+func (g *grouper) flush() {
+	if g.cur != nil && (len(g.cur.Patches) > 0) {
+		g.emit(g.cur)
+	}
+	g.cur = nil
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+)
+
+// JSONChange is one change in the JSON document (DESIGN.md §4).
+type JSONChange struct {
+	Kfunc   string   `json:"kfunc"`
+	Kind    string   `json:"kind"`
+	File    string   `json:"file"`
+	Line    int      `json:"line"`
+	Before  string   `json:"before"`
+	After   string   `json:"after"`
+	Detail  string   `json:"detail,omitempty"`
+	Added   []string `json:"flags_added,omitempty"`
+	Removed []string `json:"flags_removed,omitempty"`
+	Diffs   []string `json:"signature_diffs,omitempty"`
+}
+
+// JSONFinding is one finding in the JSON document.
+type JSONFinding struct {
+	Rule      string `json:"rule"`
+	Severity  string `json:"severity"`
+	Kfunc     string `json:"kfunc"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	PatchLine int    `json:"patch_line"`
+	Message   string `json:"message"`
+	Waived    bool   `json:"waived,omitempty"`
+}
+
+// JSONPatch is one patch in the JSON document.
+type JSONPatch struct {
+	Source    string        `json:"source"`
+	Index     int           `json:"index"`
+	Subject   string        `json:"subject"`
+	MessageID string        `json:"message_id"`
+	Commit    string        `json:"commit"`
+	Changes   []JSONChange  `json:"changes"`
+	Findings  []JSONFinding `json:"findings"`
+	Errors    []string      `json:"errors,omitempty"`
+}
+
+// JSON streams the document {"patches":[...],"summary":{...}}.
+type JSON struct {
+	w     io.Writer
+	n     int
+	begun bool
+}
+
+// NewJSON returns a JSON formatter writing to w.
+func NewJSON(w io.Writer) *JSON { return &JSON{w: w} }
+
+func (j *JSON) begin() error {
+	if j.begun {
+		return nil
+	}
+	j.begun = true
+	return writeString(j.w, "{\"patches\":[")
+}
+
+// ToJSON converts a unit to its JSON form.
+func ToJSON(u Unit) JSONPatch {
+	r := u.Result
+	p := JSONPatch{
+		Source: r.Patch.Source, Index: r.Patch.Index, Subject: r.Patch.Subject.Raw,
+		MessageID: r.Patch.Header.MessageID, Commit: r.Patch.Commit,
+		Changes: []JSONChange{}, Findings: []JSONFinding{},
+	}
+	for _, c := range r.Changes {
+		jc := JSONChange{Kfunc: c.Kfunc, Kind: string(c.Kind), File: c.Pos.File, Line: c.Pos.Line,
+			Before: StateText(c, c.Before), After: StateText(c, c.After), Detail: c.Detail,
+			Added: c.FlagsAdded, Removed: c.FlagsRemoved}
+		for _, d := range c.SigDiffs {
+			jc.Diffs = append(jc.Diffs, d.What)
+		}
+		p.Changes = append(p.Changes, jc)
+	}
+	for _, f := range r.Findings {
+		p.Findings = append(p.Findings, JSONFinding{Rule: f.Rule, Severity: f.Severity.String(), Kfunc: f.Kfunc,
+			File: f.Pos.File, Line: f.Pos.Line, PatchLine: f.Pos.PatchLine, Message: f.Message, Waived: f.Waived})
+	}
+	for _, e := range r.Errors {
+		p.Errors = append(p.Errors, e.Error())
+	}
+	return p
+}
+
+// Patch writes one patch object.
+func (j *JSON) Patch(u Unit) error {
+	if err := j.begin(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(ToJSON(u))
+	if err != nil {
+		return err
+	}
+	if j.n > 0 {
+		b = append([]byte{','}, b...)
+	}
+	j.n++
+	_, err = j.w.Write(append(b, '\n'))
+	return err
+}
+
+// InputError is recorded in the summary.
+func (j *JSON) InputError(string, error) error { return nil }
+
+type jsonSummary struct {
+	Patches     int      `json:"patches"`
+	Errors      int      `json:"errors"`
+	Warnings    int      `json:"warnings"`
+	Checks      int      `json:"checks"`
+	InputErrors []string `json:"input_errors"`
+}
+
+// End closes the document with the summary.
+func (j *JSON) End(s Summary) error {
+	if err := j.begin(); err != nil {
+		return err
+	}
+	ie := s.InputErrors
+	if ie == nil {
+		ie = []string{}
+	}
+	b, err := json.Marshal(jsonSummary{Patches: s.Patches, Errors: s.Counts.Errors, Warnings: s.Counts.Warnings, Checks: s.Counts.Checks, InputErrors: ie})
+	if err != nil {
+		return err
+	}
+	return writeString(j.w, "],\"summary\":"+string(b)+"}\n")
+}
+

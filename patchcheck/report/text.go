@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/rules"
+)
+
+// TextOptions are checkpatch's output switches.
+type TextOptions struct {
+	ShowTypes bool // --show-types: "ERROR:TYPE: msg"
+	Terse     bool // --terse: one line per finding
+	Emacs     bool // --emacs: "file:line: " prefix
+	ShowFile  bool // --showfile: tree position instead of patch position
+	NoSummary bool // --no-summary
+	Quiet     bool // -q: nothing for clean patches, no notes
+	Mailback  bool // --mailback: nothing at all for clean patches
+	Color     bool
+	Verbose   bool // -v: explain each rule on first use
+	Strict    bool // --strict: checks are counted and shown
+}
+
+// Text writes checkpatch's format.
+type Text struct {
+	w         io.Writer
+	opt       TextOptions
+	explained map[string]bool
+}
+
+// NewText returns a checkpatch-style formatter writing to w.
+func NewText(w io.Writer, opt TextOptions) *Text {
+	return &Text{w: w, opt: opt, explained: map[string]bool{}}
+}
+
+const (
+	red    = "\033[31m"
+	yellow = "\033[33m"
+	green  = "\033[32m"
+	blue   = "\033[34m"
+	bold   = "\033[1m"
+	reset  = "\033[0m"
+)
+
+func (t *Text) color(sev model.Severity) string {
+	switch sev {
+	case model.SeverityError:
+		return red
+	case model.SeverityWarning:
+		return yellow
+	}
+	return green
+}
+
+// Patch writes the findings of one patch, its summary and its verdict.
+func (t *Text) Patch(u Unit) error {
+	r := u.Result
+	var b strings.Builder
+	var n Counts
+	for _, f := range r.Findings {
+		n.Add(f)
+	}
+	clean := n.Errors+n.Warnings+n.Checks == 0
+	if clean && t.opt.Mailback {
+		return nil
+	}
+	if u.Multi && !t.opt.Quiet {
+		line := strings.Repeat("-", len(u.Name))
+		fmt.Fprintf(&b, "%s\n%s\n%s\n", line, u.Name, line)
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(&b, "ERROR: input: %v\n\n", e)
+	}
+	for _, f := range r.Findings {
+		b.WriteString(t.finding(u, f))
+	}
+	if !t.opt.NoSummary && !(clean && t.opt.Quiet) {
+		fmt.Fprintf(&b, "total: %d errors, %d warnings, ", n.Errors, n.Warnings)
+		if t.opt.Strict {
+			fmt.Fprintf(&b, "%d checks, ", n.Checks)
+		}
+		fmt.Fprintf(&b, "%d lines checked\n", r.Lines())
+	}
+	if !t.opt.Quiet {
+		if clean {
+			fmt.Fprintf(&b, "\n%s has no obvious style problems and is ready for submission.\n", u.Name)
+		} else {
+			fmt.Fprintf(&b, "\n%s has style problems, please review.\n", u.Name)
+		}
+	}
+	if u.Multi && !t.opt.Quiet {
+		b.WriteByte('\n')
+	}
+	return writeString(t.w, b.String())
+}
+
+// finding renders one finding as checkpatch's report() does.
+func (t *Text) finding(u Unit, f model.Finding) string {
+	var b strings.Builder
+	src := u.Result.Patch.Source
+	if t.opt.Color {
+		b.WriteString(bold)
+	}
+	switch {
+	case t.opt.ShowFile && f.Pos.File != "":
+		fmt.Fprintf(&b, "%s:%d: ", f.Pos.File, f.Pos.Line)
+	case t.opt.Emacs:
+		fmt.Fprintf(&b, "%s:%d: ", src, f.Pos.PatchLine)
+	}
+	if t.opt.Color {
+		b.WriteString(t.color(f.Severity))
+	}
+	b.WriteString(f.Severity.Label() + ":")
+	if t.opt.ShowTypes {
+		if t.opt.Color {
+			b.WriteString(blue)
+		}
+		b.WriteString(f.Rule + ":")
+	}
+	if t.opt.Color {
+		b.WriteString(reset)
+	}
+	b.WriteString(" " + f.Message + "\n")
+	if t.opt.Terse {
+		return b.String()
+	}
+	if !t.opt.ShowFile || f.Pos.File == "" {
+		if f.Pos.File != "" {
+			fmt.Fprintf(&b, "#%d: FILE: %s:%d:\n", f.Pos.PatchLine, f.Pos.File, f.Pos.Line)
+		} else {
+			fmt.Fprintf(&b, "#%d: \n", f.Pos.PatchLine)
+		}
+	}
+	for _, q := range f.Quote {
+		b.WriteString(q + "\n")
+	}
+	b.WriteByte('\n')
+	if t.opt.Verbose && !t.explained[f.Rule] {
+		t.explained[f.Rule] = true
+		if r := rules.ByID(f.Rule); r != nil {
+			b.WriteString(r.Explain() + "\n")
+		}
+	}
+	return b.String()
+}
+
+// InputError reports an unreadable input.
+func (t *Text) InputError(input string, err error) error {
+	return writeString(t.w, fmt.Sprintf("ERROR: %v\n", err))
+}
+
+// End writes checkpatch's closing note.
+func (t *Text) End(s Summary) error {
+	if t.opt.Quiet || t.opt.Mailback || s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks == 0 {
+		return nil
+	}
+	return writeString(t.w, "\nNOTE: If any of the errors are false positives, run \"kfunccheck explain RULE_ID\",\n"+
+		"      waive the finding with a Kfunc-Stability-Waiver trailer, or report it.\n")
+}

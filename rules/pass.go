@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+)
+
+// Pass is everything a rule may read about one patch, and the way it
+// reports. Rules read the model only; they never see raw diff text.
+type Pass struct {
+	Patch   *model.Patch
+	Series  *model.Series
+	Changes []*model.Change
+	Config  *policy.Config
+	// Msg is the shared analysis of the commit message.
+	Msg *Message
+	// StableSource tells whether a source outside the patch (a stable
+	// list, a built kernel) declares a kfunc stable.
+	StableSource func(kfunc string) (string, bool)
+	// SeriesBefore returns the kfunc's state before the first patch of the
+	// series that touched it (nil when no earlier patch did).
+	SeriesBefore func(kfunc string) *model.KfuncState
+	// IntroducedInSeries reports whether this patch or an earlier one of
+	// the series added the kfunc's definition.
+	IntroducedInSeries func(kfunc string) bool
+
+	rule   *Rule
+	report func(model.Finding)
+}
+
+// NewPass prepares a pass of rule r; report receives its findings.
+func NewPass(r *Rule, base Pass, report func(model.Finding)) *Pass {
+	p := base
+	p.rule = r
+	p.report = report
+	return &p
+}
+
+// Report records a finding of the running rule; the rule ID and default
+// severity are filled in.
+func (p *Pass) Report(f model.Finding) {
+	f.Rule = p.rule.ID
+	f.Severity = p.rule.Severity
+	p.report(f)
+}
+
+// ReportChange reports a finding about change c at its place, quoting the
+// lines of the patch that show it.
+func (p *Pass) ReportChange(c *model.Change, format string, args ...any) {
+	p.Report(model.Finding{Kfunc: c.Kfunc, Pos: c.Pos, Message: fmt.Sprintf(format, args...), Quote: quote(c)})
+}
+
+// ReportMessage reports a finding about the commit message of change c's
+// patch, placed at the message's first line (or the change when the
+// message is empty).
+func (p *Pass) ReportMessage(c *model.Change, format string, args ...any) {
+	f := model.Finding{Kfunc: c.Kfunc, Message: fmt.Sprintf(format, args...)}
+	if len(p.Patch.Message) > 0 {
+		f.Pos = model.Pos{PatchLine: p.Patch.Message[0].N}
+		f.Quote = []string{p.Patch.Message[0].Text}
+	} else {
+		f.Pos = c.Pos
+		f.Quote = quote(c)
+	}
+	p.Report(f)
+}
+
+// quote returns the entry or prototype lines that show the change.
+func quote(c *model.Change) []string {
+	var out []string
+	side := func(s *model.KfuncState, mark string) {
+		if s == nil {
+			return
+		}
+		for _, e := range s.Entries {
+			if e.Pos.File == c.Pos.File || len(out) == 0 {
+				out = append(out, mark+e.Text)
+				break
+			}
+		}
+		if c.Kind == model.KindSignature && s.Proto != nil {
+			out = append(out, mark+s.Proto.Text)
+		}
+	}
+	switch c.Kind {
+	case model.KindAdded:
+		side(c.After, "+")
+	case model.KindRemoved:
+		side(c.Before, "-")
+	default:
+		side(c.Before, "-")
+		side(c.After, "+")
+	}
+	if len(out) == 2 && out[0][1:] == out[1][1:] {
+		out = out[1:]
+	}
+	return out
+}
+
+// Stability is what is known of a kfunc's stable status.
+type Stability struct {
+	Stable bool
+	// Known is false when no entry of the kfunc is visible and no outside
+	// source names it: the patch alone cannot tell.
+	Known bool
+	// Source says where the answer comes from.
+	Source string
+}
+
+// StableBefore tells whether the kfunc of c was stable before the patch
+// (or before the series): KF_STABLE on the baseline side, or named by an
+// outside source.
+func (p *Pass) StableBefore(c *model.Change) Stability {
+	if src, ok := p.StableSource(c.Kfunc); ok {
+		return Stability{Stable: true, Known: true, Source: src}
+	}
+	if s := p.SeriesBefore(c.Kfunc); s.HasFlag(p.Config.StableFlag) {
+		return Stability{Stable: true, Known: true, Source: p.Config.StableFlag + " before the series"}
+	}
+	if c.Before.HasFlag(p.Config.StableFlag) {
+		return Stability{Stable: true, Known: true, Source: p.Config.StableFlag + " before the patch"}
+	}
+	return Stability{Known: c.Before != nil && len(c.Before.Entries) > 0}
+}
+
+// StableEither is StableBefore, also counting KF_STABLE after the patch:
+// the signature and flags rules protect a kfunc promoted in the same patch.
+func (p *Pass) StableEither(c *model.Change) Stability {
+	s := p.StableBefore(c)
+	if !s.Stable && c.After.HasFlag(p.Config.StableFlag) {
+		return Stability{Stable: true, Known: true, Source: p.Config.StableFlag + " after the patch"}
+	}
+	if !s.Stable && c.After != nil && len(c.After.Entries) > 0 {
+		s.Known = true
+	}
+	return s
+}
+
+// DeprecatedBefore reports whether the kfunc carried KF_DEPRECATED before
+// the series (a deprecation earlier in the same series does not count).
+func (p *Pass) DeprecatedBefore(c *model.Change) bool {
+	if s := p.SeriesBefore(c.Kfunc); s != nil && len(s.Entries) > 0 {
+		return s.HasFlag(p.Config.DeprecatedFlag)
+	}
+	return c.Before.HasFlag(p.Config.DeprecatedFlag)
+}
+
+// ChangesOf returns the patch's changes of the given kinds.
+func (p *Pass) ChangesOf(kinds ...model.ChangeKind) []*model.Change {
+	var out []*model.Change
+	for _, c := range p.Changes {
+		for _, k := range kinds {
+			if c.Kind == k {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Promotions returns the changes that make a kfunc stable: KF_STABLE added
+// to an entry, or a new entry that carries it.
+func (p *Pass) Promotions() []*model.Change {
+	var out []*model.Change
+	for _, c := range p.Changes {
+		switch c.Kind {
+		case model.KindPromoted:
+			out = append(out, c)
+		case model.KindAdded:
+			if c.After.HasFlag(p.Config.StableFlag) && !c.Before.HasFlag(p.Config.StableFlag) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// Deprecations returns the changes that add KF_DEPRECATED.
+func (p *Pass) Deprecations() []*model.Change { return p.ChangesOf(model.KindDeprecated) }
+
+// DocumentationChanged reports whether the patch touches Documentation/.
+func (p *Pass) DocumentationChanged() bool {
+	for _, f := range p.Patch.Files {
+		if strings.HasPrefix(f.Path(), "Documentation/") {
+			return true
+		}
+	}
+	return false
+}
+
+// AddedDocText returns the lines the patch adds under Documentation/.
+func (p *Pass) AddedDocText() string {
+	var b strings.Builder
+	for _, f := range p.Patch.Files {
+		if !strings.HasPrefix(f.Path(), "Documentation/") {
+			continue
+		}
+		for _, h := range f.Hunks {
+			for _, l := range h.Lines {
+				if l.Op == '+' {
+					b.WriteString(l.Text)
+					b.WriteByte('\n')
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// KernelDoc returns the comment block above the kfunc's definition after
+// the patch, and whether the patch changed it.
+func KernelDoc(c *model.Change) (doc string, changed bool) {
+	var before, after string
+	if c.Before != nil && c.Before.Proto != nil {
+		before = c.Before.Proto.Doc
+	}
+	if c.After != nil && c.After.Proto != nil {
+		after = c.After.Proto.Doc
+	}
+	return after, after != before && after != ""
+}

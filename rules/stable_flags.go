@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package rules
+
+import (
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+)
+
+// StableFlags reports a compatible KF_* change on a stable kfunc.
+var StableFlags = &Rule{
+	ID:       "STABLE_FLAGS",
+	Severity: model.SeverityWarning,
+	Title:    "compatible KF_* flag change on a stable kfunc",
+	Doc: `Any change to the flag set of a stable kfunc is notable, even when the
+policy's flags table says existing callers keep working: removing
+KF_RET_NULL (callers' NULL checks stay valid, but it is a semantic promise),
+removing KF_SLEEPABLE, or adding KF_FASTCALL (performance only). A flag the
+policy does not know is also reported here, since its effect cannot be
+judged. Breaking changes are STABLE_FLAGS_BREAKING.`,
+	Bad: `-BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)
++BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_FASTCALL | KF_STABLE)`,
+	Good: `BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)
+(flags left as they are)`,
+	Check: func(p *Pass) {
+		for _, c := range p.ChangesOf(model.KindFlags) {
+			if !p.StableEither(c).Stable {
+				continue
+			}
+			for _, fc := range flagChanges(c, p.Config) {
+				switch {
+				case !fc.known:
+					p.ReportChange(c, "%s: %s %s on a stable kfunc; its effect on callers is unknown to the policy", c.Kfunc, fc.flag, fc.verb)
+				case fc.effect == policy.Compatible:
+					p.ReportChange(c, "%s: %s %s on a stable kfunc (compatible: %s)", c.Kfunc, fc.flag, fc.verb, fc.note)
+				}
+			}
+		}
+	},
+}

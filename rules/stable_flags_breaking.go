@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package rules
+
+import (
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+)
+
+// StableFlagsBreaking reports a KF_* change on a stable kfunc that breaks
+// existing callers.
+var StableFlagsBreaking = &Rule{
+	ID:       "STABLE_FLAGS_BREAKING",
+	Severity: model.SeverityError,
+	Title:    "KF_* flag change that breaks callers of a stable kfunc",
+	Doc: `The KF_* flags of a kfunc are part of its contract with BPF programs: for
+example adding KF_RET_NULL rejects callers without a NULL check, adding
+KF_SLEEPABLE takes the kfunc away from non-sleepable programs, and adding or
+removing KF_ACQUIRE or KF_RELEASE changes reference ownership. The policy's
+flags table (defaults from DOMAIN.md §2.2) says which additions and removals
+break callers; this rule reports those on a stable kfunc. Era-dependent
+changes (KF_RCU) count as breaking.`,
+	Bad: `-BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_STABLE)
++BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE)`,
+	Good: `-BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_STABLE)
++BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_FASTCALL | KF_STABLE)`,
+	Check: func(p *Pass) {
+		for _, c := range p.ChangesOf(model.KindFlags) {
+			st := p.StableEither(c)
+			if !st.Stable {
+				continue
+			}
+			for _, fc := range flagChanges(c, p.Config) {
+				if fc.effect == policy.Breaking || fc.effect == policy.EraDependent {
+					p.ReportChange(c, "%s: %s %s on a stable kfunc breaks existing callers: %s", c.Kfunc, fc.flag, fc.verb, fc.note)
+				}
+			}
+		}
+	},
+}
+
+type flagChange struct {
+	flag, verb, note string
+	effect           policy.Effect
+	known            bool
+}
+
+// flagChanges classifies each added and removed flag of c by the policy.
+func flagChanges(c *model.Change, cfg *policy.Config) []flagChange {
+	var out []flagChange
+	for _, side := range []struct {
+		flags []string
+		add   bool
+		verb  string
+	}{{c.FlagsAdded, true, "added"}, {c.FlagsRemoved, false, "removed"}} {
+		for _, f := range side.flags {
+			e, ok := cfg.FlagEffect(f, side.add)
+			note := "effect unknown to the policy"
+			if ok {
+				note = cfg.Flags[f].Note
+			}
+			out = append(out, flagChange{flag: f, verb: side.verb, note: note, effect: e, known: ok})
+		}
+	}
+	return out
+}
