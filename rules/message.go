@@ -101,7 +101,9 @@ func (m *Message) contains(phrases []string) bool {
 }
 
 // Mentions reports whether the prose names the kfunc.
-func (m *Message) Mentions(kfunc string) bool { return strings.Contains(m.text, strings.ToLower(kfunc)) }
+func (m *Message) Mentions(kfunc string) bool {
+	return strings.Contains(m.text, strings.ToLower(kfunc))
+}
 
 // HasRationale reports whether the message argues for a promotion: enough
 // prose (policy text.min_rationale_words) that names the kfunc or speaks

@@ -213,15 +213,15 @@ func (p *Pass) AddedDocText() string {
 	return b.String()
 }
 
-// KernelDoc returns the comment block above the kfunc's definition after
-// the patch, and whether the patch changed it.
+// KernelDoc returns the kfunc's kernel-doc comment after the patch, and
+// whether the patch changed it.
 func KernelDoc(c *model.Change) (doc string, changed bool) {
 	var before, after string
-	if c.Before != nil && c.Before.Proto != nil {
-		before = c.Before.Proto.Doc
+	if c.Before != nil {
+		before = c.Before.Doc
 	}
-	if c.After != nil && c.After.Proto != nil {
-		after = c.After.Proto.Doc
+	if c.After != nil {
+		after = c.After.Doc
 	}
 	return after, after != before && after != ""
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
@@ -94,7 +95,8 @@ func Validate(list []*Rule) error {
 			errs = append(errs, fmt.Errorf("rule %s registered twice", r.ID))
 		}
 		seen[r.ID] = true
-		if r.Title == "" || len(r.Title) > 72 || strings.HasSuffix(r.Title, ".") || r.Title != strings.ToLower(r.Title[:1])+r.Title[1:] {
+		if r.Title == "" || len(r.Title) > 72 || strings.HasSuffix(r.Title, ".") || strings.Contains(r.Title, "\n") ||
+			unicode.IsUpper(rune(r.Title[0])) && !strings.HasPrefix(r.Title, "KF_") {
 			errs = append(errs, fmt.Errorf("rule %s: title must be one short lower-case line without a period", r.ID))
 		}
 		if len(strings.Fields(r.Doc)) < 15 {

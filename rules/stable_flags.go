@@ -32,7 +32,7 @@ judged. Breaking changes are STABLE_FLAGS_BREAKING.`,
 				case !fc.known:
 					p.ReportChange(c, "%s: %s %s on a stable kfunc; its effect on callers is unknown to the policy", c.Kfunc, fc.flag, fc.verb)
 				case fc.effect == policy.Compatible:
-					p.ReportChange(c, "%s: %s %s on a stable kfunc (compatible: %s)", c.Kfunc, fc.flag, fc.verb, fc.note)
+					p.ReportChange(c, "%s: %s %s on a stable kfunc; existing callers keep working, but the contract changed (%s: %s)", c.Kfunc, fc.flag, fc.verb, fc.flag, fc.note)
 				}
 			}
 		}

@@ -32,7 +32,7 @@ changes (KF_RCU) count as breaking.`,
 			}
 			for _, fc := range flagChanges(c, p.Config) {
 				if fc.effect == policy.Breaking || fc.effect == policy.EraDependent {
-					p.ReportChange(c, "%s: %s %s on a stable kfunc breaks existing callers: %s", c.Kfunc, fc.flag, fc.verb, fc.note)
+					p.ReportChange(c, "%s: %s %s on a stable kfunc breaks existing callers (%s: %s)", c.Kfunc, fc.flag, fc.verb, fc.flag, fc.note)
 				}
 			}
 		}

@@ -86,6 +86,17 @@ func LoadStableList(path string) (*StableList, error) {
 	return l, nil
 }
 
+// NewStableList declares names stable; name says where they come from.
+func NewStableList(name string, names []string) *StableList {
+	l := &StableList{Path: name, names: map[string]int{}}
+	for i, n := range names {
+		if _, dup := l.names[n]; !dup {
+			l.names[n] = i + 1
+		}
+	}
+	return l
+}
+
 // PreImage is not known from a stable list.
 func (l *StableList) PreImage(path, _ string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: %w", path, ErrUnavailable)

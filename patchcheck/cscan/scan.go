@@ -37,7 +37,18 @@ type Result struct {
 	Entries []model.Entry
 	Protos  []*model.Proto
 	Sets    []string // sets whose start macro is visible
+	// Docs are kernel-doc comments whose header names a function
+	// ("name() - what it does"), complete in the scanned text.
+	Docs []Doc
 }
+
+// Doc is one kernel-doc comment attributed to the function it names.
+type Doc struct {
+	Name string
+	Text string
+}
+
+var kdocHeaderRE = regexp.MustCompile(`^\s*\*\s*(?:(?:struct|union|enum)\s+)?([A-Za-z_]\w*)(?:\(\))?\s*-\s`)
 
 var (
 	setStartRE = regexp.MustCompile(`^\s*(BTF_KFUNCS_START|BTF_SET8_START|BTF_SET_START|BTF_HIDDEN_KFUNCS_START)\s*\(\s*(\w+)\s*\)`)
@@ -95,6 +106,7 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 	lines := seg.Lines
 	for i := 0; i < len(lines); i++ {
 		raw := lines[i].Text
+		wasCmt := s.inCmt
 		code, cmt := s.stripComments(raw)
 		if cmt != "" {
 			if strings.HasPrefix(strings.TrimSpace(raw), "/*") || i != s.docEnd+1 {
@@ -102,6 +114,9 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 			}
 			s.lastDoc = append(s.lastDoc, strings.TrimSpace(raw))
 			s.docEnd = i
+			if wasCmt && !s.inCmt {
+				s.kernelDoc()
+			}
 		}
 		trimmed := strings.TrimSpace(code)
 		if trimmed == "" {
@@ -132,6 +147,21 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 				s.definition(text, lines[i], i)
 				i = last
 			}
+		}
+	}
+	if s.inCmt {
+		// A comment cut off by the end of a hunk: both sides of the hunk
+		// show the same part of it, so the part still tells a change.
+		s.kernelDoc()
+	}
+}
+
+// kernelDoc records the comment block just read when it is a kernel-doc
+// comment naming a function.
+func (s *scanner) kernelDoc() {
+	if len(s.lastDoc) > 1 && strings.HasPrefix(s.lastDoc[0], "/**") {
+		if m := kdocHeaderRE.FindStringSubmatch(s.lastDoc[1]); m != nil {
+			s.res.Docs = append(s.res.Docs, Doc{Name: m[1], Text: strings.Join(s.lastDoc, "\n")})
 		}
 	}
 }

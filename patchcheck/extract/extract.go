@@ -194,6 +194,9 @@ func add(s *model.Snapshot, r *cscan.Result) {
 	for _, set := range r.Sets {
 		s.Sets[set] = true
 	}
+	for _, d := range r.Docs {
+		s.Docs[d.Name] = d.Text
+	}
 }
 
 // diff compares the two snapshots kfunc by kfunc.
@@ -232,6 +235,13 @@ func entriesOf(s *model.KfuncState) []model.Entry {
 	return s.Entries
 }
 
+func docOf(s *model.KfuncState) string {
+	if s == nil {
+		return ""
+	}
+	return s.Doc
+}
+
 func protoOf(s *model.KfuncState) *model.Proto {
 	if s == nil {
 		return nil
@@ -256,8 +266,8 @@ func diffKfunc(name string, b, a *model.KfuncState, opt Options) []*model.Change
 	if len(bE) == 0 && len(aE) == 0 && bP == nil && aP == nil {
 		return nil
 	}
-	before := &model.KfuncState{Entries: bE, Proto: bP}
-	after := &model.KfuncState{Entries: aE, Proto: aP}
+	before := &model.KfuncState{Entries: bE, Proto: bP, Doc: docOf(b)}
+	after := &model.KfuncState{Entries: aE, Proto: aP, Doc: docOf(a)}
 	visible := len(bE) > 0 || len(aE) > 0
 	kinds := map[model.ChangeKind]*model.Change{}
 	var order []model.ChangeKind

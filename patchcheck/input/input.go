@@ -120,7 +120,7 @@ func readStream(r io.Reader, name string, opt Options, fn func(*model.Series)) e
 		}
 		n++
 		p := mail.Parse(raw, name, n)
-		if p.HasDiff() || len(p.Errors) > 0 {
+		if p.HasDiff() || len(p.Errors) > 0 || p.Subject.IsCover() && !p.Subject.Reply {
 			diffs++
 		}
 		g.add(p)
@@ -166,7 +166,7 @@ func readDir(dir string, opt Options, fn func(*model.Series)) error {
 	if len(s.Patches) > 0 {
 		fn(s)
 	}
-	if len(names) == 0 {
+	if len(s.Patches) == 0 && len(errs) == 0 {
 		return &Error{Input: dir, Err: ErrNoPatch}
 	}
 	return errors.Join(errs...)
@@ -224,7 +224,7 @@ func (g *grouper) place(p *model.Patch) {
 }
 
 func (g *grouper) flush() {
-	if g.cur != nil && (len(g.cur.Patches) > 0) {
+	if g.cur != nil && (len(g.cur.Patches) > 0 || g.cur.Cover != nil) {
 		g.emit(g.cur)
 	}
 	g.cur = nil

@@ -97,6 +97,9 @@ func (p *Proto) String() string {
 type KfuncState struct {
 	Entries []Entry
 	Proto   *Proto
+	// Doc is the kfunc's kernel-doc comment as far as it is visible ("" when
+	// it is not), found above the definition or by its "name() -" header.
+	Doc string
 }
 
 // HasFlag reports whether any entry carries flag.
@@ -119,19 +122,24 @@ type Snapshot struct {
 	Protos  map[string]*Proto
 	// Sets lists set names whose start line is visible.
 	Sets map[string]bool
+	// Docs maps function names to the kernel-doc comments that name them.
+	Docs map[string]string
 }
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Entries: map[string][]Entry{}, Protos: map[string]*Proto{}, Sets: map[string]bool{}}
+	return &Snapshot{Entries: map[string][]Entry{}, Protos: map[string]*Proto{}, Sets: map[string]bool{}, Docs: map[string]string{}}
 }
 
 // State returns the state of kfunc name in the snapshot, nil when the
 // snapshot shows nothing of it.
 func (s *Snapshot) State(name string) *KfuncState {
-	es, p := s.Entries[name], s.Protos[name]
-	if len(es) == 0 && p == nil {
+	es, p, d := s.Entries[name], s.Protos[name], s.Docs[name]
+	if len(es) == 0 && p == nil && d == "" {
 		return nil
 	}
-	return &KfuncState{Entries: es, Proto: p}
+	if d == "" && p != nil {
+		d = p.Doc
+	}
+	return &KfuncState{Entries: es, Proto: p, Doc: d}
 }

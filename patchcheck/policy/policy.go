@@ -37,7 +37,8 @@ const (
 type Flag struct {
 	Add    Effect `toml:"add"`
 	Remove Effect `toml:"remove"`
-	Note   string `toml:"note"`
+	// Note says what the flag means, for messages.
+	Note string `toml:"note"`
 }
 
 // Text holds the thresholds of the commit-message heuristics.
@@ -83,24 +84,24 @@ func Default() *Config {
 		List:           "bpf@vger.kernel.org",
 		WaiverTrailer:  "Kfunc-Stability-Waiver",
 		Flags: map[string]Flag{
-			"KF_ACQUIRE":       {Breaking, Breaking, "the return value becomes or stops being a referenced object"},
-			"KF_RELEASE":       {Breaking, Breaking, "callers must pass, or stop passing, a referenced argument"},
-			"KF_RET_NULL":      {Breaking, Compatible, "callers without a NULL check are rejected"},
-			"KF_KPTR_GET":      {Breaking, Breaking, "changes the meaning of argument 0"},
-			"KF_TRUSTED_ARGS":  {Breaking, Compatible, "walked or untrusted pointers are rejected"},
-			"KF_SLEEPABLE":     {Breaking, Compatible, "non-sleepable programs can no longer call it"},
+			"KF_ACQUIRE":       {Breaking, Breaking, "the kfunc returns a referenced object"},
+			"KF_RELEASE":       {Breaking, Breaking, "the kfunc releases a referenced argument"},
+			"KF_RET_NULL":      {Breaking, Compatible, "the return value may be NULL and must be checked"},
+			"KF_KPTR_GET":      {Breaking, Breaking, "argument 0 is a kptr to acquire a reference from"},
+			"KF_TRUSTED_ARGS":  {Breaking, Compatible, "pointer arguments must be trusted"},
+			"KF_SLEEPABLE":     {Breaking, Compatible, "only sleepable programs may call it"},
 			"KF_DESTRUCTIVE":   {Breaking, Compatible, "callers need CAP_SYS_BOOT"},
-			"KF_RCU":           {EraDependent, Breaking, "RCU pointers are accepted or rejected"},
-			"KF_ITER_NEW":      {Breaking, Breaking, "defines the open-coded iterator protocol"},
-			"KF_ITER_NEXT":     {Breaking, Breaking, "defines the open-coded iterator protocol"},
-			"KF_ITER_DESTROY":  {Breaking, Breaking, "defines the open-coded iterator protocol"},
-			"KF_RCU_PROTECTED": {Breaking, Compatible, "the call must be inside an RCU critical section"},
-			"KF_FASTCALL":      {Compatible, Compatible, "only changes register spilling around the call"},
-			"KF_ARENA_RET":     {Breaking, Breaking, "changes the prototype in vmlinux.h (address_space(1))"},
-			"KF_ARENA_ARG1":    {Breaking, Breaking, "changes the prototype in vmlinux.h (address_space(1))"},
-			"KF_ARENA_ARG2":    {Breaking, Breaking, "changes the prototype in vmlinux.h (address_space(1))"},
-			"KF_IMPLICIT_ARGS": {Breaking, Breaking, "the BPF-visible prototype gains or drops arguments"},
-			"KF_SPINLOCK_SAFE": {Compatible, Breaking, "calls under bpf_spin_lock are rejected"},
+			"KF_RCU":           {EraDependent, Breaking, "arguments may be RCU-protected pointers"},
+			"KF_ITER_NEW":      {Breaking, Breaking, "part of the open-coded iterator protocol"},
+			"KF_ITER_NEXT":     {Breaking, Breaking, "part of the open-coded iterator protocol"},
+			"KF_ITER_DESTROY":  {Breaking, Breaking, "part of the open-coded iterator protocol"},
+			"KF_RCU_PROTECTED": {Breaking, Compatible, "it must be called inside an RCU critical section"},
+			"KF_FASTCALL":      {Compatible, Compatible, "the bpf_fastcall convention, which only changes register spilling"},
+			"KF_ARENA_RET":     {Breaking, Breaking, "an arena pointer (address_space(1)) in the vmlinux.h prototype"},
+			"KF_ARENA_ARG1":    {Breaking, Breaking, "an arena pointer (address_space(1)) in the vmlinux.h prototype"},
+			"KF_ARENA_ARG2":    {Breaking, Breaking, "an arena pointer (address_space(1)) in the vmlinux.h prototype"},
+			"KF_IMPLICIT_ARGS": {Breaking, Breaking, "the verifier supplies trailing arguments, so the BPF-visible prototype changes"},
+			"KF_SPINLOCK_SAFE": {Compatible, Breaking, "it may be called while a bpf_spin_lock is held"},
 			"KF_PERFMON":       {Breaking, Compatible, "callers need CAP_PERFMON"},
 			"KF_STABLE":        {Informational, Informational, "lifecycle flag"},
 			"KF_DEPRECATED":    {Informational, Informational, "lifecycle flag"},

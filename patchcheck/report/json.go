@@ -5,7 +5,6 @@ package report
 import (
 	"encoding/json"
 	"io"
-
 )
 
 // JSONChange is one change in the JSON document (DESIGN.md §4).
@@ -134,4 +133,3 @@ func (j *JSON) End(s Summary) error {
 	}
 	return writeString(j.w, "],\"summary\":"+string(b)+"}\n")
 }
-

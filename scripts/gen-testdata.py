@@ -1,0 +1,558 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Generate kfunccheck's patch fixtures from real kernel files.
+
+Builds a git repository holding real files of Linux 6.12 (and 6.1 for the
+pre-__bpf_kfunc era), commits a baseline in which some kfuncs carry
+KF_STABLE / KF_DEPRECATED (upstream never merged KF_STABLE), then makes one
+commit per scenario and exports it with git format-patch. Each case's
+expected findings are written as git notes, which format-patch --notes puts
+after the "---" line, where git am drops them:
+
+    kfunccheck-want: RULE_ID kfunc [severity]
+    kfunccheck-stable-list: kfunc ...      (a --stable-list for the case)
+
+A case without want lines expects no finding at all (all severities).
+Usage: gen-testdata.py KSRC_6_12 KSRC_6_1 (see gen-testdata.sh).
+"""
+import base64
+import email.policy
+import gzip
+import os
+import quopri
+import shutil
+import subprocess
+import sys
+import tempfile
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+K612, K61 = sys.argv[1], sys.argv[2]
+ROOT = os.getcwd()
+RULES = os.path.join(ROOT, "rules", "testdata")
+EXAMPLES = os.path.join(ROOT, "testdata", "examples")
+MAILDATA = os.path.join(ROOT, "patchcheck", "mail", "testdata")
+
+HELPERS = "kernel/bpf/helpers.c"
+CPUMASK = "kernel/bpf/cpumask.c"
+DOC = "Documentation/bpf/kfuncs.rst"
+CT = "net/netfilter/nf_conntrack_bpf.c"
+SOB = "Signed-off-by: Jane Developer <jane@example.org>"
+TO_BPF = ["--to=bpf@vger.kernel.org", "--cc=Alexei Starovoitov <ast@kernel.org>"]
+
+env = dict(os.environ, GIT_AUTHOR_NAME="Jane Developer", GIT_AUTHOR_EMAIL="jane@example.org",
+           GIT_COMMITTER_NAME="Jane Developer", GIT_COMMITTER_EMAIL="jane@example.org",
+           GIT_AUTHOR_DATE="2026-03-02T10:00:00+00:00", GIT_COMMITTER_DATE="2026-03-02T10:00:00+00:00",
+           GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", TZ="UTC")
+repo = tempfile.mkdtemp(prefix="kfc-gen-")
+
+
+def git(*args, capture=False):
+    r = subprocess.run(["git", "-C", repo, *args], env=env, check=True,
+                       stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+    return r.stdout.decode() if capture else None
+
+
+def edit(path, old, new, count=1):
+    p = os.path.join(repo, path)
+    with open(p) as f:
+        s = f.read()
+    n = s.count(old)
+    if n != count:
+        sys.exit(f"{path}: expected {count} match(es) of {old[:60]!r}, found {n}")
+    with open(p, "w") as f:
+        f.write(s.replace(old, new))
+
+
+def commit(msg):
+    git("add", "-A")
+    git("commit", "-q", "-m", msg)
+
+
+def export(case_dir, notes, extra=(), n=1, name=None, cover=False):
+    """format-patch the last n commits into case_dir (a file when n == 1)."""
+    if notes:
+        git("notes", "add", "-f", "-m", "\n".join(notes), "HEAD")
+    out = tempfile.mkdtemp()
+    args = ["format-patch", "-q", "--notes", "--signature=kfunccheck-testdata",
+            "--subject-prefix=PATCH bpf-next", "-o", out, *extra]
+    if cover:
+        args.append("--cover-letter")
+    git(*args, f"-{n}")
+    files = sorted(os.listdir(out))
+    if n == 1 and not cover:
+        dst = os.path.join(case_dir, (name or files[0]))
+        os.makedirs(case_dir, exist_ok=True)
+        shutil.copy(os.path.join(out, files[0]), dst)
+        return dst
+    dst = os.path.join(case_dir, name)
+    shutil.rmtree(dst, ignore_errors=True)
+    os.makedirs(dst)
+    for f in files:
+        shutil.copy(os.path.join(out, f), dst)
+    return dst
+
+
+def branch(name):
+    git("checkout", "-q", "-B", name, "baseline")
+
+
+def want(*items):
+    return ["kfunccheck-want: " + i for i in items]
+
+
+shutil.rmtree(RULES, ignore_errors=True)
+# --- the tree --------------------------------------------------------------
+git("init", "-q", "-b", "main")
+for src, rel in ((K612, HELPERS), (K612, CPUMASK), (K612, DOC), (K61, CT)):
+    os.makedirs(os.path.join(repo, os.path.dirname(rel)), exist_ok=True)
+    shutil.copy(os.path.join(src, rel), os.path.join(repo, rel))
+commit("Linux 6.12 kfunc files (and 6.1 nf_conntrack_bpf.c)")
+# The stable baseline: what a tree with the stable-kfunc process would hold.
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE)",
+     "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_cgroup_ancestor, KF_ACQUIRE | KF_RCU | KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_cgroup_ancestor, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE | KF_DEPRECATED)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rbtree_first, KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_rbtree_first, KF_RET_NULL | KF_DEPRECATED)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rdonly_cast)\n", "BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)\n")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_slice, KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_dynptr_slice, KF_RET_NULL | KF_STABLE)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_adjust)\n", "BTF_ID_FLAGS(func, bpf_dynptr_adjust, KF_STABLE)\n")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU)", "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)")
+commit("bpf: stable kfunc baseline for kfunccheck fixtures")
+git("branch", "-f", "baseline")
+
+GOOD_RATIONALE = """bpf: Mark bpf_cgroup_acquire() as a stable kfunc
+
+bpf_cgroup_acquire() has been used in production for more than two years
+by the cgroup-aware schedulers of the sched_ext project and by our fleet's
+resource accounting agent. Its API has not needed any extension since it
+was added, and KF_RCU | KF_RET_NULL cover every caller we know of, so we
+ask for it to be promoted to a stable kfunc.
+
+Link: https://github.com/sched-ext/scx
+""" + SOB
+
+cases = []  # (rule dir, name, notes, stable list)
+
+
+def case(rule, name, notes=(), extra=TO_BPF, stable=()):
+    n = list(notes)
+    if stable:
+        n.append("kfunccheck-stable-list: " + " ".join(stable))
+    return export(os.path.join(RULES, rule), n, extra=extra, name=name + ".patch")
+
+
+ACQ = "BTF_ID_FLAGS(func, bpf_cgroup_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL)"
+
+# Promotions ---------------------------------------------------------------
+branch("promote-no-rationale")
+edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
+commit("bpf: Mark bpf_cgroup_acquire() stable\n\n" + SOB)
+p = case("STABLE_PROMOTION_RATIONALE", "promote-no-rationale", want("STABLE_PROMOTION_RATIONALE bpf_cgroup_acquire"))
+shutil.copy(p, os.path.join(EXAMPLES, "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch")) if os.path.isdir(EXAMPLES) else None
+
+branch("promote-good")
+edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
+commit(GOOD_RATIONALE)
+case("clean", "promote-good")
+good_promotion = case("STABLE_PROMOTION_LIST", "promote-not-to-list", want("STABLE_PROMOTION_LIST bpf_cgroup_acquire"),
+                      extra=["--to=Alexei Starovoitov <ast@kernel.org>"])
+
+branch("promote-no-production")
+edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
+commit("""bpf: Mark bpf_cgroup_acquire() stable
+
+bpf_cgroup_acquire() is a small and well understood kfunc whose API looks
+complete to us, so we think it is ready to become a stable kfunc that BPF
+programs can count on.
+
+""" + SOB)
+case("STABLE_PROMOTION_PRODUCTION_USE", "promote-no-production", want("STABLE_PROMOTION_PRODUCTION_USE bpf_cgroup_acquire"))
+
+branch("promote-new-kfunc")
+edit(HELPERS, "__bpf_kfunc void bpf_task_release_dtor(void *p)\n",
+     """/**
+ * bpf_task_get_nice - Return the nice value of a task.
+ * @p: The task whose nice value is read.
+ */
+__bpf_kfunc int bpf_task_get_nice(struct task_struct *p)
+{
+	return task_nice(p);
+}
+
+__bpf_kfunc void bpf_task_release_dtor(void *p)
+""")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)\n",
+     "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)\nBTF_ID_FLAGS(func, bpf_task_get_nice, KF_RCU | KF_STABLE)\n")
+commit("""bpf: Add bpf_task_get_nice() kfunc
+
+Schedulers written in BPF need the nice value of a task. It is used in
+production by the sched_ext scheduler of our fleet, which reads the nice
+value of every runnable task; mark it stable from the start so that they can
+rely on it.
+
+""" + SOB)
+case("STABLE_PROMOTION_NEW_KFUNC", "promote-new-kfunc", want("STABLE_PROMOTION_NEW_KFUNC bpf_task_get_nice"))
+
+branch("promote-deprecated")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rbtree_first, KF_RET_NULL | KF_DEPRECATED)",
+     "BTF_ID_FLAGS(func, bpf_rbtree_first, KF_RET_NULL | KF_DEPRECATED | KF_STABLE)")
+commit("""bpf: Mark bpf_rbtree_first() stable
+
+bpf_rbtree_first() is used in production by the packet scheduler of our
+fleet since 2024 and its API never needed a change: promote it to stable.
+
+""" + SOB)
+case("STABLE_PROMOTION_DEPRECATED", "promote-deprecated", want("STABLE_PROMOTION_DEPRECATED bpf_rbtree_first"))
+
+# Removals -----------------------------------------------------------------
+branch("remove-stable")
+edit(HELPERS, """__bpf_kfunc void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k)
+{
+	return (void *)obj__ign;
+}
+
+""", "")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)\n", "")
+commit("""bpf: Remove bpf_rdonly_cast()
+
+Nobody should need a read-only cast any more since the verifier tracks
+untrusted pointers itself.
+
+""" + SOB)
+p = case("STABLE_REMOVAL", "remove-stable", want("STABLE_REMOVAL bpf_rdonly_cast"))
+shutil.copy(p, os.path.join(EXAMPLES, "0002-bpf-Remove-bpf_rdonly_cast.patch"))
+
+branch("rename-stable")
+edit(HELPERS, "__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)",
+     "__bpf_kfunc int bpf_dynptr_resize(const struct bpf_dynptr *p, u32 start, u32 end)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_adjust, KF_STABLE)\n", "BTF_ID_FLAGS(func, bpf_dynptr_resize, KF_STABLE)\n")
+commit("bpf: Rename bpf_dynptr_adjust() to bpf_dynptr_resize()\n\nThe new name says what it does.\n\n" + SOB)
+case("STABLE_REMOVAL", "rename-stable", want("STABLE_REMOVAL bpf_dynptr_adjust",
+                                               "STABLE_PROMOTION_NEW_KFUNC bpf_dynptr_resize",
+                                               "STABLE_PROMOTION_RATIONALE bpf_dynptr_resize"))
+
+branch("demote-stable")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE)")
+commit("bpf: Drop KF_STABLE from bpf_task_release()\n\nWe may want to change it later.\n\n" + SOB)
+case("STABLE_REMOVAL", "demote-stable", want("STABLE_REMOVAL bpf_task_release"))
+
+ANC_DEF_START = "__bpf_kfunc struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level)\n"
+
+
+def remove_ancestor():
+    p = os.path.join(repo, HELPERS)
+    s = open(p).read()
+    a = s.index("/**\n * bpf_cgroup_ancestor - ")
+    b = s.index("/**\n * bpf_cgroup_from_id - ")
+    s = s[:a] + s[b:]
+    s = s.replace("BTF_ID_FLAGS(func, bpf_cgroup_ancestor, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE | KF_DEPRECATED)\n", "")
+    open(p, "w").write(s)
+
+
+branch("remove-deprecated-ok")
+remove_ancestor()
+commit("""bpf: Remove bpf_cgroup_ancestor()
+
+bpf_cgroup_ancestor() was deprecated since v6.14 because it returned
+ancestors without an RCU guarantee; programs use bpf_cgroup_from_id()
+instead. The deprecation period agreed on the list has passed.
+
+""" + SOB)
+case("clean", "remove-deprecated-ok")
+
+branch("remove-deprecated-no-notes")
+remove_ancestor()
+commit("bpf: Remove bpf_cgroup_ancestor()\n\nRemove it.\n\n" + SOB)
+case("STABLE_REMOVAL_NOTES", "remove-deprecated-no-notes", want("STABLE_REMOVAL_NOTES bpf_cgroup_ancestor"))
+
+# A series: deprecation in 1/2, removal in 2/2: not deprecated before the series.
+branch("series-deprecate-remove")
+edit(HELPERS, " * bpf_task_release - Release the reference acquired on a task.\n",
+     " * bpf_task_release - Release the reference acquired on a task.\n"
+     " * Deprecated: use bpf_put_task() instead; removed after v6.20.\n")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE | KF_DEPRECATED)")
+commit("""bpf: Deprecate bpf_task_release()
+
+bpf_task_release() is superseded by bpf_put_task(), which also drops
+references taken by bpf_task_from_pid(). It will be removed after v6.20.
+
+""" + SOB)
+git("notes", "add", "-f", "-m", "kfunccheck-series: deprecation first", "HEAD")
+p = os.path.join(repo, HELPERS)
+s = open(p).read()
+a = s.index("/**\n * bpf_task_release - ")
+b = s.index("__bpf_kfunc void bpf_task_release_dtor(void *p)")
+open(p, "w").write(s[:a] + s[b:])
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE | KF_DEPRECATED)\n", "")
+commit("""bpf: Remove bpf_task_release()
+
+bpf_task_release() was deprecated since v6.14 because bpf_put_task()
+replaced it.
+
+""" + SOB)
+export(os.path.join(RULES, "STABLE_REMOVAL"), want("STABLE_REMOVAL bpf_task_release"), extra=TO_BPF, n=2,
+       name="series-deprecate-then-remove", cover=True)
+shutil.rmtree(os.path.join(EXAMPLES, "series-deprecate-then-remove"), ignore_errors=True)
+shutil.copytree(os.path.join(RULES, "STABLE_REMOVAL", "series-deprecate-then-remove"),
+                os.path.join(EXAMPLES, "series-deprecate-then-remove"))
+
+# Signatures ---------------------------------------------------------------
+SLICE = """__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr *p, u32 offset,
+				   void *buffer__opt, u32 buffer__szk)"""
+branch("signature-breaking")
+edit(HELPERS, SLICE, """__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr *p, u64 offset,
+				   void *buffer, u64 buffer__szk)""")
+commit("""bpf: Widen bpf_dynptr_slice() offsets to 64 bits
+
+Dynptrs can now be larger than 4 GiB, so take a u64 offset and size. The
+buffer is always required now.
+
+""" + SOB)
+case("STABLE_SIGNATURE", "signature-breaking-stable-list", want("STABLE_SIGNATURE bpf_dynptr_slice"), stable=["bpf_dynptr_slice"])
+case("STABILITY_UNKNOWN", "signature-no-entry", want("STABILITY_UNKNOWN bpf_dynptr_slice check"))
+
+branch("signature-and-flags")
+edit(HELPERS, "__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)",
+     "__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u64 start, u64 end)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_adjust, KF_STABLE)\n", "BTF_ID_FLAGS(func, bpf_dynptr_adjust, KF_STABLE | KF_TRUSTED_ARGS)\n")
+commit("""bpf: Make bpf_dynptr_adjust() take 64-bit bounds
+
+Large dynptrs need 64-bit bounds; also require trusted arguments.
+
+""" + SOB)
+case("STABLE_SIGNATURE", "signature-breaking-entry-visible", want("STABLE_SIGNATURE bpf_dynptr_adjust", "STABLE_FLAGS_BREAKING bpf_dynptr_adjust"))
+
+branch("signature-compat")
+edit(HELPERS, SLICE, """__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr *dptr, __u32 offset,
+				   void *buffer__nullable, const u32 buffer__szk)""")
+commit("""bpf: Use __nullable in bpf_dynptr_slice()
+
+Replace the __opt annotation with __nullable, which means the same to the
+verifier, and name the dynptr argument like the other dynptr kfuncs.
+
+""" + SOB)
+case("STABLE_SIGNATURE_COMPAT", "signature-compat", want("STABLE_SIGNATURE_COMPAT bpf_dynptr_slice check"), stable=["bpf_dynptr_slice"])
+
+branch("waiver-no-reason")
+edit(HELPERS, SLICE, """__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr *p, u64 offset,
+				   void *buffer__opt, u64 buffer__szk)""")
+commit("""bpf: Widen bpf_dynptr_slice() offsets to 64 bits
+
+Dynptrs can now be larger than 4 GiB, so take a u64 offset and size.
+
+Kfunc-Stability-Waiver: STABLE_SIGNATURE bpf_dynptr_slice
+""" + SOB)
+case("WAIVER_WITHOUT_REASON", "waiver-no-reason", want("STABLE_SIGNATURE bpf_dynptr_slice", "WAIVER_WITHOUT_REASON bpf_dynptr_slice"), stable=["bpf_dynptr_slice"])
+
+branch("waiver-ok")
+edit(HELPERS, SLICE, """__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr *p, u64 offset,
+				   void *buffer__opt, u64 buffer__szk)""")
+commit("""bpf: Widen bpf_dynptr_slice() offsets to 64 bits
+
+Dynptrs can now be larger than 4 GiB, so take a u64 offset and size.
+
+Kfunc-Stability-Waiver: STABLE_SIGNATURE bpf_dynptr_slice: u32 arguments are zero-extended by the BPF calling convention, callers are unaffected
+""" + SOB)
+case("clean", "waiver-ok", want("STABLE_SIGNATURE bpf_dynptr_slice check"), stable=["bpf_dynptr_slice"])
+
+# 6.1 era: no __bpf_kfunc, BTF_SET8, __diag_push; stable through a list.
+branch("old-era-signature")
+edit(CT, """bpf_xdp_ct_lookup(struct xdp_md *xdp_ctx, struct bpf_sock_tuple *bpf_tuple,
+		  u32 tuple__sz, struct bpf_ct_opts *opts, u32 opts__sz)""",
+     """bpf_xdp_ct_lookup(struct xdp_md *xdp_ctx, struct bpf_sock_tuple *bpf_tuple,
+		  u32 tuple__sz, struct bpf_ct_opts *opts, u32 opts_len)""")
+edit(CT, "caller_net = dev_net(ctx->rxq->dev);\n\tnfct = __bpf_nf_ct_lookup(caller_net, bpf_tuple, tuple__sz, opts, opts__sz);\n\treturn bpf_ct_opts_result(opts, opts__sz, nfct);",
+     "caller_net = dev_net(ctx->rxq->dev);\n\tnfct = __bpf_nf_ct_lookup(caller_net, bpf_tuple, tuple__sz, opts, opts_len);\n\treturn bpf_ct_opts_result(opts, opts_len, nfct);")
+commit("netfilter: bpf: Rename the options length argument\n\nopts_len reads better than opts__sz.\n\n" + SOB)
+case("STABLE_SIGNATURE", "old-era-suffix-dropped", want("STABLE_SIGNATURE bpf_xdp_ct_lookup"), stable=["bpf_xdp_ct_lookup"])
+
+# Flags --------------------------------------------------------------------
+TA = "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE)"
+branch("flags-breaking")
+edit(HELPERS, TA, "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE | KF_SLEEPABLE)")
+commit("bpf: Make bpf_task_acquire() sleepable\n\nIt may now wait for the task's users count.\n\n" + SOB)
+p = case("STABLE_FLAGS_BREAKING", "flags-breaking", want("STABLE_FLAGS_BREAKING bpf_task_acquire"))
+shutil.copy(p, os.path.join(EXAMPLES, "0003-bpf-Make-bpf_task_acquire-sleepable.patch"))
+
+branch("flags-compatible")
+edit(HELPERS, TA, "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_STABLE)")
+commit("bpf: bpf_task_acquire() never returns NULL for RCU tasks\n\nDrop KF_RET_NULL.\n\n" + SOB)
+case("STABLE_FLAGS", "flags-compatible", want("STABLE_FLAGS bpf_task_acquire"))
+
+branch("unknown-flag")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_cgroup_from_id, KF_ACQUIRE | KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_cgroup_from_id, KF_AQUIRE | KF_RET_NULL)")
+commit("bpf: Tidy the cgroup kfunc entries\n\n" + SOB)
+case("UNKNOWN_KF_FLAG", "unknown-flag", want("UNKNOWN_KF_FLAG bpf_cgroup_from_id"))
+
+# Deprecations -------------------------------------------------------------
+branch("deprecate-bare")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE | KF_DEPRECATED)")
+commit("bpf: Deprecate bpf_cpumask_first()\n\n" + SOB)
+p = case("DEPRECATION_REASON", "deprecate-bare", want("DEPRECATION_REASON bpf_cpumask_first", "DEPRECATION_LIFESPAN bpf_cpumask_first",
+                                                      "DEPRECATION_REPLACEMENT bpf_cpumask_first", "DEPRECATION_DOCS bpf_cpumask_first"))
+for r in ("DEPRECATION_LIFESPAN", "DEPRECATION_REPLACEMENT", "DEPRECATION_DOCS"):
+    shutil.rmtree(os.path.join(RULES, r), ignore_errors=True)
+
+branch("deprecate-reason-only")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE | KF_DEPRECATED)")
+commit("""bpf: Deprecate bpf_cpumask_first()
+
+bpf_cpumask_first() is redundant because bpf_cpumask_first_and() with a
+full mask gives the same answer.
+
+""" + SOB)
+case("DEPRECATION_LIFESPAN", "deprecate-no-lifespan", want("DEPRECATION_LIFESPAN bpf_cpumask_first", "DEPRECATION_DOCS bpf_cpumask_first"))
+
+branch("deprecate-no-replacement")
+edit(CPUMASK, " * bpf_cpumask_first() - Get the index of the first nonzero bit in the cpumask.\n",
+     " * bpf_cpumask_first() - Get the index of the first nonzero bit in the cpumask.\n"
+     " * Deprecated: to be removed after v6.20.\n")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE | KF_DEPRECATED)")
+commit("""bpf: Deprecate bpf_cpumask_first()
+
+bpf_cpumask_first() is broken on systems with sparse CPU numbering,
+it will be removed after v6.20.
+
+""" + SOB)
+case("DEPRECATION_REPLACEMENT", "deprecate-no-replacement", want("DEPRECATION_REPLACEMENT bpf_cpumask_first"))
+
+branch("deprecate-no-docs")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE | KF_DEPRECATED)")
+commit("""bpf: Deprecate bpf_cpumask_first()
+
+bpf_cpumask_first() is redundant because bpf_cpumask_first_and() with a
+full mask gives the same answer; use bpf_cpumask_first_and() instead. It
+will be removed after v6.20.
+
+""" + SOB)
+case("DEPRECATION_DOCS", "deprecate-no-docs", want("DEPRECATION_DOCS bpf_cpumask_first"))
+
+branch("deprecate-good")
+edit(CPUMASK, " * bpf_cpumask_first() - Get the index of the first nonzero bit in the cpumask.\n",
+     " * bpf_cpumask_first() - Get the index of the first nonzero bit in the cpumask.\n"
+     " * Deprecated: use bpf_cpumask_first_and() instead; removed after v6.20.\n")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE | KF_DEPRECATED)")
+edit(DOC, "2.4.8 KF_DEPRECATED flag\n------------------------\n",
+     "2.4.8 KF_DEPRECATED flag\n------------------------\n\n"
+     "bpf_cpumask_first() is deprecated since v6.15 and will be removed after\n"
+     "v6.20; use bpf_cpumask_first_and() instead.\n")
+commit("""bpf: Deprecate bpf_cpumask_first()
+
+bpf_cpumask_first() is redundant because bpf_cpumask_first_and() with a
+full mask gives the same answer; use bpf_cpumask_first_and() instead. It
+will be removed after v6.20, which leaves users four releases to move.
+
+""" + SOB)
+p = case("clean", "deprecate-good")
+shutil.copy(p, os.path.join(EXAMPLES, "0004-bpf-Deprecate-bpf_cpumask_first.patch"))
+
+# Clean: moves, reformatting, non-stable changes ----------------------------
+branch("move-set")
+edit(HELPERS, TA + "\n", "")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rcu_read_lock)\n", "BTF_ID_FLAGS(func, bpf_rcu_read_lock)\n" + TA + "\n")
+commit("bpf: Move bpf_task_acquire() to the common kfunc set\n\n" + SOB)
+case("clean", "move-set")
+
+branch("reformat")
+edit(HELPERS, TA + "\n", "BTF_ID_FLAGS(func, bpf_task_acquire,\n\t     KF_STABLE | KF_RET_NULL |   KF_RCU | KF_ACQUIRE)\n")
+edit(HELPERS, "__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)",
+     "__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p,\n\t\t\t\t  u32 start, u32 end)")
+commit("bpf: Reformat two kfunc declarations\n\nNo functional change.\n\n" + SOB)
+case("clean", "reformat")
+
+branch("non-stable")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_cgroup_from_id, KF_ACQUIRE | KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_cgroup_from_id, KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_throw)\n", "")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_from_pid, KF_ACQUIRE | KF_RET_NULL)\n",
+     "BTF_ID_FLAGS(func, bpf_task_from_pid, KF_ACQUIRE | KF_RET_NULL)\nBTF_ID_FLAGS(func, bpf_throw, KF_DESTRUCTIVE)\n")
+commit("bpf: Adjust flags of unstable kfuncs\n\n" + SOB)
+case("clean", "non-stable")
+
+# --- mail encodings of one promotion (mail package tests) ------------------
+with open(os.path.join(RULES, "STABLE_PROMOTION_RATIONALE", "promote-no-rationale.patch")) as f:
+    plain = f.read()
+head, body = plain.split("\n\n", 1)
+os.makedirs(MAILDATA, exist_ok=True)
+hdr = [l for l in head.split("\n")[1:]]  # drop the From_ line
+hdr_text = "\n".join(l for l in hdr if not l.startswith(("MIME-Version", "Content-Type", "Content-Transfer-Encoding")))
+
+
+def write_mail(name, data):
+    with open(os.path.join(MAILDATA, name), "wb") as f:
+        f.write(data)
+
+
+qp = quopri.encodestring(body.encode(), quotetabs=False).decode()
+write_mail("promotion-qp.eml", (hdr_text + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
+                                "Content-Transfer-Encoding: quoted-printable\n\n" + qp).encode())
+b64 = base64.encodebytes(body.encode()).decode()
+write_mail("promotion-base64.eml", (hdr_text + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                                    "Content-Transfer-Encoding: base64\n\n" + b64).encode())
+write_mail("promotion-crlf.eml", (hdr_text + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n" + body).replace("\n", "\r\n").encode())
+latin = hdr_text.replace("Subject: ", "Subject: =?ISO-8859-1?Q?Ren=E9_says=3A?= ", 1)
+write_mail("promotion-latin1.eml", (latin + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=ISO-8859-1\n"
+                                    "Content-Transfer-Encoding: 8bit\n\n" + body.replace("Jane Developer", "Ren\u00e9 D\u00e9veloppeur")).encode("latin-1"))
+msg_body, diff = body.split("\ndiff --git", 1)
+mp = MIMEMultipart()
+for l in hdr:
+    if ":" in l and not l.startswith((" ", "\t")):
+        k, v = l.split(":", 1)
+        if k not in ("MIME-Version", "Content-Type", "Content-Transfer-Encoding"):
+            mp[k] = v.strip()
+mp.attach(MIMEText(msg_body.split("\n---\n")[0] + "\n", "plain", "utf-8"))
+att = MIMEText("diff --git" + diff.split("\n-- \n")[0] + "\n", "x-patch", "utf-8")
+att.add_header("Content-Disposition", "attachment", filename="0001-bpf.patch")
+mp.attach(att)
+write_mail("promotion-attachment.eml", mp.as_bytes(policy=email.policy.SMTP.clone(linesep="\n")))
+
+# An mbox of a thread: two versions of a series with review replies between.
+series_dir = os.path.join(RULES, "STABLE_REMOVAL", "series-deprecate-then-remove")
+parts = [open(os.path.join(series_dir, f)).read() for f in sorted(os.listdir(series_dir))]
+reply = ("From reviewer@example.org Mon Mar  2 11:00:00 2026\nFrom: Rev Iewer <reviewer@example.org>\n"
+         "To: bpf@vger.kernel.org\nSubject: Re: [PATCH bpf-next 1/2] bpf: Deprecate bpf_task_release()\n"
+         "Message-ID: <reply-1@example.org>\n\n> Please quote:\n>From here on it is mboxrd-quoted.\n>>From twice.\nLooks fine.\n\n")
+
+
+def as_v2(text):
+    return text.replace("[PATCH bpf-next ", "[PATCH bpf-next v2 ")
+
+
+def mboxrd_quote(text):
+    out = []
+    for l in text.split("\n"):
+        s = l.lstrip(">")
+        out.append(">" + l if s.startswith("From ") and out else l)
+    return "\n".join(out)
+
+
+mbox = "".join(mboxrd_quote(p) + "\n" for p in parts[:2]) + reply + "".join(mboxrd_quote(p) + "\n" for p in parts[2:])
+mbox += "".join(as_v2(mboxrd_quote(p)) + "\n" for p in parts)
+with open(os.path.join(EXAMPLES, "thread-v1-v2.mbox"), "w") as f:
+    f.write(mbox)
+with gzip.GzipFile(os.path.join(EXAMPLES, "thread-v1-v2.mbox.gz"), "wb", mtime=0) as f:
+    f.write(mbox.encode())
+
+# Quilt style: a plain unified diff without git headers.
+git("checkout", "-q", "flags-breaking")
+d = git("diff", "--no-prefix", "baseline", "HEAD", capture=True)
+quilt = "Make bpf_task_acquire sleepable.\n\nIndex: linux/kernel/bpf/helpers.c\n" + "=" * 67 + "\n"
+quilt += "\n".join(l.replace("--- kernel/", "--- linux.orig/kernel/").replace("+++ kernel/", "+++ linux/kernel/")
+                   for l in d.split("\n")[2:] if not l.startswith("index "))
+with open(os.path.join(EXAMPLES, "quilt-flags-breaking.diff"), "w") as f:
+    f.write(quilt)
+shutil.rmtree(repo)
+print("fixtures written")
