@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package mail
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+func TestParseSubject(t *testing.T) {
+	tests := []struct {
+		in   string
+		want model.Subject
+	}{
+		{"[PATCH bpf-next v3 2/5] bpf: Do things", model.Subject{Title: "bpf: Do things", Prefixes: []string{"PATCH", "bpf-next"}, Version: 3, Number: 2, Total: 5}},
+		{"[RFC PATCH v2 0/7] bpf: cover", model.Subject{Title: "bpf: cover", Prefixes: []string{"RFC", "PATCH"}, Version: 2, Number: 0, Total: 7, RFC: true}},
+		{"Re: [PATCH 1/2] x", model.Subject{Title: "x", Prefixes: []string{"PATCH"}, Version: 1, Number: 1, Total: 2, Reply: true}},
+		{"RE: AW: [PATCH] y", model.Subject{Title: "y", Prefixes: []string{"PATCH"}, Version: 1, Reply: true}},
+		{"[RFC][PATCH V4 03/10] z", model.Subject{Title: "z", Prefixes: []string{"RFC", "PATCH"}, Version: 4, Number: 3, Total: 10, RFC: true}},
+		{"plain subject", model.Subject{Title: "plain subject", Version: 1}},
+	}
+	for _, tt := range tests {
+		got := ParseSubject(tt.in)
+		tt.want.Raw = tt.in
+		if got.Title != tt.want.Title || got.Version != tt.want.Version || got.Number != tt.want.Number ||
+			got.Total != tt.want.Total || got.Reply != tt.want.Reply || got.RFC != tt.want.RFC ||
+			!slices.Equal(got.Prefixes, tt.want.Prefixes) {
+			t.Errorf("ParseSubject(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+	if !ParseSubject("[PATCH v2 0/3] c").IsCover() || ParseSubject("[PATCH 1/3] c").IsCover() {
+		t.Error("IsCover wrong")
+	}
+}
+
+func readAll(t *testing.T, r io.Reader, name string) []*model.Patch {
+	t.Helper()
+	sp := NewSplitter(r, 0)
+	var out []*model.Patch
+	for n := 1; ; n++ {
+		raw, err := sp.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, Parse(raw, name, n))
+	}
+}
+
+// TestEncodings reads the same promotion patch sent in every encoding the
+// generator produces; each must give the same commit message and diff.
+func TestEncodings(t *testing.T) {
+	ref, err := os.ReadFile("../../rules/testdata/STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readAll(t, strings.NewReader(string(ref)), "ref")[0]
+	files, _ := filepath.Glob("testdata/promotion-*.eml")
+	if len(files) < 5 {
+		t.Fatalf("want the 5 generated encodings, found %v", files)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps := readAll(t, strings.NewReader(string(data)), f)
+			if len(ps) != 1 {
+				t.Fatalf("%d patches", len(ps))
+			}
+			p := ps[0]
+			if len(p.Errors) > 0 {
+				t.Fatalf("errors: %v", p.Errors)
+			}
+			if !p.Mail || !strings.HasSuffix(p.Subject.Title, want.Subject.Title) {
+				t.Errorf("subject %q, want suffix %q", p.Subject.Title, want.Subject.Title)
+			}
+			if !slices.Contains(p.Header.To, "bpf@vger.kernel.org") {
+				t.Errorf("To = %v", p.Header.To)
+			}
+			if len(p.Files) != 1 || len(p.Files[0].Hunks) != len(want.Files[0].Hunks) {
+				t.Fatalf("files %+v", p.Files)
+			}
+			for i, h := range p.Files[0].Hunks {
+				wh := want.Files[0].Hunks[i]
+				if len(h.Lines) != len(wh.Lines) {
+					t.Fatalf("hunk %d: %d lines, want %d", i, len(h.Lines), len(wh.Lines))
+				}
+				for j := range h.Lines {
+					if h.Lines[j].Text != wh.Lines[j].Text || h.Lines[j].Op != wh.Lines[j].Op {
+						t.Errorf("hunk %d line %d: %q, want %q", i, j, h.Lines[j].Text, wh.Lines[j].Text)
+					}
+				}
+			}
+			if strings.Contains(f, "latin1") {
+				if !strings.Contains(p.Header.Subject, "René") || !strings.Contains(p.MessageText(), "René Développeur") {
+					t.Errorf("latin-1 not decoded: %q / %q", p.Header.Subject, p.MessageText())
+				}
+			}
+		})
+	}
+}
+
+func TestMboxSplitting(t *testing.T) {
+	mbox := "From a@b Mon Jan  1 00:00:00 2024\nFrom: a@b\nSubject: [PATCH 1/2] one\n\nbody\n>From quoted\n>>From twice\nFrom inside a paragraph stays\n\n" +
+		"From b@c Mon Jan  1 00:00:00 2024\nFrom: b@c\nSubject: [PATCH 2/2] two\n\nbody2\n"
+	ps := readAll(t, strings.NewReader(mbox), "m")
+	if len(ps) != 2 {
+		t.Fatalf("%d messages", len(ps))
+	}
+	msg := ps[0].MessageText()
+	for _, want := range []string{"\nFrom quoted\n", "\n>From twice\n", "From inside a paragraph stays"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message 1 lacks %q:\n%s", want, msg)
+		}
+	}
+	if ps[1].Subject.Number != 2 || ps[1].StartLine != 11 {
+		t.Errorf("message 2: number %d start line %d", ps[1].Subject.Number, ps[1].StartLine)
+	}
+}
+
+func TestBodySplit(t *testing.T) {
+	msg := `From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001
+From: Dev <dev@example.org>
+Subject: [PATCH] bpf: thing
+
+Explain it.
+--- not the separator, a commit message line
+
+Link: https://example.org/x
+Signed-off-by: Dev <dev@example.org>
+---
+v2: changed
+ x.c | 1 +
+diff --git a/x.c b/x.c
+--- a/x.c
++++ b/x.c
+@@ -1 +1,2 @@
+ a
++b
+-- 
+2.39.5
+`
+	p := readAll(t, strings.NewReader(msg), "m")[0]
+	if p.Commit != "1234567890123456789012345678901234567890" {
+		t.Errorf("commit %q", p.Commit)
+	}
+	if got := p.MessageText(); !strings.Contains(got, "--- not the separator") || strings.Contains(got, "v2: changed") {
+		t.Errorf("message = %q", got)
+	}
+	if len(p.Notes) != 2 || p.Notes[0].Text != "v2: changed" {
+		t.Errorf("notes = %+v", p.Notes)
+	}
+	if len(p.Trailers) != 2 || p.Trailers[0].Key != "Link" {
+		t.Errorf("trailers = %+v", p.Trailers)
+	}
+	if len(p.Files) != 1 || len(p.Files[0].Hunks[0].Lines) != 2 {
+		t.Errorf("files = %+v", p.Files)
+	}
+	if p.Message[0].N != 5 {
+		t.Errorf("first message line number %d, want 5", p.Message[0].N)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	huge := "From: a@b\nSubject: x\n\n" + strings.Repeat("x", 2<<20) + "\n"
+	sp := NewSplitter(strings.NewReader(huge), 1<<20)
+	if _, err := sp.Next(); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+	nul := "From: a@b\nSubject: x\n\nbinary\x00data\n"
+	p := readAll(t, strings.NewReader(nul), "nul")[0]
+	if len(p.Errors) == 0 || !strings.Contains(p.Errors[0].Error(), "NUL") {
+		t.Errorf("errors %v", p.Errors)
+	}
+}
+
+func FuzzMessage(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.eml")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("From x\nSubject: =?utf-8?q?a?=\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\ndiff --git a/x b/x\n--b--\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sp := NewSplitter(strings.NewReader(string(data)), 1<<20)
+		for n := 1; n < 1000; n++ {
+			raw, err := sp.Next()
+			if err != nil {
+				return
+			}
+			p := Parse(raw, "fuzz", n)
+			for _, e := range p.Errors {
+				if e.Error() == "" {
+					t.Fatal("empty error")
+				}
+			}
+		}
+	})
+}
