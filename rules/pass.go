@@ -56,14 +56,18 @@ func (p *Pass) ReportChange(c *model.Change, format string, args ...any) {
 }
 
 // ReportMessage reports a finding about the commit message of change c's
-// patch, placed at the message's first line (or the change when the
-// message is empty).
+// patch. It is placed at the subject line, where the description starts,
+// or at the change when the input has no subject.
 func (p *Pass) ReportMessage(c *model.Change, format string, args ...any) {
 	f := model.Finding{Kfunc: c.Kfunc, Message: fmt.Sprintf(format, args...)}
-	if len(p.Patch.Message) > 0 {
+	switch {
+	case p.Patch.SubjectLine > 0:
+		f.Pos = model.Pos{PatchLine: p.Patch.SubjectLine}
+		f.Quote = []string{"Subject: " + p.Patch.Header.Subject}
+	case len(p.Patch.Message) > 0:
 		f.Pos = model.Pos{PatchLine: p.Patch.Message[0].N}
 		f.Quote = []string{p.Patch.Message[0].Text}
-	} else {
+	default:
 		f.Pos = c.Pos
 		f.Quote = quote(c)
 	}

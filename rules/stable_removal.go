@@ -28,10 +28,18 @@ patch 1 and removing in patch 3 is still a removal without deprecation.`,
 				continue
 			}
 			what := "removed"
-			if c.Kind == model.KindDemoted {
+			switch {
+			case c.Kind == model.KindDemoted:
 				what = p.Config.StableFlag + " dropped"
+			case c.Detail != "kfunc removed":
+				what += " (" + c.Detail + ")"
 			}
-			p.ReportChange(c, "%s: stable kfunc %s (%s) without being %s first (%s)", c.Kfunc, what, c.Detail, p.Config.DeprecatedFlag, st.Source)
+			if c.Before.HasFlag(p.Config.DeprecatedFlag) {
+				p.ReportChange(c, "%s: stable kfunc %s in the same series that marks it %s; it must stay deprecated for a deprecation period first",
+					c.Kfunc, what, p.Config.DeprecatedFlag)
+				continue
+			}
+			p.ReportChange(c, "%s: stable kfunc %s without being %s first (%s)", c.Kfunc, what, p.Config.DeprecatedFlag, st.Source)
 		}
 	},
 }

@@ -66,6 +66,7 @@ func inBodyHeaders(p *model.Patch, lines []model.Line) []model.Line {
 			p.Header.From = decodeHeader(t[6:])
 		case strings.HasPrefix(t, "Subject: "):
 			p.Header.Subject = decodeHeader(t[9:])
+			p.SubjectLine = lines[i].N
 			// A continuation line belongs to the subject.
 			for i+1 < len(lines) && strings.HasPrefix(lines[i+1].Text, " ") {
 				i++

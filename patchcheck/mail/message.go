@@ -78,6 +78,7 @@ func Parse(raw *Raw, source string, index int) *model.Patch {
 			p.Mail = true
 			bodyLine += bytes.Count(data[:n], []byte("\n"))
 			readHeader(p, msg.Header)
+			p.SubjectLine = fieldLine(data[:n], "subject:", raw.StartLine)
 			b, derr := decodeBody(msg.Header, bytes.NewReader(data[n:]))
 			if derr != nil {
 				errf(bodyLine, "mail body: %v", derr)
@@ -122,6 +123,17 @@ func headerBlock(data []byte) int {
 		off = next
 	}
 	return len(data)
+}
+
+// fieldLine returns the input line of the header field with the given
+// lower-case "name:" prefix.
+func fieldLine(header []byte, name string, first int) int {
+	for i, l := range strings.Split(string(header), "\n") {
+		if len(l) >= len(name) && strings.EqualFold(l[:len(name)], name) {
+			return first + i
+		}
+	}
+	return 0
 }
 
 func toLines(text []byte, first int) []model.Line {

@@ -62,6 +62,8 @@ type Patch struct {
 	Commit    string // commit id from a format-patch "From <sha>" line
 	Header    Header
 	Subject   Subject
+	// SubjectLine is the input line of the Subject header (0 when none).
+	SubjectLine int
 	Message   []Line // commit message body, without the subject
 	Notes     []Line // text between "---" and the diff
 	Trailers  []Trailer

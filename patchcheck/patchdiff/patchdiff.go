@@ -36,6 +36,10 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 func (e *Error) Unwrap() error { return e.Err }
 
+// maxLostContext bounds how many trailing context lines may be missing at
+// the end of input: a mailer strips lone spaces, not whole hunks.
+const maxLostContext = 3
+
 var hunkHeaderRE = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$`)
 
 // IsFileStart reports whether lines[i] starts a file diff: a "diff --git"
@@ -276,7 +280,7 @@ func readHunk(lines []model.Line, start int) (*model.Hunk, int, error) {
 		// Like GNU patch, take context lines missing at the very end as
 		// empty lines whose lone space was stripped in transit.
 		atEnd := i >= len(lines) || lines[i].Text == "-- "
-		if !atEnd || h.OldCount-old != h.NewCount-nw {
+		if !atEnd || h.OldCount-old != h.NewCount-nw || h.OldCount-old > maxLostContext {
 			return h, i, badCount(lines, start, i, h, old, nw)
 		}
 		for old < h.OldCount {

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const ex = "../../testdata/examples/"
+
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// TestGolden compares whole outputs of the main formats with golden files;
+// go test -run TestGolden -update rewrites them.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"text-promotion", []string{"check", ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"}},
+		{"text-show-types-strict-series", []string{"check", "--show-types", "--strict", ex + "series-deprecate-then-remove"}},
+		{"text-terse-emacs", []string{"check", "--terse", "--emacs", "--show-types", ex + "0003-bpf-Make-bpf_task_acquire-sleepable.patch"}},
+		{"text-showfile", []string{"check", "--showfile", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch"}},
+		{"text-clean", []string{"check", ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch"}},
+		{"text-multiple-inputs", []string{"check", "--no-summary", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch", ex + "quilt-flags-breaking.diff"}},
+		{"text-verbose", []string{"check", "-v", ex + "0003-bpf-Make-bpf_task_acquire-sleepable.patch"}},
+		{"text-quiet-clean", []string{"check", "-q", ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch"}},
+		{"json-thread", []string{"check", "--format", "json", ex + "thread-v1-v2.mbox.gz"}},
+		{"sarif-removal", []string{"check", "--format=sarif", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch"}},
+		{"github-promotion", []string{"check", "--format", "github", ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"}},
+		{"explain", []string{"explain", "STABLE_REMOVAL"}},
+		{"explain-list", []string{"explain", "--list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runCLI(t, "", tt.args...)
+			got := out + "exit: " + itoa(code) + "\n"
+			if stderr != "" {
+				got += "stderr:\n" + stderr
+			}
+			path := filepath.Join("testdata", "golden", tt.name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lying := write("lying.patch", "Subject: x\n\n---\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1,9 +1,9 @@\n-a\n+b\n")
+	text := write("notes.txt", "Just some notes.\nNo diff here.\n")
+	stable := write("stable.txt", "# kfuncs our project depends on\nbpf_dynptr_slice\n")
+	badList := write("bad.txt", "bpf_ok\nnot a name\n")
+	demote := write(".kfunccheck.toml", "[severity]\nSTABLE_PROMOTION_RATIONALE = \"warning\"\n")
+	typo := write("typo.toml", "stable_flagg = \"KF_X\"\n")
+	sig := "../../rules/testdata/STABLE_SIGNATURE/signature-breaking-stable-list.patch"
+	prom := ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string // substring of stdout+stderr
+	}{
+		{"findings", []string{"check", prom}, 1, "ERROR: bpf_cgroup_acquire: KF_STABLE added without a rationale"},
+		{"malformed hunk", []string{"check", lying}, 2, "lying.patch:7: hunk does not match its @@ counts"},
+		{"no diff", []string{"check", text}, 2, "no patch found"},
+		{"missing file", []string{"check", filepath.Join(dir, "nope")}, 2, "no such file"},
+		{"unknown flag", []string{"check", "--frobnicate", prom}, 2, "flag provided but not defined"},
+		{"unknown format", []string{"check", "--format", "xml", prom}, 2, "unknown --format"},
+		{"unknown rule", []string{"check", "--ignore", "NO_SUCH_RULE", prom}, 2, "unknown rule"},
+		{"ignore", []string{"check", "--ignore", "stable_promotion_rationale", prom}, 0, "ready for submission"},
+		{"types", []string{"check", "--types", "STABLE_REMOVAL", prom}, 0, "ready for submission"},
+		{"flags after paths", []string{"check", prom, "--ignore=STABLE_PROMOTION_RATIONALE"}, 0, "ready for submission"},
+		{"fail-on warning", []string{"check", "--fail-on", "warning", "--strict", "../../rules/testdata/STABLE_FLAGS/flags-compatible.patch"}, 1, "WARNING:"},
+		{"warning passes by default", []string{"check", "../../rules/testdata/STABLE_FLAGS/flags-compatible.patch"}, 0, "has style problems"},
+		{"checks need --strict", []string{"check", sig}, 0, "ready for submission"},
+		{"strict shows the unknown", []string{"check", "--strict", "--fail-on=check", sig}, 1, "CHECK: bpf_dynptr_slice: kfunc signature changed, but its set entry is not in the patch"},
+		{"stable list", []string{"check", "--stable-list", stable, sig}, 1, "ERROR: bpf_dynptr_slice: signature of a stable kfunc changed"},
+		{"bad stable list", []string{"check", "--stable-list", badList, sig}, 2, "bad.txt:2"},
+		{"config severity", []string{"check", "--config", demote, prom}, 0, "WARNING: bpf_cgroup_acquire"},
+		{"config typo", []string{"check", "--config", typo, prom}, 2, "unknown keys"},
+		{"list types", []string{"check", "--list-types"}, 0, "STABLE_SIGNATURE_COMPAT"},
+		{"explain unknown", []string{"explain", "NOPE"}, 2, "unknown rule"},
+		{"version", []string{"version"}, 0, "kfunccheck " + Version},
+		{"no command", nil, 2, "Usage:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runCLI(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(out+stderr, tt.out) {
+				t.Errorf("exit %d (want %d); output lacks %q:\n%s%s", code, tt.code, tt.out, out, stderr)
+			}
+		})
+	}
+}
+
+func TestStdin(t *testing.T) {
+	data, err := os.ReadFile(ex + "0003-bpf-Make-bpf_task_acquire-sleepable.patch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check"}, {"check", "-"}} {
+		out, _, code := runCLI(t, string(data), args...)
+		if code != 1 || !strings.Contains(out, "Your patch has style problems") || !strings.Contains(out, "#28: FILE: kernel/bpf/helpers.c:3100:") {
+			t.Errorf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+}
+
+func TestMachineFormats(t *testing.T) {
+	out, _, code := runCLI(t, "", "check", "--format", "json", "--strict", ex+"thread-v1-v2.mbox", ex+"0001-bpf-Mark-bpf_cgroup_acquire-stable.patch")
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+	var doc struct {
+		Patches []struct {
+			Source   string `json:"source"`
+			Subject  string `json:"subject"`
+			Changes  []struct{ Kfunc, Kind string }
+			Findings []struct{ Rule, Severity, Kfunc string }
+		} `json:"patches"`
+		Summary struct{ Patches, Errors int } `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if doc.Summary.Patches != 5 || len(doc.Patches) != 5 || doc.Summary.Errors != 3 {
+		t.Errorf("summary %+v, %d patches", doc.Summary, len(doc.Patches))
+	}
+	kinds := map[string]bool{}
+	for _, p := range doc.Patches {
+		for _, c := range p.Changes {
+			kinds[c.Kind] = true
+		}
+	}
+	for _, k := range []string{"deprecated", "removed", "promoted"} {
+		if !kinds[k] {
+			t.Errorf("no %s change in %v", k, kinds)
+		}
+	}
+	out, _, _ = runCLI(t, "", "check", "--format", "sarif", ex+"0002-bpf-Remove-bpf_rdonly_cast.patch")
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string } `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID string `json:"ruleId"`
+				Level  string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil {
+		t.Fatalf("sarif: %v", err)
+	}
+	if sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) != 1 ||
+		sarif.Runs[0].Results[0].RuleID != "STABLE_REMOVAL" || sarif.Runs[0].Results[0].Level != "error" || len(sarif.Runs[0].Tool.Driver.Rules) < 18 {
+		t.Errorf("sarif %+v", sarif)
+	}
+}
