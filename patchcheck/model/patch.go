@@ -64,10 +64,10 @@ type Patch struct {
 	Subject   Subject
 	// SubjectLine is the input line of the Subject header (0 when none).
 	SubjectLine int
-	Message   []Line // commit message body, without the subject
-	Notes     []Line // text between "---" and the diff
-	Trailers  []Trailer
-	Files     []*FileDiff
+	Message     []Line // commit message body, without the subject
+	Notes       []Line // text between "---" and the diff
+	Trailers    []Trailer
+	Files       []*FileDiff
 	// Errors are problems met while reading this patch; the patch still
 	// carries what could be read.
 	Errors []error

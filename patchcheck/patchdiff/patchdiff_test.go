@@ -195,14 +195,14 @@ diff --git a/w.c b/w.c
 			},
 		},
 		{
-			name: "diff -rup with timestamps and an empty context line",
-			in: "diff -rup a/fs/x.c b/fs/x.c\n--- a/fs/x.c\t2019-01-01 00:00:00.000000000 +0100\n+++ b/fs/x.c\t2019-01-02 00:00:00.000000000 +0100\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n",
+			name:  "diff -rup with timestamps and an empty context line",
+			in:    "diff -rup a/fs/x.c b/fs/x.c\n--- a/fs/x.c\t2019-01-01 00:00:00.000000000 +0100\n+++ b/fs/x.c\t2019-01-02 00:00:00.000000000 +0100\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n",
 			files: []wantFile{{"fs/x.c", "fs/x.c", model.Modified, false, 1, ""}},
 			end:   8,
 		},
 		{
-			name: "trailing context lost in transit is padded",
-			in:   "--- a/q.c\n+++ b/q.c\n@@ -1,3 +1,3 @@\n-a\n+b\n c\n",
+			name:  "trailing context lost in transit is padded",
+			in:    "--- a/q.c\n+++ b/q.c\n@@ -1,3 +1,3 @@\n-a\n+b\n c\n",
 			files: []wantFile{{"q.c", "q.c", model.Modified, false, 1, ""}},
 			end:   6,
 		},
