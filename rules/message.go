@@ -53,9 +53,7 @@ func AnalyzeMessage(p *model.Patch, cfg *policy.Config) *Message {
 	var b strings.Builder
 	inCode := false
 	for _, l := range p.Message {
-		for _, u := range urlRE.FindAllString(l.Text, -1) {
-			m.URLs = append(m.URLs, u)
-		}
+		m.URLs = append(m.URLs, urlRE.FindAllString(l.Text, -1)...)
 		if strings.HasPrefix(l.Text, cfg.WaiverTrailer+":") {
 			m.Waivers = append(m.Waivers, parseWaiver(l))
 			continue

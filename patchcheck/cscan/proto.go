@@ -126,7 +126,10 @@ func ParsePrototype(text string) (*model.Proto, error) {
 	}
 	p := &model.Proto{Text: text}
 	p.Tagged = strings.Contains(text, "__bpf_kfunc")
-	clean := attrParenRE.ReplaceAllString(text, " ")
+	clean := text
+	if hasAttribute(text) {
+		clean = attrParenRE.ReplaceAllString(text, " ")
+	}
 	open := strings.IndexByte(clean, '(')
 	if open <= 0 {
 		return nil, fmt.Errorf("%w: no parameter list in %q", ErrNotPrototype, clip(text))
@@ -141,7 +144,7 @@ func ParsePrototype(text string) (*model.Proto, error) {
 		j--
 	}
 	p.Name = head[j:]
-	if p.Name == "" || !identRE.MatchString(p.Name) || notDefs[p.Name] {
+	if p.Name == "" || !isIdentifier(p.Name) || notDefs[p.Name] {
 		return nil, fmt.Errorf("%w: no function name in %q", ErrNotPrototype, clip(text))
 	}
 	var ret []string
@@ -154,7 +157,7 @@ func ParsePrototype(text string) (*model.Proto, error) {
 		return nil, fmt.Errorf("%w: no return type in %q", ErrNotPrototype, clip(text))
 	}
 	for _, w := range ret {
-		if w != "*" && !identRE.MatchString(w) {
+		if w != "*" && !isIdentifier(w) {
 			return nil, fmt.Errorf("%w: unexpected %q before the name", ErrNotPrototype, w)
 		}
 	}
@@ -175,6 +178,17 @@ func ParsePrototype(text string) (*model.Proto, error) {
 		p.Params = append(p.Params, parseParam(raw))
 	}
 	return p, nil
+}
+
+// hasAttribute is a cheap test for the attribute macros attrParenRE
+// removes, which most prototypes lack.
+func hasAttribute(s string) bool {
+	for _, a := range []string{"__attribute__", "__printf", "__scanf", "__diag_", "__section", "__aligned"} {
+		if strings.Contains(s, a) {
+			return true
+		}
+	}
+	return false
 }
 
 func matchParen(s string, open int) int {
@@ -207,7 +221,9 @@ func clip(s string) string {
 // parseParam splits "const struct bpf_dynptr *p__uninit" into type and name.
 func parseParam(raw string) model.Param {
 	// Function pointer: "int (*cb)(void *ctx)" or "bool (less)(...)".
-	if m := funcPtrRE.FindStringSubmatchIndex(raw); m != nil {
+	if !strings.Contains(raw, "(") {
+		// the common case: no function pointer
+	} else if m := funcPtrRE.FindStringSubmatchIndex(raw); m != nil {
 		name := raw[m[2]:m[3]]
 		typ := strings.Join(strings.Fields(raw[:m[2]]+raw[m[3]:]), " ")
 		return withSuffix(model.Param{Type: typ, Name: name})
@@ -221,7 +237,7 @@ func parseParam(raw string) model.Param {
 	var name string
 	if n := len(toks); n > 1 {
 		last, prev := toks[n-1], toks[n-2]
-		if identRE.MatchString(last) && !typeWords[last] && prev != "struct" && prev != "enum" && prev != "union" {
+		if isIdentifier(last) && !typeWords[last] && prev != "struct" && prev != "enum" && prev != "union" {
 			name = last
 			toks = toks[:n-1]
 		}

@@ -54,7 +54,6 @@ var (
 	setStartRE = regexp.MustCompile(`^\s*(BTF_KFUNCS_START|BTF_SET8_START|BTF_SET_START|BTF_HIDDEN_KFUNCS_START)\s*\(\s*(\w+)\s*\)`)
 	setEndRE   = regexp.MustCompile(`^\s*(BTF_KFUNCS_END|BTF_SET8_END|BTF_SET_END|BTF_HIDDEN_KFUNCS_END)\s*\(\s*(\w+)\s*\)`)
 	entryRE    = regexp.MustCompile(`^\s*(BTF_ID_FLAGS|BTF_ID)\s*\(`)
-	identRE    = regexp.MustCompile(`^[A-Za-z_]\w*$`)
 )
 
 // SetFromSection returns the set a hunk starts in when git's function
@@ -126,20 +125,22 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 			i = s.preprocessor(lines, i, trimmed)
 			continue
 		}
-		if m := setStartRE.FindStringSubmatch(code); m != nil {
-			s.set, s.setKind = m[2], m[1]
-			res.Sets = append(res.Sets, m[2])
-			continue
-		}
-		if setEndRE.MatchString(code) {
-			s.set, s.setKind = "", ""
-			continue
-		}
-		if m := entryRE.FindStringSubmatch(code); m != nil {
-			text, last := s.joinParens(lines, i, code)
-			s.entry(m[1], text, lines[i])
-			i = last
-			continue
+		if strings.Contains(code, "BTF_") {
+			if m := setStartRE.FindStringSubmatch(code); m != nil {
+				s.set, s.setKind = m[2], m[1]
+				res.Sets = append(res.Sets, m[2])
+				continue
+			}
+			if setEndRE.MatchString(code) {
+				s.set, s.setKind = "", ""
+				continue
+			}
+			if m := entryRE.FindStringSubmatch(code); m != nil {
+				text, last := s.joinParens(lines, i, code)
+				s.entry(m[1], text, lines[i])
+				i = last
+				continue
+			}
 		}
 		if startsDefinition(code) {
 			text, last, ok := s.joinPrototype(lines, i, code)
@@ -286,7 +287,7 @@ func (s *scanner) entry(macro, text string, at Line) {
 		return
 	}
 	name := strings.TrimSpace(args[1])
-	if !identRE.MatchString(name) {
+	if !isIdentifier(name) {
 		return
 	}
 	if macro == "BTF_ID" && s.setKind != "BTF_SET_START" && s.setKind != "hint" {
@@ -307,6 +308,19 @@ func (s *scanner) entry(macro, text string, at Line) {
 		Pos:   model.Pos{File: s.file, Line: at.Line, PatchLine: at.PatchLine},
 		Text:  strings.TrimSuffix(strings.TrimSpace(text), ";"),
 	})
+}
+
+// isIdentifier reports whether s is a C identifier.
+func isIdentifier(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isIdent(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseFlags splits a flags expression "KF_A | KF_B" into sorted unique

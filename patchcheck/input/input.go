@@ -89,14 +89,14 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 
 // open detects gzip by its magic number.
 func open(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 32<<10)
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
-		return &limitedReader{r: zr, left: MaxDecompressed}, nil
+		return bufio.NewReaderSize(&limitedReader{r: zr, left: MaxDecompressed}, 32<<10), nil
 	}
 	return br, nil
 }

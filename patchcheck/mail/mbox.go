@@ -37,21 +37,27 @@ type Splitter struct {
 	started bool
 	done    bool
 	err     error
+	buf     bytes.Buffer // reused: a Raw's Data is valid until the next Next
 }
 
 // NewSplitter returns a Splitter reading r; max bounds one message
-// (DefaultMaxMessage when 0).
+// (DefaultMaxMessage when 0). A *bufio.Reader is used as it is.
 func NewSplitter(r io.Reader, max int) *Splitter {
 	if max <= 0 {
 		max = DefaultMaxMessage
 	}
-	return &Splitter{br: bufio.NewReaderSize(r, 64<<10), max: max}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 32<<10)
+	}
+	return &Splitter{br: br, max: max}
 }
 
 var formatPatchFrom = regexp.MustCompile(`^From [0-9a-f]{40}(?:[0-9a-f]{24})? `)
 
-// readLine returns the next line without its LF (and CR), or io.EOF. A
-// line longer than the message limit is an error.
+// readLine returns the next line without its LF (and CR), or io.EOF. The
+// line may point into the reader's buffer: it is valid until the next
+// read. A line longer than the message limit is an error.
 func (s *Splitter) readLine() ([]byte, error) {
 	var long []byte
 	for {
@@ -75,14 +81,12 @@ func (s *Splitter) readLine() ([]byte, error) {
 		s.line++
 		frag = bytes.TrimSuffix(frag, []byte("\n"))
 		frag = bytes.TrimSuffix(frag, []byte("\r"))
-		if long == nil {
-			frag = append([]byte(nil), frag...)
-		}
 		return frag, nil
 	}
 }
 
-// Next returns the next message, or io.EOF after the last one.
+// Next returns the next message, or io.EOF after the last one. The
+// message's Data is only valid until the next call.
 func (s *Splitter) Next() (*Raw, error) {
 	if s.err != nil {
 		return nil, s.err
@@ -106,13 +110,14 @@ func (s *Splitter) Next() (*Raw, error) {
 			if len(bytes.TrimSpace(l)) == 0 {
 				continue
 			}
-			s.pending, s.pendLn = l, s.line
+			s.pending, s.pendLn = bytes.Clone(l), s.line
 			s.mbox = bytes.HasPrefix(l, []byte("From "))
 			break
 		}
 	}
 	msg := &Raw{StartLine: s.pendLn}
-	var buf bytes.Buffer
+	buf := &s.buf
+	buf.Reset()
 	first := s.pending
 	s.pending = nil
 	if s.mbox {
@@ -134,7 +139,7 @@ func (s *Splitter) Next() (*Raw, error) {
 			return nil, err
 		}
 		if s.mbox && bytes.HasPrefix(l, []byte("From ")) && (prevBlank || formatPatchFrom.Match(l)) {
-			s.pending, s.pendLn = l, s.line
+			s.pending, s.pendLn = bytes.Clone(l), s.line
 			break
 		}
 		if s.mbox {

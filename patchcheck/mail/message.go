@@ -79,7 +79,7 @@ func Parse(raw *Raw, source string, index int) *model.Patch {
 			bodyLine += bytes.Count(data[:n], []byte("\n"))
 			readHeader(p, msg.Header)
 			p.SubjectLine = fieldLine(data[:n], "subject:", raw.StartLine)
-			b, derr := decodeBody(msg.Header, bytes.NewReader(data[n:]))
+			b, derr := decodeBody(msg.Header, data[n:])
 			if derr != nil {
 				errf(bodyLine, "mail body: %v", derr)
 			}
@@ -88,7 +88,9 @@ func Parse(raw *Raw, source string, index int) *model.Patch {
 	} else {
 		text = data
 	}
-	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	if bytes.Contains(text, []byte("\r\n")) {
+		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	}
 	lines := toLines(text, bodyLine)
 	splitBody(p, lines)
 	return p
@@ -201,19 +203,21 @@ type header interface{ Get(string) string }
 
 // decodeBody undoes the transfer encoding and charset of a body and, for
 // multipart mail, collects the text parts and patch attachments in order.
-func decodeBody(h header, body io.Reader) ([]byte, error) {
+// A plain UTF-8 or 8-bit body is returned as it is, without a copy.
+func decodeBody(h header, body []byte) ([]byte, error) {
 	ctype := h.Get("Content-Type")
 	mediatype, params, err := mime.ParseMediaType(ctype)
 	if ctype == "" || err != nil {
 		mediatype, params = "text/plain", map[string]string{}
 	}
+	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	if strings.HasPrefix(mediatype, "multipart/") {
 		boundary := params["boundary"]
 		if boundary == "" {
-			return readAllLimited(body)
+			return body, nil
 		}
 		var out bytes.Buffer
-		mr := multipart.NewReader(body, boundary)
+		mr := multipart.NewReader(bytes.NewReader(body), boundary)
 		for {
 			part, perr := mr.NextRawPart()
 			if perr == io.EOF {
@@ -222,7 +226,11 @@ func decodeBody(h header, body io.Reader) ([]byte, error) {
 			if perr != nil {
 				return out.Bytes(), fmt.Errorf("multipart: %w", perr)
 			}
-			b, derr := decodeBody(part.Header, part)
+			raw, rerr := readAllLimited(part)
+			if rerr != nil {
+				return out.Bytes(), rerr
+			}
+			b, derr := decodeBody(part.Header, raw)
 			if derr != nil {
 				return out.Bytes(), derr
 			}
@@ -237,17 +245,21 @@ func decodeBody(h header, body io.Reader) ([]byte, error) {
 		return out.Bytes(), nil
 	}
 	if !isPatchText(mediatype) {
-		_, _ = io.Copy(io.Discard, body)
 		return nil, nil
 	}
-	r := body
-	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
-	case "quoted-printable":
-		r = quotedprintable.NewReader(body)
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &stripSpace{r: bufio.NewReader(body)})
+	cs := strings.ToLower(strings.TrimSpace(params["charset"]))
+	plainCS := cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii"
+	if (cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary") && plainCS {
+		return body, nil
 	}
-	if cs := params["charset"]; cs != "" {
+	var r io.Reader = bytes.NewReader(body)
+	switch cte {
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, &stripSpace{r: bufio.NewReader(r)})
+	}
+	if !plainCS {
 		cr, cerr := charsetReader(cs, r)
 		if cerr != nil {
 			b, _ := readAllLimited(r)

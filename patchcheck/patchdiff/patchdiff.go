@@ -163,7 +163,7 @@ func parseFile(lines []model.Line, start int) (*model.FileDiff, int, []error) {
 			break
 		}
 	}
-	fd, err := parseHeader(lines[start:headerEnd], hunks, lines[start].N)
+	fd, err := parseWithGoDiff(lines[start:headerEnd], hunks, lines[start].N)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -172,9 +172,6 @@ func parseFile(lines []model.Line, start int) (*model.FileDiff, int, []error) {
 	}
 	fd.Binary = fd.Binary || binary
 	fd.Hunks = hunks
-	if cerr := crossCheck(fd); cerr != nil && len(errs) == 0 {
-		errs = append(errs, cerr)
-	}
 	return fd, i, errs
 }
 
@@ -226,6 +223,7 @@ func readHunk(lines []model.Line, start int) (*model.Hunk, int, error) {
 	if err != nil {
 		return nil, start + 1, &Error{Line: lines[start].N, Err: fmt.Errorf("%w: %v", ErrBadHunk, err)}
 	}
+	h.Lines = make([]model.HunkLine, 0, min(h.OldCount+h.NewCount, 4096))
 	oldN, newN := h.OldStart, h.NewStart
 	if h.OldCount == 0 {
 		oldN++ // "-5,0" means: insert after line 5
@@ -349,19 +347,24 @@ func clip(s string) string {
 	return s
 }
 
-// parseHeader lets go-diff read the file header (names, quoting,
-// extended git headers) and fills the model's file fields from it.
-func parseHeader(header []model.Line, hunks []*model.Hunk, at int) (*model.FileDiff, error) {
+// parseWithGoDiff hands one file diff to go-diff: the header as written
+// and the hunks as we delimited them. go-diff reads the names, quoting and
+// extended git headers, and its reading of the hunks must agree with the
+// counts, so a disagreement between the two parsers is an error instead
+// of a silent difference.
+func parseWithGoDiff(header []model.Line, hunks []*model.Hunk, at int) (*model.FileDiff, error) {
 	var buf bytes.Buffer
 	for _, l := range header {
 		buf.WriteString(l.Text)
 		buf.WriteByte('\n')
 	}
-	// go-diff needs a hunk to accept a ---/+++ header; give it the first
-	// hunk's header line only, the body is ours.
-	if len(hunks) > 0 {
-		h := hunks[0]
-		fmt.Fprintf(&buf, "@@ -%d,%d +%d,%d @@\n", h.OldStart, 0, h.NewStart, 0)
+	for _, h := range hunks {
+		fmt.Fprintf(&buf, "@@ -%d,%d +%d,%d @@\n", h.OldStart, h.OldCount, h.NewStart, h.NewCount)
+		for _, l := range h.Lines {
+			buf.WriteByte(l.Op)
+			buf.WriteString(l.Text)
+			buf.WriteByte('\n')
+		}
 	}
 	fd := &model.FileDiff{PatchLine: at, Status: model.Modified}
 	gd, err := diff.ParseFileDiff(buf.Bytes())
@@ -371,10 +374,19 @@ func parseHeader(header []model.Line, hunks []*model.Hunk, at int) (*model.FileD
 			if a, b, ok := splitGitNames(strings.TrimPrefix(header[0].Text, "diff --git ")); ok {
 				fd.OldPath, fd.NewPath = strip(a), strip(b)
 				readExtended(fd, linesText(header))
-				return fd, &Error{Line: at, Err: fmt.Errorf("file header: %w", err)}
+				return fd, &Error{Line: at, Err: fmt.Errorf("go-diff: %w", err)}
 			}
 		}
-		return nil, &Error{Line: at, Err: fmt.Errorf("file header: %w", err)}
+		return nil, &Error{Line: at, Err: fmt.Errorf("go-diff: %w", err)}
+	}
+	if len(gd.Hunks) != len(hunks) {
+		return nil, &Error{Line: at, Err: fmt.Errorf("%w: go-diff reads %d hunks, the counts give %d", ErrBadHunk, len(gd.Hunks), len(hunks))}
+	}
+	for k, h := range gd.Hunks {
+		m := hunks[k]
+		if int(h.OrigLines) != m.OldCount || int(h.NewLines) != m.NewCount || bytes.Count(h.Body, []byte("\n")) != len(m.Lines) {
+			return nil, &Error{Line: m.PatchLine, Err: fmt.Errorf("%w: go-diff reads a different hunk body", ErrBadHunk)}
+		}
 	}
 	git := len(header) > 0 && strings.HasPrefix(header[0].Text, "diff --git ")
 	fd.OldPath, fd.NewPath = name(gd.OrigName, git), name(gd.NewName, git)
@@ -473,37 +485,4 @@ func splitGitNames(s string) (string, string, bool) {
 		return s[:i], s[i+1:], true
 	}
 	return "", "", false
-}
-
-// crossCheck asks go-diff to read the hunks we delimited and compares its
-// reading with ours, so that a disagreement between the two parsers is an
-// error instead of a silent difference.
-func crossCheck(fd *model.FileDiff) error {
-	if len(fd.Hunks) == 0 {
-		return nil
-	}
-	var buf bytes.Buffer
-	for _, h := range fd.Hunks {
-		fmt.Fprintf(&buf, "@@ -%d,%d +%d,%d @@\n", h.OldStart, h.OldCount, h.NewStart, h.NewCount)
-		for _, l := range h.Lines {
-			buf.WriteByte(l.Op)
-			buf.WriteString(l.Text)
-			buf.WriteByte('\n')
-		}
-	}
-	gh, err := diff.ParseHunks(buf.Bytes())
-	first := fd.Hunks[0].PatchLine
-	if err != nil {
-		return &Error{Line: first, Err: fmt.Errorf("%w: go-diff: %v", ErrBadHunk, err)}
-	}
-	if len(gh) != len(fd.Hunks) {
-		return &Error{Line: first, Err: fmt.Errorf("%w: go-diff reads %d hunks, counts give %d", ErrBadHunk, len(gh), len(fd.Hunks))}
-	}
-	for k, h := range gh {
-		m := fd.Hunks[k]
-		if int(h.OrigLines) != m.OldCount || int(h.NewLines) != m.NewCount || bytes.Count(h.Body, []byte("\n")) != len(m.Lines) {
-			return &Error{Line: m.PatchLine, Err: fmt.Errorf("%w: go-diff reads a different hunk body", ErrBadHunk)}
-		}
-	}
-	return nil
 }
