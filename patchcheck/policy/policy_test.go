@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultCoversTheFlagTable(t *testing.T) {
+	c := Default()
+	for _, f := range []string{"KF_ACQUIRE", "KF_RELEASE", "KF_RET_NULL", "KF_KPTR_GET", "KF_TRUSTED_ARGS", "KF_SLEEPABLE",
+		"KF_DESTRUCTIVE", "KF_RCU", "KF_ITER_NEW", "KF_ITER_NEXT", "KF_ITER_DESTROY", "KF_RCU_PROTECTED", "KF_FASTCALL",
+		"KF_ARENA_RET", "KF_ARENA_ARG1", "KF_ARENA_ARG2", "KF_IMPLICIT_ARGS", "KF_SPINLOCK_SAFE", "KF_PERFMON"} {
+		if _, ok := c.FlagEffect(f, true); !ok {
+			t.Errorf("%s missing", f)
+		}
+	}
+	if e, _ := c.FlagEffect("KF_RET_NULL", false); e != Compatible {
+		t.Errorf("removing KF_RET_NULL: %s", e)
+	}
+	if e, _ := c.FlagEffect("KF_RET_NULL", true); e != Breaking {
+		t.Errorf("adding KF_RET_NULL: %s", e)
+	}
+	if !c.IsLifecycle("KF_STABLE") || c.IsLifecycle("KF_RCU") {
+		t.Error("IsLifecycle")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	p := write(t, `stable_flag = "KF_STABLE_API"
+ignore = ["STABLE_PROMOTION_LIST"]
+equivalent_suffixes = ["__opt=__nullable", "__map=__const_map"]
+
+[flags.KF_NEW_THING]
+add = "breaking"
+remove = "compatible"
+note = "something new"
+
+[severity]
+DEPRECATION_DOCS = "check"
+
+[type_aliases]
+"struct foo_kern" = "struct foo"
+
+[text]
+min_rationale_words = 30
+production_words = ["in production at"]
+`)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StableFlag != "KF_STABLE_API" || c.DeprecatedFlag != "KF_DEPRECATED" || !slices.Contains(c.Ignore, "STABLE_PROMOTION_LIST") {
+		t.Errorf("scalars %+v", c)
+	}
+	if e, ok := c.FlagEffect("KF_NEW_THING", true); !ok || e != Breaking {
+		t.Errorf("new flag: %v %v", e, ok)
+	}
+	if _, ok := c.FlagEffect("KF_ACQUIRE", true); !ok {
+		t.Error("defaults lost when a flag is added")
+	}
+	if c.Severity["DEPRECATION_DOCS"] != "check" || c.TypeAliases["struct foo_kern"] != "struct foo" || c.TypeAliases["struct sk_buff"] == "" {
+		t.Errorf("maps %+v %+v", c.Severity, c.TypeAliases)
+	}
+	if c.Text.MinRationaleWords != 30 || !slices.Equal(c.Text.ProductionWords, []string{"in production at"}) || len(c.Text.ReasonWords) == 0 {
+		t.Errorf("text %+v", c.Text)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for name, content := range map[string]string{
+		"unknown key":      "stable_flagg = \"x\"\n",
+		"unknown text key": "[text]\nmin_words = 3\n",
+		"bad effect":       "[flags.KF_X]\nadd = \"maybe\"\nremove = \"breaking\"\n",
+		"half a flag":      "[flags.KF_X]\nadd = \"breaking\"\n",
+		"bad severity":     "[severity]\nSTABLE_REMOVAL = \"fatal\"\n",
+		"bad words":        "[text]\nreason_words = \"because\"\n",
+		"not toml":         "this is = = not toml",
+	} {
+		if _, err := Load(write(t, content)); err == nil || !strings.Contains(err.Error(), FileName) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := Find(sub); got != filepath.Join(dir, FileName) {
+		t.Errorf("Find = %q", got)
+	}
+}
