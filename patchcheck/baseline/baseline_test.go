@@ -39,8 +39,8 @@ func TestStableList(t *testing.T) {
 type fixed struct{ data string }
 
 func (f fixed) PreImage(string, string) ([]byte, error) { return []byte(f.data), nil }
-func (fixed) Stable(string) (string, bool)            { return "", false }
-func (fixed) Describe() string                        { return "fixed" }
+func (fixed) Stable(string) (string, bool)              { return "", false }
+func (fixed) Describe() string                          { return "fixed" }
 
 func TestMulti(t *testing.T) {
 	m := Multi{NewStableList("list", []string{"a"}), HunksOnly{}}
