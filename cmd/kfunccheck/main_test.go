@@ -198,3 +198,45 @@ func TestMachineFormats(t *testing.T) {
 		t.Errorf("sarif %+v", sarif)
 	}
 }
+
+// TestOddInputs covers input a well-made tool meets in the wild: each is
+// either checked normally or refused with exit 2 and its place, never a
+// crash or a silent pass.
+func TestOddInputs(t *testing.T) {
+	good, err := os.ReadFile(ex + "0003-bpf-Make-bpf_task_acquire-sleepable.patch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(good)
+	cut := strings.Index(s, "+BTF_ID_FLAGS(func, bpf_task_acquire")
+	truncated := s[:cut]
+	long := strings.Replace(s, " BTF_ID_FLAGS(func, bpf_rbtree_add_impl)\n",
+		" BTF_ID_FLAGS(func, bpf_rbtree_add_impl)\n", 1)
+	long = strings.Replace(long, "@@ -3097,7 +3097,7 @@", "@@ -3097,7 +3097,8 @@", 1)
+	long = strings.Replace(long, "+BTF_ID_FLAGS(func, bpf_task_acquire", "+/* "+strings.Repeat("x", 10<<20)+" */\n+BTF_ID_FLAGS(func, bpf_task_acquire", 1)
+	latin := strings.Replace(s, "It may now wait", "It may now wait (\xe9t\xe9 \xff)", 1)
+	binary := strings.Replace(s, "diff --git a/kernel/bpf/helpers.c", "diff --git a/fw.bin b/fw.bin\nnew file mode 100644\nindex 0000000..e69de29\nGIT binary patch\nliteral 12\nTcmZ?wbhEHbRA5kGU|;|M2nYbE\n\nliteral 0\nHcmV?d00001\n\ndiff --git a/kernel/bpf/helpers.c", 1)
+	tests := []struct {
+		name, input string
+		args        []string
+		code        int
+		out         string
+	}{
+		{"truncated mail", truncated, []string{"check"}, 2, "hunk does not match its @@ counts"},
+		{"10 MB line", long, []string{"check", "--show-types"}, 1, "STABLE_FLAGS_BREAKING"},
+		{"invalid UTF-8 as JSON", latin, []string{"check", "--format", "json"}, 1, `"rule":"STABLE_FLAGS_BREAKING"`},
+		{"binary file beside", binary, []string{"check", "--show-types"}, 1, "STABLE_FLAGS_BREAKING"},
+		{"empty stdin", "", []string{"check"}, 2, "no patch found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runCLI(t, tt.input, tt.args...)
+			if code != tt.code || !strings.Contains(out+stderr, tt.out) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%.2000s%s", code, tt.code, tt.out, out, stderr)
+			}
+			if strings.Contains(tt.name, "JSON") && !json.Valid([]byte(out)) {
+				t.Errorf("invalid JSON:\n%s", out)
+			}
+		})
+	}
+}
