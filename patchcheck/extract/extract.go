@@ -191,9 +191,6 @@ func add(s *model.Snapshot, r *cscan.Result) {
 			s.Protos[p.Name] = p
 		}
 	}
-	for _, set := range r.Sets {
-		s.Sets[set] = true
-	}
 	for _, d := range r.Docs {
 		s.Docs[d.Name] = d.Text
 	}

@@ -18,14 +18,13 @@ type Pos struct {
 // Entry is one kfunc set entry: BTF_ID_FLAGS(func, name, flags) or, in the
 // v5.18 style, BTF_ID(func, name) inside a BTF_SET.
 type Entry struct {
-	Name    string
-	Set     string   // enclosing set; "" when the set start is not visible
-	Macro   string   // BTF_ID_FLAGS or BTF_ID
-	Flags   []string // sorted, de-duplicated KF_* tokens and any other terms
-	Cond    string   // enclosing preprocessor condition, "" when none
-	Pos     Pos
-	Text    string // the entry as written, joined onto one line
-	Visible bool   // whether the whole set is visible (start and end)
+	Name  string
+	Set   string   // enclosing set; "" when the set start is not visible
+	Macro string   // BTF_ID_FLAGS or BTF_ID
+	Flags []string // sorted, de-duplicated KF_* tokens and any other terms
+	Cond  string   // enclosing preprocessor condition, "" when none
+	Pos   Pos
+	Text  string // the entry as written, joined onto one line
 }
 
 // HasFlag reports whether the entry carries flag.
@@ -120,15 +119,13 @@ func (s *KfuncState) HasFlag(flag string) bool {
 type Snapshot struct {
 	Entries map[string][]Entry
 	Protos  map[string]*Proto
-	// Sets lists set names whose start line is visible.
-	Sets map[string]bool
 	// Docs maps function names to the kernel-doc comments that name them.
 	Docs map[string]string
 }
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Entries: map[string][]Entry{}, Protos: map[string]*Proto{}, Sets: map[string]bool{}, Docs: map[string]string{}}
+	return &Snapshot{Entries: map[string][]Entry{}, Protos: map[string]*Proto{}, Docs: map[string]string{}}
 }
 
 // State returns the state of kfunc name in the snapshot, nil when the

@@ -58,15 +58,6 @@ type Formatter interface {
 	End(s Summary) error
 }
 
-// Position renders a finding's place as "path:line" or "" for findings
-// on the commit message.
-func Position(f model.Finding) string {
-	if f.Pos.File == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
-}
-
 // StateText renders one side of a change for JSON and mail replies.
 func StateText(c *model.Change, s *model.KfuncState) string {
 	if s == nil {
