@@ -6,7 +6,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
