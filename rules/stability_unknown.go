@@ -13,8 +13,10 @@ var StabilityUnknown = &Rule{
 kfunc's BTF_ID_FLAGS entry is not in the patch and no outside source names
 it, so whether it is stable cannot be established. Rather than stay silent,
 kfunccheck says so; give it what resolves the question: --stable-list FILE
-naming the kfuncs you depend on, or the full files before the patch (a git
-repository, when checking commits).`,
+naming the kfuncs you depend on, or the full files before the patch: --repo
+DIR with the tree the patch applies to (its "index" lines name the blobs),
+or -g to check commits of a repository. When --repo lacks a blob, the
+message says which.`,
 	Bad: `-__bpf_kfunc int bpf_thing(struct task_struct *p)
 +__bpf_kfunc int bpf_thing(struct task_struct *p, u64 flags)
 (no BTF_ID_FLAGS(func, bpf_thing, ...) line in the patch)`,
@@ -31,7 +33,11 @@ repository, when checking commits).`,
 			if c.Kind == model.KindRemoved {
 				what = "definition removed"
 			}
-			p.ReportChange(c, "%s: kfunc %s, but its set entry is not in the patch: cannot tell whether it is stable (use --stable-list, or check the commit in its repository)", c.Kfunc, what)
+			if c.BaselineNote != "" {
+				p.ReportChange(c, "%s: kfunc %s, but its set entry is not in the patch and the full file could not be read (%s): cannot tell whether it is stable", c.Kfunc, what, c.BaselineNote)
+				continue
+			}
+			p.ReportChange(c, "%s: kfunc %s, but its set entry is not in the patch: cannot tell whether it is stable (use --stable-list, or --repo with the tree the patch applies to)", c.Kfunc, what)
 		}
 	},
 }

@@ -16,9 +16,10 @@ var StablePromotionList = &Rule{
 	Title:    "promotion mail not addressed to the BPF mailing list",
 	Doc: `The process for requesting a stable kfunc "consists of submitting a
 patch to the bpf@vger.kernel.org mailing list". When the input is a mail
-(it has To/Cc headers), a patch that adds KF_STABLE must have the list (the
-policy's list setting) among its recipients. Inputs without mail headers,
-such as commits or plain diffs, are not judged.`,
+with recipients (To/Cc headers), a patch that adds KF_STABLE must have the
+list (the policy's list setting) among them. Inputs not yet addressed to
+anyone, such as commits, plain diffs or format-patch files written without
+--to/--cc, are not judged.`,
 	Bad: `To: maintainer@kernel.org
 Subject: [PATCH bpf-next] bpf: Mark bpf_task_acquire stable`,
 	Good: `To: maintainer@kernel.org
@@ -26,7 +27,7 @@ Cc: bpf@vger.kernel.org
 Subject: [PATCH bpf-next] bpf: Mark bpf_task_acquire stable`,
 	Check: func(p *Pass) {
 		proms := p.Promotions()
-		if len(proms) == 0 || !p.Patch.Mail {
+		if len(proms) == 0 || !p.Patch.Mail || len(p.Patch.Header.Recipients()) == 0 {
 			return
 		}
 		if slices.Contains(p.Patch.Header.Recipients(), strings.ToLower(p.Config.List)) {

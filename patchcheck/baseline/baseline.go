@@ -18,6 +18,11 @@ import (
 // ErrUnavailable is wrapped when a baseline cannot give a pre-image.
 var ErrUnavailable = errors.New("pre-image not available")
 
+// ErrMissing is wrapped (with ErrUnavailable) when a source that should
+// hold a pre-image, such as a repository asked for a patch's blob, does
+// not: the reports then say what was missing.
+var ErrMissing = fmt.Errorf("%w: missing", ErrUnavailable)
+
 // Baseline is a source of knowledge about the tree before a patch.
 type Baseline interface {
 	// PreImage returns the whole content of path before the patch; blob

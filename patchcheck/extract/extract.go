@@ -35,6 +35,9 @@ type Result struct {
 	Errors    []error
 }
 
+// notes maps a file to why its full pre-image could not be used.
+type notes map[string]string
+
 // IsSource reports whether path is C source or a header.
 func IsSource(path string) bool {
 	return strings.HasSuffix(path, ".c") || strings.HasSuffix(path, ".h")
@@ -43,13 +46,17 @@ func IsSource(path string) bool {
 // Patch extracts the kfunc changes a patch makes.
 func Patch(p *model.Patch, opt Options) *Result {
 	res := &Result{Before: model.NewSnapshot(), After: model.NewSnapshot()}
+	missing := notes{}
 	for _, fd := range p.Files {
 		if fd.Binary || !IsSource(fd.Path()) || !interesting(fd, opt.Interest) {
 			continue
 		}
-		pre, post, full, err := segments(fd, opt.Baseline)
+		pre, post, full, note, err := segments(fd, opt.Baseline)
 		if err != nil {
 			res.Errors = append(res.Errors, err)
+		}
+		if note != "" {
+			missing[fd.Path()] = note
 		}
 		if full {
 			res.FullFiles = append(res.FullFiles, fd.Path())
@@ -59,6 +66,9 @@ func Patch(p *model.Patch, opt Options) *Result {
 		add(res.After, cscan.Scan(fd.Path(), post, all))
 	}
 	res.Changes = diff(res.Before, res.After, opt)
+	for _, c := range res.Changes {
+		c.BaselineNote = missing[c.Pos.File]
+	}
 	return res
 }
 
@@ -106,17 +116,21 @@ func mentions(text string, names map[string]bool) bool {
 
 // segments returns what the patch lets us see of the file before and
 // after: the whole file when the baseline has its pre-image and the hunks
-// apply to it, the hunks alone otherwise.
-func segments(fd *model.FileDiff, bl baseline.Baseline) (pre, post []cscan.Segment, full bool, err error) {
+// apply to it, the hunks alone otherwise. note says why a pre-image the
+// baseline should have had could not be used.
+func segments(fd *model.FileDiff, bl baseline.Baseline) (pre, post []cscan.Segment, full bool, note string, err error) {
 	if bl != nil && fd.Status != model.Added {
 		data, perr := bl.PreImage(orPath(fd.OldPath, fd.NewPath), fd.OldBlob)
-		if perr == nil {
+		switch {
+		case perr == nil:
 			pre, post, aerr := apply(fd, string(data))
 			if aerr == nil {
-				return pre, post, true, nil
+				return pre, post, true, "", nil
 			}
-			err = aerr
-		} else if !errors.Is(perr, baseline.ErrUnavailable) {
+			note = aerr.Error()
+		case errors.Is(perr, baseline.ErrMissing):
+			note = perr.Error()
+		case !errors.Is(perr, baseline.ErrUnavailable):
 			err = perr
 		}
 	}
@@ -134,7 +148,7 @@ func segments(fd *model.FileDiff, bl baseline.Baseline) (pre, post []cscan.Segme
 		}
 		pre, post = append(pre, b), append(post, a)
 	}
-	return pre, post, false, err
+	return pre, post, false, note, err
 }
 
 // apply applies the hunks of fd to the pre-image content and returns both

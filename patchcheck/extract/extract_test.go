@@ -89,9 +89,10 @@ func TestFullPreImage(t *testing.T) {
 	if c.Pos.Line != 1 || c.Pos.PatchLine != 12 {
 		t.Errorf("position %+v", c.Pos)
 	}
-	// A pre-image that does not match the hunks falls back with an error.
+	// A pre-image that does not match the hunks falls back to the hunks
+	// and says why on the change.
 	bad := Patch(p, Options{Policy: cfg, Baseline: fullBaseline{"something else\n"}})
-	if len(bad.Errors) != 1 || len(bad.FullFiles) != 0 || len(bad.Changes) != 1 {
+	if len(bad.Errors) != 0 || len(bad.FullFiles) != 0 || len(bad.Changes) != 1 || !strings.Contains(bad.Changes[0].BaselineNote, "does not apply") {
 		t.Errorf("mismatching pre-image: errors %v changes %+v", bad.Errors, bad.Changes)
 	}
 }

@@ -43,6 +43,10 @@ type Change struct {
 	// EntryVisible is false when the change was seen only in a definition
 	// and no set entry of the kfunc is visible on either side.
 	EntryVisible bool
+	// BaselineNote says why the file's full pre-image could not be used
+	// ("pre-image blob 1234abc of kernel/bpf/x.c is not in the
+	// repository"), "" when it was used or never asked for.
+	BaselineNote string
 }
 
 // Breaking reports whether any signature difference is caller-visible.

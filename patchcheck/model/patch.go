@@ -60,8 +60,11 @@ type Patch struct {
 	StartLine int    // line of Source where this message starts
 	Mail      bool   // the input carried RFC 5322 headers
 	Commit    string // commit id from a format-patch "From <sha>" line
-	Header    Header
-	Subject   Subject
+	// FromRepo names the repository a commit was read from; "" for
+	// patches read from files, mail or stdin.
+	FromRepo string
+	Header   Header
+	Subject  Subject
 	// SubjectLine is the input line of the Subject header (0 when none).
 	SubjectLine int
 	Message     []Line // commit message body, without the subject
