@@ -81,14 +81,17 @@ func quote(c *model.Change) []string {
 		if s == nil {
 			return
 		}
+		if c.Kind == model.KindSignature {
+			if s.Proto != nil {
+				out = append(out, mark+s.Proto.Text)
+			}
+			return
+		}
 		for _, e := range s.Entries {
 			if e.Pos.File == c.Pos.File || len(out) == 0 {
 				out = append(out, mark+e.Text)
 				break
 			}
-		}
-		if c.Kind == model.KindSignature && s.Proto != nil {
-			out = append(out, mark+s.Proto.Text)
 		}
 	}
 	switch c.Kind {

@@ -126,6 +126,13 @@ edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_adjust)\n", "BTF_ID_FLAGS(func, bpf
 edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU)", "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)")
 commit("bpf: stable kfunc baseline for kfunccheck fixtures")
 git("branch", "-f", "baseline")
+# The baseline tree itself, so that tests can rebuild the repository and
+# apply the fixtures with git am (git and -g checks need the whole files).
+TREE = os.path.join(ROOT, "testdata", "tree")
+shutil.rmtree(TREE, ignore_errors=True)
+for rel in (HELPERS, CPUMASK, DOC, CT):
+    os.makedirs(os.path.join(TREE, os.path.dirname(rel)), exist_ok=True)
+    shutil.copy(os.path.join(repo, rel), os.path.join(TREE, rel))
 
 GOOD_RATIONALE = """bpf: Mark bpf_cgroup_acquire() as a stable kfunc
 
@@ -509,7 +516,7 @@ latin = hdr_text.replace("Subject: ", "Subject: =?ISO-8859-1?Q?Ren=E9_says=3A?= 
 write_mail("promotion-latin1.eml", (latin + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=ISO-8859-1\n"
                                     "Content-Transfer-Encoding: 8bit\n\n" + body.replace("Jane Developer", "Ren\u00e9 D\u00e9veloppeur")).encode("latin-1"))
 msg_body, diff = body.split("\ndiff --git", 1)
-mp = MIMEMultipart()
+mp = MIMEMultipart(boundary="kfunccheck-testdata-boundary")
 for l in hdr:
     if ":" in l and not l.startswith((" ", "\t")):
         k, v = l.split(":", 1)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
@@ -65,6 +66,9 @@ type checkFlags struct {
 	ignore, types        listFlag
 	listTypes            bool
 	color                colorFlag
+	gitRevs              pathsFlag
+	repo                 string
+	showMerges           bool
 }
 
 func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
@@ -89,6 +93,10 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cf.failOn, "fail-on", "error", "lowest severity that makes the exit code 1: error, warning or check")
 	fs.StringVar(&cf.conf, "config", "", "policy file (default: "+policy.FileName+" in the current directory or a parent)")
 	fs.Var(&cf.stableLists, "stable-list", "file naming stable kfuncs, one per line (repeatable)")
+	fs.Var(&cf.gitRevs, "g", "check the commits of a revision range of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
+	fs.Var(&cf.gitRevs, "git", "same as -g")
+	fs.StringVar(&cf.repo, "repo", "", "git repository (work tree or bare) for -g, and whose blobs give patches their full pre-images")
+	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
 	return fs
 }
 
@@ -163,10 +171,37 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want text, json, sarif or github)\n", cf.format)
 		return 2
 	}
-	if len(paths) == 0 {
+	var repo gitrepo.Repository
+	repoName := ""
+	if len(cf.gitRevs) > 0 || cf.repo != "" {
+		dir := cf.repo
+		if dir == "" {
+			dir = "."
+		}
+		rp, layout, err := gitrepo.Open(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: --repo %s: %v\n", dir, err)
+			return 2
+		}
+		defer rp.Close()
+		repo = rp
+		repoName = layout.WorkTree
+		if repoName == "" {
+			repoName = layout.GitDir
+		}
+		repo.SetSelector(selector(opt.Interest))
+		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: repo, Name: repoName}}, opt.Baseline)
+	}
+	if len(paths) == 0 && len(cf.gitRevs) == 0 {
 		paths = []string{"-"}
 	}
-	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths) > 1}
+	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs) > 1}
+	if err := r.gitRanges(repo, repoName, cf.gitRevs, cf.showMerges, stderr); err != nil {
+		r.flushPending()
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		return 2
+	}
+	r.flushPending()
 	for _, p := range paths {
 		err := input.Read(p, input.Options{Stdin: stdin}, r.series)
 		r.flushPending()
@@ -307,6 +342,9 @@ func (r *runner) filter(fs []model.Finding) []model.Finding {
 
 func unitName(res *patchcheck.Result, s *model.Series) string {
 	p := res.Patch
+	if p.FromRepo != "" {
+		return fmt.Sprintf("Commit %.12s (\"%s\")", p.Commit, p.Subject.Title)
+	}
 	name := p.Source
 	if name == "-" {
 		name = "Your patch"

@@ -58,6 +58,8 @@ type Repository interface {
 	RefsWithPrefix(prefix string) ([]string, error)
 	// ZeroID is the all-zero id of this repository's hash format.
 	ZeroID() string
+	// SetSelector chooses the files FormatPatch renders.
+	SetSelector(Selector)
 	// Close releases the repository.
 	Close() error
 }

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
+	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+)
+
+// selector keeps the files kfunccheck judges: C sources that hold kfunc
+// code (or name a kfunc of interest) and Documentation/.
+func selector(interest map[string]bool) gitrepo.Selector {
+	return gitrepo.Selector{
+		Path: func(path string) bool {
+			return extract.IsSource(path) || strings.HasPrefix(path, "Documentation/")
+		},
+		Content: func(path string, before, after []byte) bool {
+			if strings.HasPrefix(path, "Documentation/") {
+				return true
+			}
+			for _, b := range [][]byte{before, after} {
+				s := string(b)
+				if cscan.HasMarker(s) {
+					return true
+				}
+				for n := range interest {
+					if strings.Contains(s, n) {
+						return true
+					}
+				}
+			}
+			return false
+		},
+	}
+}
+
+var countRE = regexp.MustCompile(`^(.+)-(\d+)$`)
+
+// revRange turns one of checkpatch's -g forms into commit ids, oldest
+// first: REV, A..B, A...B, REV-N (the N commits up to REV), REV^, REV~n.
+func revRange(repo gitrepo.Repository, spec string) ([]string, error) {
+	resolve := func(rev string) (string, error) {
+		if rev == "" {
+			rev = "HEAD"
+		}
+		return repo.Resolve(rev)
+	}
+	var include, exclude []string
+	limit := 0
+	switch {
+	case strings.Contains(spec, "..."):
+		a, b, _ := strings.Cut(spec, "...")
+		ha, err := resolve(a)
+		if err != nil {
+			return nil, err
+		}
+		hb, err := resolve(b)
+		if err != nil {
+			return nil, err
+		}
+		bases, err := repo.MergeBases(ha, hb)
+		if err != nil {
+			return nil, err
+		}
+		include, exclude = []string{ha, hb}, bases
+	case strings.Contains(spec, ".."):
+		a, b, _ := strings.Cut(spec, "..")
+		ha, err := resolve(a)
+		if err != nil {
+			return nil, err
+		}
+		hb, err := resolve(b)
+		if err != nil {
+			return nil, err
+		}
+		include, exclude = []string{hb}, []string{ha}
+	default:
+		h, err := resolve(spec)
+		if err != nil {
+			m := countRE.FindStringSubmatch(spec)
+			if m == nil {
+				return nil, err
+			}
+			if h, err = resolve(m[1]); err != nil {
+				return nil, err
+			}
+			limit, _ = strconv.Atoi(m[2])
+			if limit == 0 {
+				return nil, fmt.Errorf("%q: a count of 0 checks nothing", spec)
+			}
+		} else {
+			limit = 1
+		}
+		include = []string{h}
+	}
+	ids, _, err := repo.RevList(include, exclude, limit)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(ids)
+	return ids, nil
+}
+
+// gitSeries checks the commits of each -g range as one series.
+func (r *runner) gitRanges(repo gitrepo.Repository, name string, specs []string, showMerges bool, stderr io.Writer) error {
+	for _, spec := range specs {
+		ids, err := revRange(repo, spec)
+		if err != nil {
+			return fmt.Errorf("-g %s: %w", spec, err)
+		}
+		var keep []string
+		merges := 0
+		for _, id := range ids {
+			c, err := repo.Commit(id)
+			if err != nil {
+				return fmt.Errorf("-g %s: %w", spec, err)
+			}
+			if len(c.Parents) > 1 && !showMerges {
+				merges++
+				continue
+			}
+			keep = append(keep, id)
+		}
+		if merges > 0 {
+			fmt.Fprintf(stderr, "kfunccheck: -g %s: skipped %d merge commit(s); --show-merges checks them against their first parent\n", spec, merges)
+		}
+		if len(keep) == 0 {
+			fmt.Fprintf(stderr, "kfunccheck: -g %s: no commit to check\n", spec)
+			continue
+		}
+		r.series(gitrepo.Series(repo, keep, name))
+	}
+	return nil
+}
