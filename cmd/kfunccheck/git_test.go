@@ -75,7 +75,7 @@ func fixtureRepo(t *testing.T) (string, map[string]string) {
 
 type jsonFinding struct {
 	Rule, Severity, Kfunc, File, Message string
-	Line                                  int
+	Line                                 int
 }
 
 func findings(t *testing.T, args ...string) []string {
