@@ -90,7 +90,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&cf.ignore, "ignore", "comma-separated rule IDs not to report")
 	fs.Var(&cf.types, "types", "comma-separated rule IDs to report, and no others")
 	fs.StringVar(&cf.format, "format", "text", "output: text (checkpatch), json, sarif or github")
-	fs.StringVar(&cf.failOn, "fail-on", "error", "lowest severity that makes the exit code 1: error, warning or check")
+	fs.StringVar(&cf.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on, error)")
 	fs.StringVar(&cf.conf, "config", "", "policy file (default: "+policy.FileName+" in the current directory or a parent)")
 	fs.Var(&cf.stableLists, "stable-list", "file naming stable kfuncs, one per line (repeatable)")
 	fs.Var(&cf.gitRevs, "g", "check the commits of a revision range of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
@@ -140,8 +140,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	failOn, err := model.ParseSeverity(cf.failOn)
-	if err != nil {
+	if _, err := model.ParseSeverity(cf.failOn); cf.failOn != "" && err != nil {
 		fmt.Fprintf(stderr, "kfunccheck: --fail-on: %v\n", err)
 		return 2
 	}
@@ -156,6 +155,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
 	}
+	if cf.failOn == "" {
+		cf.failOn = opt.Policy.FailOn
+	}
+	failOn, _ := model.ParseSeverity(cf.failOn)
 	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
 	var out report.Formatter
 	switch cf.format {
@@ -189,7 +192,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if repoName == "" {
 			repoName = layout.GitDir
 		}
-		repo.SetSelector(selector(opt.Interest))
+		repo.SetSelector(gitrepo.KfuncSelector(opt.Interest))
 		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: repo, Name: repoName}}, opt.Baseline)
 	}
 	if len(paths) == 0 && len(cf.gitRevs) == 0 {
@@ -229,35 +232,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
-	var opt patchcheck.Options
-	conf := cf.conf
-	if conf == "" {
-		if wd, err := os.Getwd(); err == nil {
-			conf = policy.Find(wd)
-		}
-	}
-	opt.Policy = policy.Default()
-	if conf != "" {
-		p, err := policy.Load(conf)
-		if err != nil {
-			return opt, err
-		}
-		opt.Policy = p
-	}
-	bl := baseline.Multi{}
-	opt.Interest = map[string]bool{}
-	for _, path := range cf.stableLists {
-		l, err := baseline.LoadStableList(path)
-		if err != nil {
-			return opt, err
-		}
-		bl = append(bl, l)
-		for _, n := range l.Names() {
-			opt.Interest[n] = true
-		}
-	}
-	opt.Baseline = append(bl, baseline.HunksOnly{})
-	return opt, nil
+	return patchcheck.LoadOptions(cf.conf, "", cf.stableLists)
 }
 
 func isTerminal(w io.Writer) bool {

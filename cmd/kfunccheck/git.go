@@ -10,37 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
-	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 )
-
-// selector keeps the files kfunccheck judges: C sources that hold kfunc
-// code (or name a kfunc of interest) and Documentation/.
-func selector(interest map[string]bool) gitrepo.Selector {
-	return gitrepo.Selector{
-		Path: func(path string) bool {
-			return extract.IsSource(path) || strings.HasPrefix(path, "Documentation/")
-		},
-		Content: func(path string, before, after []byte) bool {
-			if strings.HasPrefix(path, "Documentation/") {
-				return true
-			}
-			for _, b := range [][]byte{before, after} {
-				s := string(b)
-				if cscan.HasMarker(s) {
-					return true
-				}
-				for n := range interest {
-					if strings.Contains(s, n) {
-						return true
-					}
-				}
-			}
-			return false
-		},
-	}
-}
 
 var countRE = regexp.MustCompile(`^(.+)-(\d+)$`)
 

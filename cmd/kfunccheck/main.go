@@ -9,6 +9,7 @@
 //
 //	kfunccheck check [flags] [PATH|-]...
 //	kfunccheck explain RULE_ID | --list
+//	kfunccheck hook install|uninstall|pre-push
 //	kfunccheck version
 //
 // Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input
@@ -30,6 +31,7 @@ Usage:
   kfunccheck check [flags] [PATH|-]...   check patches, mails, mboxes, series directories
   kfunccheck explain RULE_ID             show a rule's documentation
   kfunccheck explain --list              list all rules
+  kfunccheck hook install|uninstall      the git pre-push hook (see "kfunccheck hook")
   kfunccheck version                     print the version
 
 Run "kfunccheck check -h" for the flags of check.
@@ -50,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCheck(args[1:], stdin, stdout, stderr)
 	case "explain":
 		return runExplain(args[1:], stdout, stderr)
+	case "hook":
+		return runHook(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "kfunccheck %s\n", Version)
 		return 0

@@ -72,7 +72,13 @@ type Config struct {
 	EquivalentSuffixes []string `toml:"equivalent_suffixes"`
 	// WaiverTrailer is the trailer key that waives one finding.
 	WaiverTrailer string `toml:"waiver_trailer"`
-	Text          Text   `toml:"text"`
+	// FailOn is the lowest severity that fails a run (the pre-push hook
+	// blocks the push); --fail-on overrides it.
+	FailOn string `toml:"fail_on"`
+	// StableLists are stable-list files, relative to the configuration
+	// file, read as --stable-list files are.
+	StableLists []string `toml:"stable_lists"`
+	Text        Text     `toml:"text"`
 }
 
 // Default returns the built-in policy: the RFC v2 stable-kfunc process and
@@ -83,6 +89,7 @@ func Default() *Config {
 		DeprecatedFlag: "KF_DEPRECATED",
 		List:           "bpf@vger.kernel.org",
 		WaiverTrailer:  "Kfunc-Stability-Waiver",
+		FailOn:         "error",
 		Flags: map[string]Flag{
 			"KF_ACQUIRE":       {Breaking, Breaking, "the kfunc returns a referenced object"},
 			"KF_RELEASE":       {Breaking, Breaking, "the kfunc releases a referenced argument"},
@@ -143,8 +150,9 @@ type fileConfig struct {
 	TypeAliases        map[string]string `toml:"type_aliases"`
 	EquivalentSuffixes []string          `toml:"equivalent_suffixes"`
 	WaiverTrailer      *string           `toml:"waiver_trailer"`
+	FailOn             *string           `toml:"fail_on"`
+	StableLists        []string          `toml:"stable_lists"`
 	Text               map[string]any    `toml:"text"`
-	Extra              map[string]any    `toml:"-"`
 }
 
 // Load reads a configuration file over the defaults. Unknown keys are an
@@ -177,6 +185,16 @@ func Load(path string) (*Config, error) {
 	set(&c.DeprecatedFlag, f.DeprecatedFlag)
 	set(&c.List, f.List)
 	set(&c.WaiverTrailer, f.WaiverTrailer)
+	set(&c.FailOn, f.FailOn)
+	if _, err := model.ParseSeverity(c.FailOn); err != nil {
+		return nil, fmt.Errorf("policy: %s: fail_on: %w", path, err)
+	}
+	for _, l := range f.StableLists {
+		if !filepath.IsAbs(l) {
+			l = filepath.Join(filepath.Dir(path), l)
+		}
+		c.StableLists = append(c.StableLists, l)
+	}
 	for k, v := range f.Flags {
 		if v.Add == "" || v.Remove == "" {
 			return nil, fmt.Errorf("policy: %s: flags.%s needs both add and remove", path, k)

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package hooks_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var kfunccheck string // the binary under test, built once
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if _, err := exec.LookPath("git"); err != nil {
+			fmt.Println("skipping hook end-to-end tests: the git command is not installed (.ci/run installs it)")
+			return m.Run()
+		}
+		dir, err := os.MkdirTemp("", "kfunccheck-bin")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		kfunccheck = filepath.Join(dir, "kfunccheck")
+		out, err := exec.Command("go", "build", "-o", kfunccheck, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput()
+		if err != nil {
+			fmt.Printf("building kfunccheck: %v\n%s", err, out)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+type world struct {
+	t            *testing.T
+	work, remote string
+	env          []string
+}
+
+func (w *world) run(dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), w.env...), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (w *world) git(args ...string) string {
+	w.t.Helper()
+	out, err := w.run(w.work, nil, "git", args...)
+	if err != nil {
+		w.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+func (w *world) am(branch, from, fixture string) {
+	w.t.Helper()
+	p, _ := filepath.Abs(filepath.Join("..", "rules", "testdata", fixture))
+	w.git("checkout", "-q", "-b", branch, from)
+	w.git("am", "-q", p)
+}
+
+func (w *world) push(env []string, args ...string) (string, bool) {
+	out, err := w.run(w.work, env, "git", append([]string{"push", "-q"}, args...)...)
+	return out, err == nil
+}
+
+func (w *world) remoteHas(ref string) bool {
+	_, err := w.run(w.remote, nil, "git", "rev-parse", "--verify", "-q", ref)
+	return err == nil
+}
+
+// newWorld makes a work repository holding the baseline kernel tree, a
+// bare remote it has pushed main to, and installs the hook.
+func newWorld(t *testing.T, objectFormat string) *world {
+	if kfunccheck == "" {
+		t.Skip("the git command is not installed")
+	}
+	dir := t.TempDir()
+	w := &world{t: t, work: filepath.Join(dir, "work"), remote: filepath.Join(dir, "remote.git"),
+		env: []string{"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=Jane", "GIT_AUTHOR_EMAIL=jane@example.org",
+			"GIT_COMMITTER_NAME=Jane", "GIT_COMMITTER_EMAIL=jane@example.org", "KFUNCCHECK_SKIP="}}
+	for _, d := range []string{w.work, w.remote} {
+		if out, err := w.run(dir, nil, "git", "init", "-q", "--object-format="+objectFormat, "-b", "main", d); err != nil {
+			t.Fatalf("git init: %v\n%s", err, out)
+		}
+	}
+	if out, err := w.run(w.remote, nil, "git", "config", "core.bare", "true"); err != nil {
+		t.Fatal(out)
+	}
+	if err := os.CopyFS(w.work, os.DirFS(filepath.Join("..", "testdata", "tree"))); err != nil {
+		t.Fatal(err)
+	}
+	w.git("add", "-A")
+	w.git("commit", "-q", "-m", "baseline")
+	w.git("remote", "add", "origin", w.remote)
+	w.git("push", "-q", "origin", "main")
+	out, err := w.run(w.work, nil, kfunccheck, "hook", "install")
+	if err != nil || !strings.Contains(out, "pre-push hook installed") {
+		t.Fatalf("hook install: %v\n%s", err, out)
+	}
+	return w
+}
+
+func TestPrePushSHA1(t *testing.T) { testPrePush(t, "sha1") }
+
+func TestPrePushSHA256(t *testing.T) { testPrePush(t, "sha256") }
+
+func testPrePush(t *testing.T, format string) {
+	w := newWorld(t, format)
+
+	// A promotion without rationale is refused, and nothing reaches the remote.
+	w.am("bad", "main", "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
+	out, ok := w.push(nil, "origin", "bad")
+	if ok || !strings.Contains(out, "ERROR:STABLE_PROMOTION_RATIONALE") || !strings.Contains(out, "git push --no-verify") || w.remoteHas("refs/heads/bad") {
+		t.Fatalf("bad promotion pushed (ok=%v):\n%s", ok, out)
+	}
+	// The same with a proper rationale goes through.
+	w.am("good", "main", "clean/promote-good.patch")
+	if out, ok := w.push(nil, "origin", "good"); !ok || !w.remoteHas("refs/heads/good") {
+		t.Fatalf("good promotion refused:\n%s", out)
+	}
+	// Two branches in one push, only the second bad: the push is refused.
+	w.am("good2", "main", "clean/deprecate-good.patch")
+	w.am("bad2", "main", "STABLE_FLAGS_BREAKING/flags-breaking.patch")
+	out, ok = w.push(nil, "origin", "good2", "bad2")
+	if ok || !strings.Contains(out, "STABLE_FLAGS_BREAKING") || w.remoteHas("refs/heads/bad2") || w.remoteHas("refs/heads/good2") {
+		t.Fatalf("push of a good and a bad branch (ok=%v):\n%s", ok, out)
+	}
+	// KFUNCCHECK_SKIP=1 lets it through, and says so.
+	out, ok = w.push([]string{"KFUNCCHECK_SKIP=1"}, "origin", "bad2")
+	if !ok || !strings.Contains(out, "not checked") {
+		t.Fatalf("KFUNCCHECK_SKIP=1 (ok=%v):\n%s", ok, out)
+	}
+	// A new branch on top of an already pushed one checks only its own
+	// commits: bad2's commit is on origin and is not judged again.
+	w.am("topic", "bad2", "clean/deprecate-good.patch")
+	if out, ok := w.push(nil, "origin", "topic"); !ok {
+		t.Fatalf("new branch on a pushed branch refused:\n%s", out)
+	}
+	// A branch deletion passes.
+	if out, ok := w.push(nil, "origin", "--delete", "bad2"); !ok || w.remoteHas("refs/heads/bad2") {
+		t.Fatalf("deletion refused:\n%s", out)
+	}
+}
+
+func TestInstallChainUninstall(t *testing.T) {
+	w := newWorld(t, "sha1")
+	hooksDir := filepath.Join(w.work, ".git", "hooks")
+	// Installing again over our own hook is fine.
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "install"); err != nil {
+		t.Fatalf("reinstall: %v\n%s", err, out)
+	}
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "uninstall"); err != nil {
+		t.Fatalf("uninstall: %v\n%s", err, out)
+	}
+	// A foreign hook is refused, chained with --chain, and restored on uninstall.
+	foreign := "#!/bin/sh\necho foreign-hook-ran >&2\ncat >/dev/null\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(hooksDir, "pre-push"), []byte(foreign), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "install"); err == nil || !strings.Contains(out, "--chain") {
+		t.Fatalf("foreign hook replaced without --force/--chain:\n%s", out)
+	}
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "install", "--chain"); err != nil {
+		t.Fatalf("install --chain: %v\n%s", err, out)
+	}
+	w.am("bad", "main", "STABLE_REMOVAL/remove-stable.patch")
+	out, ok := w.push(nil, "origin", "bad")
+	if ok || !strings.Contains(out, "foreign-hook-ran") || !strings.Contains(out, "STABLE_REMOVAL") {
+		t.Fatalf("chained push (ok=%v):\n%s", ok, out)
+	}
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "uninstall"); err != nil {
+		t.Fatalf("uninstall: %v\n%s", err, out)
+	}
+	if data, _ := os.ReadFile(filepath.Join(hooksDir, "pre-push")); string(data) != foreign {
+		t.Fatalf("foreign hook not restored:\n%s", data)
+	}
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "uninstall"); err == nil || !strings.Contains(out, "did not write") {
+		t.Fatalf("uninstall removed a foreign hook:\n%s", out)
+	}
+}
+
+func TestHooksPathAndMissingBinary(t *testing.T) {
+	w := newWorld(t, "sha1")
+	if out, err := w.run(w.work, nil, kfunccheck, "hook", "uninstall"); err != nil {
+		t.Fatal(out)
+	}
+	w.git("config", "core.hooksPath", ".githooks")
+	bin := filepath.Join(t.TempDir(), "kfunccheck")
+	data, err := os.ReadFile(kfunccheck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := w.run(w.work, nil, bin, "hook", "install"); err != nil || !strings.Contains(out, filepath.Join(".githooks", "pre-push")) {
+		t.Fatalf("install with core.hooksPath: %v\n%s", err, out)
+	}
+	os.Remove(bin)
+	w.am("any", "main", "clean/reformat.patch")
+	out, ok := w.push(nil, "origin", "any")
+	if ok || !strings.Contains(out, "is missing") || !strings.Contains(out, "--no-verify") {
+		t.Fatalf("missing binary (ok=%v):\n%s", ok, out)
+	}
+}

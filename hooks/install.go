@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package hooks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+)
+
+// Marker identifies a hook script kfunccheck wrote.
+const Marker = "# kfunccheck pre-push hook"
+
+// chainedName is where a foreign hook goes when kfunccheck chains to it.
+const chainedName = "pre-push.kfunccheck-chained"
+
+// backupName is where --force puts a foreign hook it replaces.
+const backupName = "pre-push.kfunccheck-backup"
+
+// ErrForeignHook is returned when a pre-push hook kfunccheck did not write
+// is in the way.
+var ErrForeignHook = errors.New("a pre-push hook that kfunccheck did not write is installed")
+
+// InstallOptions control Install.
+type InstallOptions struct {
+	Repo string // a directory inside the repository
+	// Force replaces a foreign hook (it is kept as pre-push.kfunccheck-backup).
+	Force bool
+	// Chain keeps a foreign hook and runs it before kfunccheck.
+	Chain bool
+	// Binary is the kfunccheck the hook runs, an absolute path.
+	Binary string
+}
+
+// Script returns the hook script that runs binary.
+func Script(binary string) string {
+	q := "'" + strings.ReplaceAll(binary, "'", `'\''`) + "'"
+	return `#!/bin/sh
+` + Marker + `: written by "kfunccheck hook install",
+# removed by "kfunccheck hook uninstall". It reads the commits being pushed
+# locally and never touches the network.
+kfunccheck=` + q + `
+if [ ! -x "$kfunccheck" ]; then
+	echo "kfunccheck pre-push hook: $kfunccheck is missing." >&2
+	echo "Install kfunccheck again and rerun 'kfunccheck hook install', or remove this hook;" >&2
+	echo "to push without the check: git push --no-verify" >&2
+	exit 1
+fi
+chained="$(dirname "$0")/` + chainedName + `"
+if [ -x "$chained" ]; then
+	input=$(cat)
+	printf '%s\n' "$input" | "$chained" "$@" || exit $?
+	printf '%s\n' "$input" | "$kfunccheck" hook pre-push "$@"
+	exit $?
+fi
+exec "$kfunccheck" hook pre-push "$@"
+`
+}
+
+func isOurs(path string) (exists, ours bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	return true, bytes.Contains(data, []byte(Marker)), nil
+}
+
+// Install writes the pre-push hook into the hooks directory git really
+// uses (core.hooksPath, the common git dir of a worktree, $GIT_DIR) and
+// returns its path.
+func Install(opt InstallOptions) (string, error) {
+	if !filepath.IsAbs(opt.Binary) {
+		return "", fmt.Errorf("hook install: the kfunccheck binary %q must be an absolute path", opt.Binary)
+	}
+	l, err := gitrepo.Locate(opt.Repo)
+	if err != nil {
+		return "", fmt.Errorf("hook install: %w", err)
+	}
+	dir := l.HooksDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("hook install: %w", err)
+	}
+	target := filepath.Join(dir, "pre-push")
+	exists, ours, err := isOurs(target)
+	if err != nil {
+		return "", fmt.Errorf("hook install: %w", err)
+	}
+	if exists && !ours {
+		switch {
+		case opt.Chain:
+			chained := filepath.Join(dir, chainedName)
+			if _, err := os.Stat(chained); err == nil {
+				return "", fmt.Errorf("hook install: %s already exists", chained)
+			}
+			if err := os.Rename(target, chained); err != nil {
+				return "", fmt.Errorf("hook install: %w", err)
+			}
+		case opt.Force:
+			if err := os.Rename(target, filepath.Join(dir, backupName)); err != nil {
+				return "", fmt.Errorf("hook install: %w", err)
+			}
+		default:
+			return "", fmt.Errorf("hook install: %s: %w; run it before kfunccheck with --chain, or replace it with --force (kept as %s)", target, ErrForeignHook, backupName)
+		}
+	}
+	tmp := target + ".kfunccheck-tmp"
+	if err := os.WriteFile(tmp, []byte(Script(opt.Binary)), 0o755); err != nil {
+		return "", fmt.Errorf("hook install: %w", err)
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		return "", fmt.Errorf("hook install: %w", err)
+	}
+	return target, nil
+}
+
+// Uninstall removes kfunccheck's pre-push hook, and only it; a chained
+// foreign hook is put back in its place.
+func Uninstall(repo string) (string, error) {
+	l, err := gitrepo.Locate(repo)
+	if err != nil {
+		return "", fmt.Errorf("hook uninstall: %w", err)
+	}
+	dir := l.HooksDir()
+	target := filepath.Join(dir, "pre-push")
+	exists, ours, err := isOurs(target)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("hook uninstall: %w", err)
+	case !exists:
+		return "", fmt.Errorf("hook uninstall: no pre-push hook in %s", dir)
+	case !ours:
+		return "", fmt.Errorf("hook uninstall: %s: %w; left alone", target, ErrForeignHook)
+	}
+	if err := os.Remove(target); err != nil {
+		return "", fmt.Errorf("hook uninstall: %w", err)
+	}
+	chained := filepath.Join(dir, chainedName)
+	if _, err := os.Stat(chained); err == nil {
+		if err := os.Rename(chained, target); err != nil {
+			return "", fmt.Errorf("hook uninstall: %w", err)
+		}
+	}
+	return target, nil
+}

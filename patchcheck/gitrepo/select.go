@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package gitrepo
+
+import (
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
+	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
+)
+
+// KfuncSelector keeps the files kfunccheck judges: C sources that hold
+// kfunc code or name a kfunc of interest, and Documentation/, where
+// deprecations are documented. The path test runs before any blob is read.
+func KfuncSelector(interest map[string]bool) Selector {
+	return Selector{
+		Path: func(path string) bool {
+			return extract.IsSource(path) || strings.HasPrefix(path, "Documentation/")
+		},
+		Content: func(path string, before, after []byte) bool {
+			if strings.HasPrefix(path, "Documentation/") {
+				return true
+			}
+			for _, b := range [][]byte{before, after} {
+				s := string(b)
+				if cscan.HasMarker(s) {
+					return true
+				}
+				for n := range interest {
+					if strings.Contains(s, n) {
+						return true
+					}
+				}
+			}
+			return false
+		},
+	}
+}
