@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -69,6 +70,7 @@ type checkFlags struct {
 	gitRevs              pathsFlag
 	repo                 string
 	showMerges           bool
+	cpuProfile           string
 }
 
 func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
@@ -96,6 +98,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&cf.gitRevs, "g", "check the commits of a revision range of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
 	fs.Var(&cf.gitRevs, "git", "same as -g")
 	fs.StringVar(&cf.repo, "repo", "", "git repository (work tree or bare) for -g, and whose blobs give patches their full pre-images")
+	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
 	return fs
 }
@@ -129,6 +132,19 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if cf.cpuProfile != "" {
+		f, err := os.Create(cf.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if cf.listTypes {
 		for _, r := range rules.All {

@@ -73,6 +73,14 @@ func HasMarker(text string) bool {
 		strings.Contains(text, "KF_") || strings.Contains(text, "__diag_push")
 }
 
+// FileHasKfuncs is HasMarker for whole files: it looks only for the
+// macros a kfunc file must contain, since a bare "KF_" also matches
+// unrelated names such as SKF_AD_OFF.
+func FileHasKfuncs(content string) bool {
+	return strings.Contains(content, "BTF_ID_FLAGS(") || strings.Contains(content, "__bpf_kfunc") ||
+		strings.Contains(content, "BTF_SET_START(") || strings.Contains(content, "BTF_KFUNCS_START(")
+}
+
 // Scan scans the segments of file. wantDef, when not nil, selects which
 // untagged function definitions to return (a __bpf_kfunc definition is
 // always returned): pre-__bpf_kfunc kernels have kfuncs that are found only

@@ -5,19 +5,19 @@ package gitrepo
 import (
 	"bytes"
 	"container/heap"
-	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/diff"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -32,30 +32,68 @@ type Selector struct {
 }
 
 type goGitRepo struct {
-	repo *git.Repository
-	st   *filesystem.Storage
-	sel  Selector
+	layout *Layout
+	cache  cache.Object // shared with reopened workers
+	repo   *git.Repository
+	st     *filesystem.Storage
+	sel    Selector
+	memo   *memo // shared with reopened workers
 }
+
+// memo holds what a walk learns once and reuses: decoded trees (see tree)
+// and the selector's answer per blob (one commit's new blob is a later
+// commit's old blob). Both are read-only once made, so workers share them.
+type memo struct {
+	mu       sync.Mutex
+	trees    map[plumbing.Hash]*object.Tree
+	verdicts map[plumbing.Hash]bool
+}
+
+func newMemo() *memo {
+	return &memo{trees: map[plumbing.Hash]*object.Tree{}, verdicts: map[plumbing.Hash]bool{}}
+}
+
+// maxCachedTrees bounds the decoded-tree cache.
+const maxCachedTrees = 1 << 16
 
 // openGoGit opens storage the fast way (ENGINEERING.md §2.3): a large
 // object cache, which is also go-git's delta-base cache, and kept pack
 // descriptors instead of reopening packs for every object.
 func openGoGit(l *Layout) (*goGitRepo, error) {
+	return openGoGitWithCache(l, cache.NewObjectLRU(384*cache.MiByte))
+}
+
+// openGoGitWithCache opens storage around an object cache, which
+// go-git's LRU makes safe to share between storages.
+func openGoGitWithCache(l *Layout, objects cache.Object) (*goGitRepo, error) {
 	var fs billy.Filesystem = osfs.New(l.CommonDir)
 	if l.GitDir != l.CommonDir {
 		fs = dotgit.NewRepositoryFilesystem(osfs.New(l.GitDir), fs)
 	}
-	st := filesystem.NewStorageWithOptions(fs, cache.NewObjectLRU(256*cache.MiByte),
+	st := filesystem.NewStorageWithOptions(fs, objects,
 		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: 32 << 20})
 	repo, err := git.Open(st, nil)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open %s: %w", l.GitDir, err)
 	}
-	return &goGitRepo{repo: repo, st: st}, nil
+	return &goGitRepo{layout: l, cache: objects, repo: repo, st: st, memo: newMemo()}, nil
 }
 
 func (r *goGitRepo) Close() error { return r.st.Close() }
+
+// reopen opens the same repository again, with its own storage and
+// caches, for a worker goroutine: go-git's storage is not documented as
+// safe for concurrent use.
+func (r *goGitRepo) reopen() (Repository, error) {
+	o, err := openGoGitWithCache(r.layout, r.cache)
+	if err != nil {
+		return nil, err
+	}
+	o.sel = r.sel
+	o.memo = r.memo
+	return o, nil
+}
 
 func (r *goGitRepo) ZeroID() string { return plumbing.ZeroHash.String() }
 
@@ -371,33 +409,33 @@ func (r *goGitRepo) FormatPatch(id string) ([]byte, error) {
 	}
 	// No rename detection: a rename is a removal and an addition, which is
 	// also how kfunccheck judges renamed kfuncs.
-	changes, err := object.DiffTreeWithOptions(context.Background(), parentTree, tree, nil)
-	if err != nil {
+	var changes []fileChange
+	var from plumbing.Hash
+	if parentTree != nil {
+		from = parentTree.Hash
+	}
+	if err := r.diffTree("", from, tree.Hash, &changes); err != nil {
 		return nil, fmt.Errorf("commit %s: diff: %w", id, err)
 	}
 	var keep object.Changes
 	for _, ch := range changes {
-		path := ch.To.Name
-		if path == "" {
-			path = ch.From.Name
-		}
-		if r.sel.Path != nil && !r.sel.Path(path) {
-			continue
-		}
 		if r.sel.Content != nil {
-			before, err := r.blobOf(ch.From)
+			keepIt, err := r.selected(ch)
 			if err != nil {
 				return nil, err
 			}
-			after, err := r.blobOf(ch.To)
-			if err != nil {
-				return nil, err
-			}
-			if !r.sel.Content(path, before, after) {
+			if !keepIt {
 				continue
 			}
 		}
-		keep = append(keep, ch)
+		oc := &object.Change{}
+		if !ch.from.Hash.IsZero() {
+			oc.From = object.ChangeEntry{Name: ch.path, Tree: parentTree, TreeEntry: ch.from}
+		}
+		if !ch.to.Hash.IsZero() {
+			oc.To = object.ChangeEntry{Name: ch.path, Tree: tree, TreeEntry: ch.to}
+		}
+		keep = append(keep, oc)
 	}
 	var b bytes.Buffer
 	writeMailHeader(&b, id, c.Author.Name, c.Author.Email, c.Author.When.Format("Mon, 2 Jan 2006 15:04:05 -0700"), c.Message)
@@ -406,22 +444,22 @@ func (r *goGitRepo) FormatPatch(id string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("commit %s: patch: %w", id, err)
 		}
-		if err := diff.NewUnifiedEncoder(&b, diff.DefaultContextLines).Encode(patch); err != nil {
-			return nil, fmt.Errorf("commit %s: patch: %w", id, err)
+		for _, fp := range patch.FilePatches() {
+			writeUnified(&b, fp)
 		}
 	}
 	b.WriteString("-- \nkfunccheck\n")
 	return b.Bytes(), nil
 }
 
-func (r *goGitRepo) blobOf(e object.ChangeEntry) ([]byte, error) {
-	if e.Name == "" || e.TreeEntry.Hash.IsZero() || !e.TreeEntry.Mode.IsFile() {
+func (r *goGitRepo) blobOf(path string, e object.TreeEntry) ([]byte, error) {
+	if e.Hash.IsZero() || !e.Mode.IsFile() {
 		return nil, nil
 	}
-	b, err := r.repo.BlobObject(e.TreeEntry.Hash)
+	b, err := r.repo.BlobObject(e.Hash)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, fmt.Errorf("blob %s of %s: %w", e.TreeEntry.Hash, e.Name, ErrNotFound)
+			return nil, fmt.Errorf("blob %s of %s: %w", e.Hash, path, ErrNotFound)
 		}
 		return nil, err
 	}
@@ -431,6 +469,143 @@ func (r *goGitRepo) blobOf(e object.ChangeEntry) ([]byte, error) {
 	}
 	defer rd.Close()
 	return io.ReadAll(rd)
+}
+
+// selected asks the selector about each side of a change on its own (new
+// side first: a hit there settles it), remembering the answer per blob.
+func (r *goGitRepo) selected(ch fileChange) (bool, error) {
+	for _, e := range []object.TreeEntry{ch.to, ch.from} {
+		if e.Hash.IsZero() {
+			continue
+		}
+		r.memo.mu.Lock()
+		v, ok := r.memo.verdicts[e.Hash]
+		r.memo.mu.Unlock()
+		if !ok {
+			data, err := r.blobOf(ch.path, e)
+			if err != nil {
+				return false, err
+			}
+			v = r.sel.Content(ch.path, data, nil)
+			r.memo.mu.Lock()
+			if len(r.memo.verdicts) >= maxCachedTrees {
+				clear(r.memo.verdicts)
+			}
+			r.memo.verdicts[e.Hash] = v
+			r.memo.mu.Unlock()
+		}
+		if v {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// fileChange is one changed file between two trees.
+type fileChange struct {
+	path     string
+	from, to object.TreeEntry // zero Hash for the missing side
+}
+
+// tree returns a decoded tree. go-git decodes a tree again on every access
+// in its own tree diff (ENGINEERING.md §2.1); a commit's unchanged subtrees
+// were decoded for its parent, so caching them leaves only the trees along
+// the commit's own changes to decode.
+func (r *goGitRepo) tree(h plumbing.Hash) (*object.Tree, error) {
+	r.memo.mu.Lock()
+	t, ok := r.memo.trees[h]
+	r.memo.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := r.repo.TreeObject(h)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", h, err)
+	}
+	r.memo.mu.Lock()
+	if len(r.memo.trees) >= maxCachedTrees {
+		clear(r.memo.trees)
+	}
+	r.memo.trees[h] = t
+	r.memo.mu.Unlock()
+	return t, nil
+}
+
+// diffTree appends the files that differ between the trees a and b (a zero
+// hash is an empty tree), descending only into subtrees that differ and
+// asking the selector's path test before anything else is read.
+func (r *goGitRepo) diffTree(prefix string, a, b plumbing.Hash, out *[]fileChange) error {
+	var ea, eb []object.TreeEntry
+	if !a.IsZero() {
+		t, err := r.tree(a)
+		if err != nil {
+			return err
+		}
+		ea = t.Entries
+	}
+	if !b.IsZero() {
+		t, err := r.tree(b)
+		if err != nil {
+			return err
+		}
+		eb = t.Entries
+	}
+	byName := make(map[string]object.TreeEntry, len(ea))
+	for _, e := range ea {
+		byName[e.Name] = e
+	}
+	visit := func(name string, from, to object.TreeEntry) error {
+		if from.Hash == to.Hash && from.Mode == to.Mode {
+			return nil
+		}
+		path := prefix + name
+		fromDir, toDir := from.Mode == filemode.Dir, to.Mode == filemode.Dir
+		if fromDir || toDir {
+			var fa, tb plumbing.Hash
+			if fromDir {
+				fa = from.Hash
+			}
+			if toDir {
+				tb = to.Hash
+			}
+			if err := r.diffTree(path+"/", fa, tb, out); err != nil {
+				return err
+			}
+			// A file replaced by a directory, or the reverse.
+			if fromDir {
+				from = object.TreeEntry{}
+			}
+			if toDir {
+				to = object.TreeEntry{}
+			}
+			if from.Hash.IsZero() && to.Hash.IsZero() {
+				return nil
+			}
+		}
+		if from.Mode == filemode.Submodule || to.Mode == filemode.Submodule {
+			return nil
+		}
+		if r.sel.Path != nil && !r.sel.Path(path) {
+			return nil
+		}
+		*out = append(*out, fileChange{path: path, from: from, to: to})
+		return nil
+	}
+	for _, e := range eb {
+		from := byName[e.Name]
+		delete(byName, e.Name)
+		if err := visit(e.Name, from, e); err != nil {
+			return err
+		}
+	}
+	for _, e := range ea {
+		if from, ok := byName[e.Name]; ok {
+			if err := visit(e.Name, from, object.TreeEntry{}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 var _ storer.EncodedObjectStorer = (*filesystem.Storage)(nil)

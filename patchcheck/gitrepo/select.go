@@ -23,7 +23,7 @@ func KfuncSelector(interest map[string]bool) Selector {
 			}
 			for _, b := range [][]byte{before, after} {
 				s := string(b)
-				if cscan.HasMarker(s) {
+				if cscan.FileHasKfuncs(s) {
 					return true
 				}
 				for n := range interest {
