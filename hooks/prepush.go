@@ -105,7 +105,7 @@ func (h *PrePush) Run() int {
 	repo.SetSelector(gitrepo.KfuncSelector(h.Options.Interest))
 	opt := h.Options
 	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
-	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks, Quiet: true})
+	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
 	var counts report.Counts
 	failed := false
 	checked := map[string]bool{}
