@@ -32,3 +32,19 @@ func TestScriptQuotesBinary(t *testing.T) {
 		t.Errorf("script:\n%s", s)
 	}
 }
+
+func FuzzParseUpdates(f *testing.F) {
+	f.Add("refs/heads/x " + strings.Repeat("a", 40) + " refs/heads/x " + strings.Repeat("0", 40) + "\n")
+	f.Add("(delete) " + strings.Repeat("0", 64) + " refs/heads/y " + strings.Repeat("b", 64) + "\n\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		us, err := parseUpdates(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, u := range us {
+			if !validID(u.local) || !validID(u.remote) || u.localRef == "" || u.remoteRef == "" {
+				t.Fatalf("accepted a bad update %+v", u)
+			}
+		}
+	})
+}
