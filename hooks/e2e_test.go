@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kfunccheck/kfunccheck/hooks"
+	"github.com/kfunccheck/kfunccheck/patchcheck"
 )
 
 var kfunccheck string // the binary under test, built once
@@ -208,5 +211,39 @@ func TestHooksPathAndMissingBinary(t *testing.T) {
 	out, ok := w.push(nil, "origin", "any")
 	if ok || !strings.Contains(out, "is missing") || !strings.Contains(out, "--no-verify") {
 		t.Fatalf("missing binary (ok=%v):\n%s", ok, out)
+	}
+}
+
+// TestPrePushFallbacks drives the protocol directly: a remote id this
+// clone lacks falls back to the remote-tracking refs, and the cap on new
+// commits is announced.
+func TestPrePushFallbacks(t *testing.T) {
+	w := newWorld(t, "sha1")
+	w.am("topic", "main", "clean/reformat.patch")
+	w.git("commit", "-q", "--allow-empty", "-m", "empty one")
+	w.git("commit", "-q", "--allow-empty", "-m", "empty two")
+	tip := strings.TrimSpace(w.git("rev-parse", "HEAD"))
+	missing := strings.Repeat("1234abcd", 5)
+	var stderr strings.Builder
+	pp := &hooks.PrePush{Dir: w.work, Remote: "origin", URL: w.remote, Stderr: &stderr,
+		Stdin: strings.NewReader("refs/heads/topic " + tip + " refs/heads/topic " + missing + "\n")}
+	opt, err := patchcheck.LoadOptions("", w.work, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp.Options = opt
+	if code := pp.Run(); code != 0 || !strings.Contains(stderr.String(), "is not here") {
+		t.Fatalf("missing remote id: exit %d\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	pp.Stdin = strings.NewReader("refs/heads/topic " + tip + " refs/heads/topic " + strings.Repeat("0", 40) + "\n")
+	pp.MaxCommits = 2
+	if code := pp.Run(); code != 0 || !strings.Contains(stderr.String(), "more than 2 new commits") {
+		t.Fatalf("cap: exit %d\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	pp.Stdin = strings.NewReader("garbage\n")
+	if code := pp.Run(); code != 1 || !strings.Contains(stderr.String(), "--no-verify") {
+		t.Fatalf("malformed input: exit %d\n%s", code, stderr.String())
 	}
 }
