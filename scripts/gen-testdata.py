@@ -102,8 +102,6 @@ def want(*items):
 
 
 shutil.rmtree(RULES, ignore_errors=True)
-os.makedirs(os.path.join(ROOT, "patchcheck", "cscan", "testdata"), exist_ok=True)
-shutil.copy(os.path.join(K612, HELPERS), os.path.join(ROOT, "patchcheck", "cscan", "testdata", "helpers-6.12.c"))
 # --- the tree --------------------------------------------------------------
 git("init", "-q", "-b", "main")
 for src, rel in ((K612, HELPERS), (K612, CPUMASK), (K612, DOC), (K61, CT)):

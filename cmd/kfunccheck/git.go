@@ -26,14 +26,18 @@ func revRange(repo gitrepo.Repository, spec string) ([]string, error) {
 	}
 	var include, exclude []string
 	limit := 0
-	switch {
-	case strings.Contains(spec, "..."):
-		a, b, _ := strings.Cut(spec, "...")
+	ends := func(sep string) (string, string, error) {
+		a, b, _ := strings.Cut(spec, sep)
 		ha, err := resolve(a)
 		if err != nil {
-			return nil, err
+			return "", "", err
 		}
 		hb, err := resolve(b)
+		return ha, hb, err
+	}
+	switch {
+	case strings.Contains(spec, "..."):
+		ha, hb, err := ends("...")
 		if err != nil {
 			return nil, err
 		}
@@ -43,12 +47,7 @@ func revRange(repo gitrepo.Repository, spec string) ([]string, error) {
 		}
 		include, exclude = []string{ha, hb}, bases
 	case strings.Contains(spec, ".."):
-		a, b, _ := strings.Cut(spec, "..")
-		ha, err := resolve(a)
-		if err != nil {
-			return nil, err
-		}
-		hb, err := resolve(b)
+		ha, hb, err := ends("..")
 		if err != nil {
 			return nil, err
 		}

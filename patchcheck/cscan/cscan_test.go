@@ -240,11 +240,11 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-// TestRealKernelFiles scans Linux 6.12's kernel/bpf/helpers.c (written by
-// scripts/gen-testdata.sh): every __bpf_kfunc definition and every set
-// entry is found.
+// TestRealKernelFiles scans Linux 6.12's kernel/bpf/helpers.c, as the
+// fixture tree holds it (scripts/gen-testdata.sh): every __bpf_kfunc
+// definition and every set entry is found.
 func TestRealKernelFiles(t *testing.T) {
-	data, err := os.ReadFile("testdata/helpers-6.12.c")
+	data, err := os.ReadFile("../../testdata/tree/kernel/bpf/helpers.c")
 	if err != nil {
 		t.Fatal(err)
 	}
