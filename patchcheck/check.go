@@ -26,6 +26,24 @@ type Options struct {
 	Interest map[string]bool
 	// Rules to run; rules.All when nil.
 	Rules []*rules.Rule
+	// KfuncSource tells whether a built kernel exports a function as a
+	// kfunc, and names the kernel (check --btf).
+	KfuncSource func(name string) (string, bool)
+}
+
+func (opt *Options) defaults() {
+	if opt.Policy == nil {
+		opt.Policy = policy.Default()
+	}
+	if opt.Baseline == nil {
+		opt.Baseline = baseline.HunksOnly{}
+	}
+	if opt.Rules == nil {
+		opt.Rules = rules.All
+	}
+	if opt.KfuncSource == nil {
+		opt.KfuncSource = func(string) (string, bool) { return "", false }
+	}
 }
 
 // Result is the outcome for one patch.
@@ -58,16 +76,7 @@ func (r *Result) Lines() int {
 // carried across the series, so that a kfunc deprecated in patch 1 and
 // removed in patch 3 was not deprecated "before the series".
 func CheckSeries(s *model.Series, opt Options) []*Result {
-	if opt.Policy == nil {
-		opt.Policy = policy.Default()
-	}
-	if opt.Baseline == nil {
-		opt.Baseline = baseline.HunksOnly{}
-	}
-	list := opt.Rules
-	if list == nil {
-		list = rules.All
-	}
+	opt.defaults()
 	seriesBefore := map[string]*model.KfuncState{}
 	introduced := map[string]bool{}
 	var out []*Result
@@ -75,45 +84,63 @@ func CheckSeries(s *model.Series, opt Options) []*Result {
 		ex := extract.Patch(p, extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest})
 		res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
 		res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
-		// Record what this patch introduces before the rules run: a new
-		// kfunc promoted in its own patch is "introduced by the series".
-		for _, c := range ex.Changes {
-			if c.Kind == model.KindAdded && (c.Before == nil || c.Before.Proto == nil) && c.After != nil && c.After.Proto != nil {
-				introduced[c.Kfunc] = true
-			}
-		}
-		base := rules.Pass{
-			Patch:   p,
-			Series:  s,
-			Changes: ex.Changes,
-			Config:  opt.Policy,
-			Msg:     rules.AnalyzeMessage(p, opt.Policy),
-			StableSource: func(k string) (string, bool) {
-				return opt.Baseline.Stable(k)
-			},
-			SeriesBefore:       func(k string) *model.KfuncState { return seriesBefore[k] },
-			IntroducedInSeries: func(k string) bool { return introduced[k] },
-		}
-		for _, r := range list {
-			if slices.Contains(opt.Policy.Ignore, r.ID) {
-				continue
-			}
-			pass := rules.NewPass(r, base, func(f model.Finding) {
-				if sev, ok := opt.Policy.Severity[r.ID]; ok {
-					f.Severity, _ = model.ParseSeverity(sev)
-				}
-				res.Findings = append(res.Findings, f)
-			})
-			r.Check(pass)
-		}
-		applyWaivers(res.Findings, base.Msg.Waivers)
-		slices.SortStableFunc(res.Findings, func(a, b model.Finding) int { return a.Pos.PatchLine - b.Pos.PatchLine })
+		res.Findings = judge(p, s, ex.Changes, opt, seriesBefore, introduced)
 		for _, c := range ex.Changes {
 			rememberBefore(seriesBefore, c)
 		}
 		out = append(out, res)
 	}
 	return out
+}
+
+// CheckChanges runs the rules on changes found elsewhere than in a patch's
+// diff, such as the difference between two built kernels; p describes
+// where they come from.
+func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result {
+	opt.defaults()
+	s := &model.Series{Source: p.Source, Patches: []*model.Patch{p}}
+	return &Result{Patch: p, Series: s, Changes: changes,
+		Findings: judge(p, s, changes, opt, map[string]*model.KfuncState{}, map[string]bool{})}
+}
+
+// judge runs the rules on one patch's changes, with the series' memory of
+// what came before, and applies severities, ignores and waivers.
+func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options,
+	seriesBefore map[string]*model.KfuncState, introduced map[string]bool) []model.Finding {
+	// Record what this patch introduces before the rules run: a new
+	// kfunc promoted in its own patch is "introduced by the series".
+	for _, c := range changes {
+		if c.Kind == model.KindAdded && (c.Before == nil || c.Before.Proto == nil) && c.After != nil && c.After.Proto != nil {
+			introduced[c.Kfunc] = true
+		}
+	}
+	base := rules.Pass{
+		Patch:              p,
+		Series:             s,
+		Changes:            changes,
+		Config:             opt.Policy,
+		Msg:                rules.AnalyzeMessage(p, opt.Policy),
+		StableSource:       opt.Baseline.Stable,
+		KfuncSource:        opt.KfuncSource,
+		SeriesBefore:       func(k string) *model.KfuncState { return seriesBefore[k] },
+		IntroducedInSeries: func(k string) bool { return introduced[k] },
+	}
+	var findings []model.Finding
+	for _, r := range opt.Rules {
+		if slices.Contains(opt.Policy.Ignore, r.ID) {
+			continue
+		}
+		pass := rules.NewPass(r, base, func(f model.Finding) {
+			if sev, ok := opt.Policy.Severity[r.ID]; ok {
+				f.Severity, _ = model.ParseSeverity(sev)
+			}
+			findings = append(findings, f)
+		})
+		r.Check(pass)
+	}
+	applyWaivers(findings, base.Msg.Waivers)
+	slices.SortStableFunc(findings, func(a, b model.Finding) int { return a.Pos.PatchLine - b.Pos.PatchLine })
+	return findings
 }
 
 // rememberBefore keeps, for each kfunc, the entries and the definition

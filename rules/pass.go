@@ -22,6 +22,9 @@ type Pass struct {
 	// StableSource tells whether a source outside the patch (a stable
 	// list, a built kernel) declares a kfunc stable.
 	StableSource func(kfunc string) (string, bool)
+	// KfuncSource tells whether a built kernel exports a function as a
+	// kfunc, naming the kernel.
+	KfuncSource func(name string) (string, bool)
 	// SeriesBefore returns the kfunc's state before the first patch of the
 	// series that touched it (nil when no earlier patch did).
 	SeriesBefore func(kfunc string) *model.KfuncState

@@ -33,6 +33,9 @@ message says which.`,
 			if c.Kind == model.KindRemoved {
 				what = "definition removed"
 			}
+			if src, ok := p.KfuncSource(c.Kfunc); ok {
+				what += " (a kfunc in " + src + ")"
+			}
 			if c.BaselineNote != "" {
 				p.ReportChange(c, "%s: kfunc %s, but its set entry is not in the patch and the full file could not be read (%s): cannot tell whether it is stable", c.Kfunc, what, c.BaselineNote)
 				continue

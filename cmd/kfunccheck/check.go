@@ -14,6 +14,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -71,6 +72,8 @@ type checkFlags struct {
 	repo                 string
 	showMerges           bool
 	cpuProfile           string
+	btfFile              string
+	stableFrom           pathsFlag
 }
 
 func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
@@ -98,6 +101,8 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&cf.gitRevs, "g", "check the commits of a revision range of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
 	fs.Var(&cf.gitRevs, "git", "same as -g")
 	fs.StringVar(&cf.repo, "repo", "", "git repository (work tree or bare) for -g, and whose blobs give patches their full pre-images")
+	fs.StringVar(&cf.btfFile, "btf", "", "BTF of a built kernel (raw or ELF): functions it exports as kfuncs are known kfuncs")
+	fs.Var(&cf.stableFrom, "stable-list-from", "treat the kfuncs a compiled BPF program calls as stable (repeatable)")
 	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
 	return fs
@@ -248,7 +253,33 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
-	return patchcheck.LoadOptions(cf.conf, "", cf.stableLists)
+	opt, err := patchcheck.LoadOptions(cf.conf, "", cf.stableLists)
+	if err != nil {
+		return opt, err
+	}
+	for _, prog := range cf.stableFrom {
+		uses, err := btfinfo.Uses(prog)
+		if err != nil {
+			return opt, fmt.Errorf("--stable-list-from: %w", err)
+		}
+		var names []string
+		for _, u := range uses {
+			names = append(names, u.Name)
+			opt.Interest[u.Name] = true
+		}
+		opt.Baseline = append(baseline.Multi{baseline.NewStableList("kfuncs used by "+prog, names)}, opt.Baseline)
+	}
+	if cf.btfFile != "" {
+		k, err := btfinfo.Load(cf.btfFile, "")
+		if err != nil {
+			return opt, fmt.Errorf("--btf: %w", err)
+		}
+		for _, kf := range k.Kfuncs {
+			opt.Interest[kf.Name] = true
+		}
+		opt.KfuncSource = k.IsKfunc
+	}
+	return opt, nil
 }
 
 func isTerminal(w io.Writer) bool {

@@ -32,6 +32,7 @@ Usage:
   kfunccheck explain RULE_ID             show a rule's documentation
   kfunccheck explain --list              list all rules
   kfunccheck hook install|uninstall      the git pre-push hook (see "kfunccheck hook")
+  kfunccheck btf list|diff|uses|compat   what built kernels and BPF programs say (see "kfunccheck btf")
   kfunccheck version                     print the version
 
 Run "kfunccheck check -h" for the flags of check.
@@ -54,6 +55,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runExplain(args[1:], stdout, stderr)
 	case "hook":
 		return runHook(args[1:], stdin, stdout, stderr)
+	case "btf":
+		return runBTF(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "kfunccheck %s\n", Version)
 		return 0

@@ -129,9 +129,13 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 		return b.String()
 	}
 	if !t.opt.ShowFile || f.Pos.File == "" {
-		if f.Pos.File != "" {
+		switch {
+		case f.Pos.File != "" && f.Pos.PatchLine == 0 && f.Pos.Line == 0:
+			// Not from a patch (btf diff): the file alone.
+			fmt.Fprintf(&b, "FILE: %s:\n", f.Pos.File)
+		case f.Pos.File != "":
 			fmt.Fprintf(&b, "#%d: FILE: %s:%d:\n", f.Pos.PatchLine, f.Pos.File, f.Pos.Line)
-		} else {
+		default:
 			fmt.Fprintf(&b, "#%d: \n", f.Pos.PatchLine)
 		}
 	}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package btfinfo
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+func load(t testing.TB, name string) *Kernel {
+	t.Helper()
+	k, err := Load("testdata/"+name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestFixtures(t *testing.T) {
+	old := load(t, "old.btf")
+	if old.HasFlags {
+		t.Error("raw BTF cannot carry flags")
+	}
+	want := map[string]string{
+		"bpf_task_acquire":     "struct task_struct *bpf_task_acquire(struct task_struct *p)",
+		"bpf_task_release":     "void bpf_task_release(struct task_struct *p)",
+		"bpf_dynptr_slice":     "void *bpf_dynptr_slice(const struct bpf_dynptr *p, u32 offset, void *buffer__opt, u32 buffer__szk)",
+		"bpf_cast_to_kern_ctx": "void *bpf_cast_to_kern_ctx(void *obj)",
+		"bpf_old_thing":        "int bpf_old_thing(struct task_struct *p)",
+		"bpf_len":              "u32 bpf_len(u32 n)",
+	}
+	if len(old.Kfuncs) != len(want) {
+		t.Fatalf("%d kfuncs, want %d", len(old.Kfuncs), len(want))
+	}
+	for _, kf := range old.Kfuncs {
+		if kf.Prototype != want[kf.Name] {
+			t.Errorf("%s: %q, want %q", kf.Name, kf.Prototype, want[kf.Name])
+		}
+	}
+	if tags := old.Kfunc("bpf_cast_to_kern_ctx").Tags; !slices.Equal(tags, []string{"bpf_kfunc", "bpf_fastcall"}) {
+		t.Errorf("fastcall tags %v", tags)
+	}
+	// Both byte orders of the ELF give the same kfuncs and flags.
+	le, be := load(t, "new-le.elf"), load(t, "new-be.elf")
+	if !le.HasFlags || !be.HasFlags || len(le.Kfuncs) != 7 || len(be.Kfuncs) != 7 {
+		t.Fatalf("ELF kfuncs: %d/%d, flags %v/%v", len(le.Kfuncs), len(be.Kfuncs), le.HasFlags, be.HasFlags)
+	}
+	for i := range le.Kfuncs {
+		a, b := le.Kfuncs[i], be.Kfuncs[i]
+		if a.Name != b.Name || a.Prototype != b.Prototype || !slices.Equal(a.Flags, b.Flags) {
+			t.Errorf("byte orders differ: %+v vs %+v", a, b)
+		}
+	}
+	acq := le.Kfunc("bpf_task_acquire")
+	if !slices.Equal(acq.Flags, []string{"KF_ACQUIRE", "KF_RCU", "KF_RET_NULL", "KF_SLEEPABLE"}) || !slices.Equal(acq.Sets, []string{"generic_btf_ids"}) {
+		t.Errorf("bpf_task_acquire flags %v sets %v", acq.Flags, acq.Sets)
+	}
+	if u := le.Kfunc("bpf_untagged"); u == nil || len(u.Tags) != 0 {
+		t.Errorf("a kfunc known only from .BTF_ids: %+v", u)
+	}
+}
+
+func TestFlagList(t *testing.T) {
+	if got := FlagList(1<<0 | 1<<7 | 1<<2 | 1<<25); !slices.Equal(got, []string{"KF_ACQUIRE", "KF_BIT_25", "KF_RCU", "KF_RET_NULL"}) {
+		t.Errorf("FlagList = %v", got)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	changes := Diff(load(t, "old-le.elf"), load(t, "new-be.elf"), cscan.CompareOptions{EquivalentSuffixes: []string{"__opt=__nullable"}})
+	got := map[string]model.ChangeKind{}
+	for _, c := range changes {
+		if _, dup := got[c.Kfunc+string(c.Kind)]; dup {
+			t.Errorf("duplicate change %s %s", c.Kfunc, c.Kind)
+		}
+		got[c.Kfunc+" "+string(c.Kind)] = c.Kind
+	}
+	for _, w := range []string{"bpf_dynptr_slice signature", "bpf_old_thing removed", "bpf_task_acquire flags",
+		"bpf_task_release signature", "bpf_new_thing added", "bpf_untagged added"} {
+		if _, ok := got[w]; !ok {
+			t.Errorf("missing change %q in %v", w, got)
+		}
+	}
+	if len(changes) != 6 {
+		t.Errorf("%d changes, want 6 (bpf_len's typedef-only change is none): %v", len(changes), got)
+	}
+	for _, c := range changes {
+		if c.Kfunc == "bpf_task_release" && c.Breaking() {
+			t.Errorf("a renamed parameter is not breaking: %+v", c.SigDiffs)
+		}
+		if c.Kfunc == "bpf_dynptr_slice" && !c.Breaking() {
+			t.Errorf("u32 to u64 is breaking: %+v", c.SigDiffs)
+		}
+	}
+}
+
+func TestUsesAndCompat(t *testing.T) {
+	uses, err := Uses("testdata/prog.bpf.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range uses {
+		names = append(names, u.Name)
+	}
+	if !slices.Equal(names, []string{"bpf_cast_to_kern_ctx", "bpf_dynptr_slice", "bpf_gone_for_good", "bpf_old_thing", "bpf_task_acquire", "bpf_task_release"}) {
+		t.Fatalf("uses %v", names)
+	}
+	status := map[string]string{}
+	for _, v := range Compat(uses, load(t, "new-le.elf"), cscan.CompareOptions{}) {
+		status[v.Use.Name] = v.Status
+	}
+	want := map[string]string{"bpf_cast_to_kern_ctx": "ok", "bpf_dynptr_slice": "incompatible", "bpf_gone_for_good": "missing",
+		"bpf_old_thing": "missing", "bpf_task_acquire": "ok", "bpf_task_release": "ok"}
+	for n, s := range want {
+		if status[n] != s {
+			t.Errorf("%s: %s, want %s", n, status[n], s)
+		}
+	}
+	if _, err := Uses("testdata/new-le.elf"); err == nil {
+		t.Error("a vmlinux is not a BPF program")
+	}
+}
+
+// countKfuncTags counts the FUNC types a raw BTF blob tags bpf_kfunc,
+// walking the type section itself rather than through cilium/ebpf.
+func countKfuncTags(t *testing.T, data []byte) int {
+	t.Helper()
+	bo := binary.ByteOrder(binary.LittleEndian)
+	if binary.BigEndian.Uint16(data) == 0xeb9f {
+		bo = binary.BigEndian
+	}
+	hdrLen := bo.Uint32(data[4:])
+	typeOff, typeLen := bo.Uint32(data[8:]), bo.Uint32(data[12:])
+	strOff := bo.Uint32(data[16:])
+	types := data[hdrLen+typeOff : hdrLen+typeOff+typeLen]
+	strs := data[hdrLen+strOff:]
+	str := func(off uint32) string {
+		end := bytes.IndexByte(strs[off:], 0)
+		return string(strs[off : off+uint32(end)])
+	}
+	targets := map[uint32]bool{}
+	for off := 0; off < len(types); {
+		nameOff, info, typ := bo.Uint32(types[off:]), bo.Uint32(types[off+4:]), bo.Uint32(types[off+8:])
+		kind, vlen := (info>>24)&0x1f, int(info&0xffff)
+		off += 12
+		switch kind {
+		case 1, 14, 17: // INT, VAR, DECL_TAG
+			if kind == 17 && str(nameOff) == "bpf_kfunc" && int32(bo.Uint32(types[off:])) == -1 {
+				targets[typ] = true
+			}
+			off += 4
+		case 3: // ARRAY
+			off += 12
+		case 4, 5, 15, 19: // STRUCT, UNION, DATASEC, ENUM64
+			off += 12 * vlen
+		case 6, 13: // ENUM, FUNC_PROTO
+			off += 8 * vlen
+		case 2, 7, 8, 9, 10, 11, 12, 16, 18: // no extra data
+		default:
+			t.Fatalf("unknown BTF kind %d", kind)
+		}
+	}
+	return len(targets)
+}
+
+// TestRunningKernel checks the running kernel's BTF when it is readable:
+// the kfunc count matches an independent count of bpf_kfunc decl tags,
+// and well-known prototypes render exactly.
+func TestRunningKernel(t *testing.T) {
+	data, err := os.ReadFile(DefaultKernel)
+	if err != nil {
+		t.Skipf("no running kernel BTF: %v", err)
+	}
+	start := time.Now()
+	k, err := Load(DefaultKernel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d kfuncs in %v", len(k.Kfuncs), time.Since(start))
+	tagged := 0
+	for _, kf := range k.Kfuncs {
+		if slices.Contains(kf.Tags, "bpf_kfunc") {
+			tagged++
+		}
+	}
+	if n := countKfuncTags(t, data); n == 0 || n != tagged {
+		t.Errorf("cilium/ebpf finds %d tagged kfuncs, the raw walk %d", tagged, n)
+	}
+	for name, want := range map[string]string{
+		"bpf_task_acquire":  "struct task_struct *bpf_task_acquire(struct task_struct *p)",
+		"bpf_task_release":  "void bpf_task_release(struct task_struct *p)",
+		"bpf_rcu_read_lock": "void bpf_rcu_read_lock(void)",
+	} {
+		if kf := k.Kfunc(name); kf == nil || kf.Prototype != want {
+			t.Errorf("%s: %v, want %q", name, kf, want)
+		}
+	}
+}
+
+func BenchmarkListRunningKernel(b *testing.B) {
+	data, err := os.ReadFile(DefaultKernel)
+	if err != nil {
+		b.Skipf("no running kernel BTF: %v", err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		k, err := LoadFromReader(bytes.NewReader(data), DefaultKernel, "")
+		if err != nil || len(k.Kfuncs) == 0 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, n := range []string{"old.btf", "new-le.elf", "new-be.elf", "prog.bpf.o"} {
+		if b, err := os.ReadFile("testdata/" + n); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := LoadFromReader(bytes.NewReader(data), "fuzz", "")
+		if err == nil {
+			for _, kf := range k.Kfuncs {
+				_ = fmt.Sprint(kf.Prototype, kf.Flags)
+			}
+		}
+		_, _ = usesFromReader(bytes.NewReader(data), "fuzz")
+	})
+}

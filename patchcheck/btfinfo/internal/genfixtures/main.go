@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+// Command genfixtures writes the BTF and ELF fixtures of package btfinfo
+// (run by go generate there): two small "kernels" built with cilium/ebpf's
+// BTF builder, as raw BTF and as ELF files whose .BTF_ids section lays out
+// kfunc sets the way include/linux/btf_ids.h and resolve_btfids do, in
+// little- and big-endian byte order.
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/cilium/ebpf/btf"
+)
+
+type kfunc struct {
+	name    string
+	proto   *btf.FuncProto
+	tags    []string
+	flags   uint32
+	set     string
+	noKfTag bool // pahole < 1.27: no bpf_kfunc decl tag
+}
+
+func main() {
+	out := "testdata"
+	if len(os.Args) > 1 {
+		out = os.Args[1]
+	}
+	u32 := &btf.Int{Name: "unsigned int", Size: 4}
+	u32t := &btf.Typedef{Name: "u32", Type: &btf.Typedef{Name: "__u32", Type: u32}}
+	u64 := &btf.Typedef{Name: "u64", Type: &btf.Int{Name: "long long unsigned int", Size: 8}}
+	intT := &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}
+	task := &btf.Struct{Name: "task_struct", Size: 8, Members: []btf.Member{{Name: "pid", Type: intT}}}
+	taskP := &btf.Pointer{Target: task}
+	dynptr := &btf.Struct{Name: "bpf_dynptr", Size: 16}
+	voidP := &btf.Pointer{Target: &btf.Void{}}
+	cdynptr := &btf.Pointer{Target: &btf.Const{Type: dynptr}}
+	p := func(name string, t btf.Type) btf.FuncParam { return btf.FuncParam{Name: name, Type: t} }
+
+	const (
+		acquire = 1 << 0
+		release = 1 << 1
+		retNull = 1 << 2
+		sleep   = 1 << 5
+		rcu     = 1 << 7
+	)
+	old := []kfunc{
+		{name: "bpf_task_acquire", proto: &btf.FuncProto{Return: taskP, Params: []btf.FuncParam{p("p", taskP)}}, flags: acquire | rcu | retNull, set: "generic_btf_ids"},
+		{name: "bpf_task_release", proto: &btf.FuncProto{Return: &btf.Void{}, Params: []btf.FuncParam{p("p", taskP)}}, flags: release, set: "generic_btf_ids"},
+		{name: "bpf_dynptr_slice", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("p", cdynptr), p("offset", u32t), p("buffer__opt", voidP), p("buffer__szk", u32t)}}, flags: retNull, set: "common_btf_ids"},
+		{name: "bpf_cast_to_kern_ctx", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("obj", voidP)}}, tags: []string{"bpf_fastcall"}, set: "common_btf_ids"},
+		{name: "bpf_old_thing", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("p", taskP)}}, set: "common_btf_ids"},
+		{name: "bpf_len", proto: &btf.FuncProto{Return: u32t, Params: []btf.FuncParam{p("n", u32t)}}, set: "common_btf_ids"},
+	}
+	nw := []kfunc{
+		{name: "bpf_task_acquire", proto: &btf.FuncProto{Return: taskP, Params: []btf.FuncParam{p("p", taskP)}}, flags: acquire | rcu | retNull | sleep, set: "generic_btf_ids"},
+		{name: "bpf_task_release", proto: &btf.FuncProto{Return: &btf.Void{}, Params: []btf.FuncParam{p("task", taskP)}}, flags: release, set: "generic_btf_ids"},
+		{name: "bpf_dynptr_slice", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("p", cdynptr), p("offset", u64), p("buffer__nullable", voidP), p("buffer__szk", u64)}}, flags: retNull, set: "common_btf_ids"},
+		{name: "bpf_cast_to_kern_ctx", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("obj", voidP)}}, tags: []string{"bpf_fastcall"}, set: "common_btf_ids"},
+		{name: "bpf_new_thing", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("p", taskP), p("flags", u64)}}, set: "common_btf_ids"},
+		// Only the typedef changed: u32 became its underlying type.
+		{name: "bpf_len", proto: &btf.FuncProto{Return: u32, Params: []btf.FuncParam{p("n", u32)}}, set: "common_btf_ids"},
+		// A kfunc whose FUNC lacks the decl tag (pahole < 1.27): only
+		// .BTF_ids tells it is one.
+		{name: "bpf_untagged", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("x", intT)}}, set: "common_btf_ids", noKfTag: true},
+	}
+	for _, k := range []struct {
+		name  string
+		funcs []kfunc
+	}{{"old", old}, {"new", nw}} {
+		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+			raw, ids := build(k.funcs, order)
+			suffix := "le"
+			if order == binary.BigEndian {
+				suffix = "be"
+			}
+			if order == binary.LittleEndian {
+				write(filepath.Join(out, k.name+".btf"), raw)
+			}
+			write(filepath.Join(out, k.name+"-"+suffix+".elf"), elfFile(raw, k.funcs, ids, order))
+		}
+	}
+}
+
+func write(path string, data []byte) {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("wrote", path)
+}
+
+// build marshals the kfuncs' BTF and returns each kfunc's type id.
+func build(funcs []kfunc, order binary.ByteOrder) ([]byte, map[string]btf.TypeID) {
+	b, err := btf.NewBuilder(nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ids := map[string]btf.TypeID{}
+	for _, k := range funcs {
+		tags := append([]string{"bpf_kfunc"}, k.tags...)
+		if k.noKfTag {
+			tags = nil
+		}
+		id, err := b.Add(&btf.Func{Name: k.name, Type: k.proto, Linkage: btf.GlobalFunc, Tags: tags})
+		if err != nil {
+			log.Fatal(err)
+		}
+		ids[k.name] = id
+	}
+	raw, err := b.Marshal(nil, &btf.MarshalOptions{Order: order})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return raw, ids
+}
+
+// elfFile writes a small ET_EXEC ELF with .BTF and a .BTF_ids section
+// holding one set8 per set: cnt, flags (BTF_SET8_KFUNCS), then {id,
+// flags} pairs, with the __BTF_ID__set8__ and __BTF_ID__func__ symbols.
+func elfFile(rawBTF []byte, funcs []kfunc, ids map[string]btf.TypeID, bo binary.ByteOrder) []byte {
+	const idsAddr = 0xffffffff82000000
+	type sym struct {
+		name  string
+		value uint64
+		size  uint64
+	}
+	var setNames []string
+	bySet := map[string][]kfunc{}
+	for _, k := range funcs {
+		if _, ok := bySet[k.set]; !ok {
+			setNames = append(setNames, k.set)
+		}
+		bySet[k.set] = append(bySet[k.set], k)
+	}
+	sort.Strings(setNames)
+	var idsData bytes.Buffer
+	var syms []sym
+	counter := 0
+	for _, s := range setNames {
+		ks := bySet[s]
+		start := uint64(idsData.Len())
+		binary.Write(&idsData, bo, uint32(len(ks)))
+		binary.Write(&idsData, bo, uint32(1)) // BTF_SET8_KFUNCS
+		syms = append(syms, sym{"__BTF_ID__set8__" + s, idsAddr + start, uint64(8 + 8*len(ks))})
+		for _, k := range ks {
+			counter++
+			syms = append(syms, sym{fmt.Sprintf("__BTF_ID__func__%s__%d", k.name, counter), idsAddr + uint64(idsData.Len()), 4})
+			binary.Write(&idsData, bo, uint32(ids[k.name]))
+			binary.Write(&idsData, bo, k.flags)
+		}
+	}
+	// String tables.
+	shstr := []byte("\x00.BTF\x00.BTF_ids\x00.symtab\x00.strtab\x00.shstrtab\x00")
+	shName := func(n string) uint32 { return uint32(bytes.Index(shstr, []byte("\x00"+n+"\x00")) + 1) }
+	var strtab bytes.Buffer
+	strtab.WriteByte(0)
+	var symtab bytes.Buffer
+	symtab.Write(make([]byte, 24)) // null symbol
+	for _, s := range syms {
+		nameOff := uint32(strtab.Len())
+		strtab.WriteString(s.name)
+		strtab.WriteByte(0)
+		binary.Write(&symtab, bo, nameOff)
+		symtab.WriteByte(0x10 | 0) // STB_GLOBAL, STT_NOTYPE
+		symtab.WriteByte(0)
+		binary.Write(&symtab, bo, uint16(2)) // .BTF_ids section index
+		binary.Write(&symtab, bo, s.value)
+		binary.Write(&symtab, bo, s.size)
+	}
+	machine := uint16(62) // EM_X86_64
+	data := byte(1)       // ELFDATA2LSB
+	if bo == binary.BigEndian {
+		machine, data = 22, 2 // EM_S390, ELFDATA2MSB
+	}
+	// Layout: header, then section contents, then section headers.
+	type section struct {
+		name         string
+		typ          uint32
+		flags, addr  uint64
+		content      []byte
+		link, info   uint32
+		align, entsz uint64
+	}
+	secs := []section{
+		{},
+		{name: ".BTF", typ: 1, content: rawBTF, align: 4},
+		{name: ".BTF_ids", typ: 1, flags: 2, addr: idsAddr, content: idsData.Bytes(), align: 4},
+		{name: ".symtab", typ: 2, content: symtab.Bytes(), link: 4, info: 1, align: 8, entsz: 24},
+		{name: ".strtab", typ: 3, content: strtab.Bytes(), align: 1},
+		{name: ".shstrtab", typ: 3, content: shstr, align: 1},
+	}
+	var body bytes.Buffer
+	offsets := make([]uint64, len(secs))
+	off := uint64(64)
+	for i, s := range secs {
+		if i == 0 {
+			continue
+		}
+		for off%8 != 0 {
+			body.WriteByte(0)
+			off++
+		}
+		offsets[i] = off
+		body.Write(s.content)
+		off += uint64(len(s.content))
+	}
+	for off%8 != 0 {
+		body.WriteByte(0)
+		off++
+	}
+	shoff := off
+	var f bytes.Buffer
+	f.Write([]byte{0x7f, 'E', 'L', 'F', 2, data, 1, 0})
+	f.Write(make([]byte, 8))
+	binary.Write(&f, bo, uint16(2)) // ET_EXEC
+	binary.Write(&f, bo, machine)
+	binary.Write(&f, bo, uint32(1))
+	binary.Write(&f, bo, uint64(0)) // entry
+	binary.Write(&f, bo, uint64(0)) // phoff
+	binary.Write(&f, bo, shoff)
+	binary.Write(&f, bo, uint32(0))  // flags
+	binary.Write(&f, bo, uint16(64)) // ehsize
+	binary.Write(&f, bo, uint16(0))  // phentsize
+	binary.Write(&f, bo, uint16(0))  // phnum
+	binary.Write(&f, bo, uint16(64)) // shentsize
+	binary.Write(&f, bo, uint16(len(secs)))
+	binary.Write(&f, bo, uint16(5)) // shstrndx
+	f.Write(body.Bytes())
+	for i, s := range secs {
+		if i == 0 {
+			f.Write(make([]byte, 64))
+			continue
+		}
+		binary.Write(&f, bo, shName(s.name))
+		binary.Write(&f, bo, s.typ)
+		binary.Write(&f, bo, s.flags)
+		binary.Write(&f, bo, s.addr)
+		binary.Write(&f, bo, offsets[i])
+		binary.Write(&f, bo, uint64(len(s.content)))
+		binary.Write(&f, bo, s.link)
+		binary.Write(&f, bo, s.info)
+		binary.Write(&f, bo, s.align)
+		binary.Write(&f, bo, s.entsz)
+	}
+	return f.Bytes()
+}
