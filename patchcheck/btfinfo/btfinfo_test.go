@@ -227,6 +227,12 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("slow input: %v", d)
+			}
+		}()
 		k, err := LoadFromReader(bytes.NewReader(data), "fuzz", "")
 		if err == nil {
 			for _, kf := range k.Kfuncs {

@@ -168,7 +168,7 @@ func elfFile(rawBTF []byte, funcs []kfunc, ids map[string]btf.TypeID, bo binary.
 		strtab.WriteString(s.name)
 		strtab.WriteByte(0)
 		binary.Write(&symtab, bo, nameOff)
-		symtab.WriteByte(0x10 | 0) // STB_GLOBAL, STT_NOTYPE
+		symtab.WriteByte(0x10) // STB_GLOBAL << 4 | STT_NOTYPE
 		symtab.WriteByte(0)
 		binary.Write(&symtab, bo, uint16(2)) // .BTF_ids section index
 		binary.Write(&symtab, bo, s.value)
