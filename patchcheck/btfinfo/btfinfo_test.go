@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,4 +242,19 @@ func FuzzLoad(f *testing.F) {
 		}
 		_, _ = usesFromReader(bytes.NewReader(data), "fuzz")
 	})
+}
+
+// TestModuleSplitBTF reads a module whose .BTF is split over its kernel's.
+func TestModuleSplitBTF(t *testing.T) {
+	k, err := Load("testdata/module.ko", "testdata/new.btf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(k.Kfuncs) != 1 || k.Kfuncs[0].Prototype != "int bpf_mod_kfunc(struct task_struct *p)" ||
+		!slices.Equal(k.Kfuncs[0].Flags, []string{"KF_SLEEPABLE"}) {
+		t.Errorf("module kfuncs %+v", k.Kfuncs)
+	}
+	if _, err := Load("testdata/module.ko", ""); err == nil || !strings.Contains(err.Error(), "--base") {
+		t.Errorf("split BTF without a base: %v", err)
+	}
 }

@@ -92,6 +92,9 @@ func LoadFromReader(f io.ReaderAt, path, base string) (*Kernel, error) {
 	}
 	spec, err := loadSpecFrom(f, baseSpec)
 	if err != nil {
+		if base == "" {
+			return nil, fmt.Errorf("%s: %w (a module's split BTF needs --base with its kernel's BTF)", path, err)
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	k := &Kernel{Source: path, byName: map[string]*Kfunc{}}

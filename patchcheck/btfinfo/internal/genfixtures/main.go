@@ -71,6 +71,7 @@ func main() {
 		// .BTF_ids tells it is one.
 		{name: "bpf_untagged", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("x", intT)}}, set: "common_btf_ids", noKfTag: true},
 	}
+	defer module(out, intT, taskP)
 	for _, k := range []struct {
 		name  string
 		funcs []kfunc
@@ -87,6 +88,69 @@ func main() {
 			write(filepath.Join(out, k.name+"-"+suffix+".elf"), elfFile(raw, k.funcs, ids, order))
 		}
 	}
+}
+
+// module writes module.ko: an ELF whose .BTF is split BTF over new.btf,
+// as a kernel module's is, with one kfunc and its .BTF_ids set. cilium/ebpf
+// builds no split BTF, so it is laid out here: type ids continue after the
+// base's last id, string offsets after the base's string section.
+func module(out string, intT *btf.Int, taskP *btf.Pointer) {
+	baseRaw, err := os.ReadFile(filepath.Join(out, "new.btf"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	base, err := btf.LoadSpecFromReader(bytes.NewReader(baseRaw))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var baseInt *btf.Int
+	var baseTask *btf.Struct
+	if err := base.TypeByName(intT.Name, &baseInt); err != nil {
+		log.Fatal(err)
+	}
+	if err := base.TypeByName("task_struct", &baseTask); err != nil {
+		log.Fatal(err)
+	}
+	intID, _ := base.TypeID(baseInt)
+	taskID, _ := base.TypeID(baseTask)
+	le := binary.LittleEndian
+	baseStrLen := le.Uint32(baseRaw[20:])
+	var last btf.TypeID
+	for typ, err := range base.All() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if id, err := base.TypeID(typ); err == nil && id > last {
+			last = id
+		}
+	}
+	first := last + 1
+	strs := []byte("\x00bpf_mod_kfunc\x00bpf_kfunc\x00p\x00")
+	off := func(s string) uint32 { return baseStrLen + uint32(bytes.Index(strs, []byte("\x00"+s+"\x00"))+1) }
+	var types bytes.Buffer
+	w := func(v ...uint32) {
+		for _, x := range v {
+			binary.Write(&types, le, x)
+		}
+	}
+	ptrID, protoID, funcID := first, first+1, first+2
+	w(0, 2<<24, uint32(taskID))                             // PTR -> struct task_struct (base)
+	w(0, 13<<24|1, uint32(intID), off("p"), uint32(ptrID))  // FUNC_PROTO int (struct task_struct *p)
+	w(off("bpf_mod_kfunc"), 12<<24|1, uint32(protoID))      // FUNC, global
+	w(off("bpf_kfunc"), 17<<24, uint32(funcID), 0xffffffff) // DECL_TAG, component_idx -1
+	var raw bytes.Buffer
+	binary.Write(&raw, le, uint16(0xeb9f))
+	raw.Write([]byte{1, 0})
+	w2 := func(v uint32) { binary.Write(&raw, le, v) }
+	w2(24)
+	w2(0)
+	w2(uint32(types.Len()))
+	w2(uint32(types.Len()))
+	w2(uint32(len(strs)))
+	raw.Write(types.Bytes())
+	raw.Write(strs)
+	mod := []kfunc{{name: "bpf_mod_kfunc", flags: 1 << 5, set: "mod_kfunc_ids"}}
+	write(filepath.Join(out, "module.ko"), elfFile(raw.Bytes(), mod, map[string]btf.TypeID{"bpf_mod_kfunc": funcID}, le))
 }
 
 func write(path string, data []byte) {
