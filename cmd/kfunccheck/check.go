@@ -253,11 +253,18 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
-	opt, err := patchcheck.LoadOptions(cf.conf, "", cf.stableLists)
+	return policyOptions(cf.conf, cf.stableLists, cf.stableFrom, cf.btfFile)
+}
+
+// policyOptions builds the options every command that judges patches
+// shares: the policy file, stable lists, programs whose kfuncs are stable,
+// and a built kernel's BTF.
+func policyOptions(conf string, lists, stableFrom []string, btfFile string) (patchcheck.Options, error) {
+	opt, err := patchcheck.LoadOptions(conf, "", lists)
 	if err != nil {
 		return opt, err
 	}
-	for _, prog := range cf.stableFrom {
+	for _, prog := range stableFrom {
 		uses, err := btfinfo.Uses(prog)
 		if err != nil {
 			return opt, fmt.Errorf("--stable-list-from: %w", err)
@@ -269,8 +276,8 @@ func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
 		}
 		opt.Baseline = append(baseline.Multi{baseline.NewStableList("kfuncs used by "+prog, names)}, opt.Baseline)
 	}
-	if cf.btfFile != "" {
-		k, err := btfinfo.Load(cf.btfFile, "")
+	if btfFile != "" {
+		k, err := btfinfo.Load(btfFile, "")
 		if err != nil {
 			return opt, fmt.Errorf("--btf: %w", err)
 		}

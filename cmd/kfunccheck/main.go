@@ -33,6 +33,7 @@ Usage:
   kfunccheck explain --list              list all rules
   kfunccheck hook install|uninstall      the git pre-push hook (see "kfunccheck hook")
   kfunccheck btf list|diff|uses|compat   what built kernels and BPF programs say (see "kfunccheck btf")
+  kfunccheck bot run|once                the mailing-list bot (see "kfunccheck bot")
   kfunccheck version                     print the version
 
 Run "kfunccheck check -h" for the flags of check.
@@ -57,6 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runHook(args[1:], stdin, stdout, stderr)
 	case "btf":
 		return runBTF(args[1:], stdout, stderr)
+	case "bot":
+		return runBot(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "kfunccheck %s\n", Version)
 		return 0

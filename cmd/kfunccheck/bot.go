@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+const botUsage = `usage:
+  kfunccheck bot run  (--inbox DIR | --mbox FILE | --maildir DIR) --state FILE [flags]   follow the list
+  kfunccheck bot once (--inbox DIR | --mbox FILE | --maildir DIR) --state FILE [flags]   one pass
+Run "kfunccheck bot once -h" for the flags.
+`
+
+func runBot(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "run" && args[0] != "once" {
+		fmt.Fprint(stderr, botUsage)
+		return 2
+	}
+	fs := flag.NewFlagSet("bot "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var src bot.Source
+	fs.StringVar(&src.Inbox, "inbox", "", "public-inbox v2 directory (git/0.git, git/1.git, ...)")
+	fs.StringVar(&src.Mbox, "mbox", "", "an mbox the list server appends to")
+	fs.StringVar(&src.Maildir, "maildir", "", "a Maildir the list server delivers to")
+	fs.BoolVar(&src.Fetch, "fetch", false, "fetch each epoch from its configured remote first")
+	since := fs.String("since", "", "replay messages dated on or after DATE (2006-01-02 or RFC 3339), or since an archive COMMIT")
+	state := fs.String("state", "", "state file (SQLite)")
+	interval := fs.Duration("interval", 5*time.Minute, "run: time between passes")
+	grace := fs.Duration("grace", 6*time.Hour, "how long an incomplete series waits for its missing patches")
+	from := fs.String("from", "kfunccheck bot <kfunccheck-bot@localhost>", "the bot's From: address")
+	operator := fs.String("operator", "", "how to reach the bot's operator (reply footer)")
+	level := fs.String("reply-level", "error", "lowest severity that earns a reply: error, warning or check")
+	outbox := fs.String("outbox", "", "Maildir receiving every reply")
+	send := fs.Bool("send", false, "deliver replies through SMTP (without it, replies only go to --outbox)")
+	smtpAddr := fs.String("smtp", "", "SMTP server host:port")
+	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit) or none (loopback only)")
+	smtpCreds := fs.String("smtp-credentials", "", "file with user:password (default: KFUNCCHECK_SMTP_USER/PASSWORD)")
+	perHour := fs.Int("per-hour", 30, "replies per hour at most (0: no limit)")
+	perDay := fs.Int("per-day", 200, "replies per day at most (0: no limit)")
+	var ccAllow, ccDeny listFlag
+	fs.Var(&ccAllow, "cc-allow", "only these original Cc's are copied (besides the list)")
+	fs.Var(&ccDeny, "cc-deny", "original Cc's never copied")
+	pwURL := fs.String("patchwork", "", "patchwork URL to post checks to")
+	pwToken := fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
+	pwTarget := fs.String("patchwork-target", "", "target URL of the checks (e.g. the list archive)")
+	conf := fs.String("config", "", "policy file")
+	repo := fs.String("repo", "", "kernel git repository: full pre-images through the patches' index lines")
+	btfFile := fs.String("btf", "", "BTF of a built kernel: its kfuncs are known kfuncs")
+	var lists pathsFlag
+	fs.Var(&lists, "stable-list", "stable kfuncs, one per line (repeatable)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "kfunccheck bot: "+format+"\n", a...)
+		return 2
+	}
+	if *state == "" {
+		return fail("--state is required")
+	}
+	opt, err := policyOptions(*conf, lists, nil, *btfFile)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if *repo != "" {
+		r, layout, err := gitrepo.Open(*repo)
+		if err != nil {
+			return fail("--repo: %v", err)
+		}
+		defer r.Close()
+		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: r, Name: layout.GitDir}}, opt.Baseline)
+	}
+	replyLevel, err := model.ParseSeverity(*level)
+	if err != nil {
+		return fail("--reply-level: %v", err)
+	}
+	if *since != "" {
+		if src.Since, err = parseSince(*since, src.Inbox); err != nil {
+			return fail("--since: %v", err)
+		}
+	}
+	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
+		CcAllow: ccAllow, CcDeny: ccDeny, PerHour: *perHour, PerDay: *perDay, Send: *send, Outbox: *outbox, Log: stderr}
+	for i := range cfg.CcAllow {
+		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
+	}
+	for i := range cfg.CcDeny {
+		cfg.CcDeny[i] = strings.ToLower(cfg.CcDeny[i])
+	}
+	if *send {
+		if *smtpAddr == "" {
+			return fail("--send needs --smtp host:port")
+		}
+		user, pass, err := bot.LoadCredentials(*smtpCreds)
+		if err != nil {
+			return fail("%v", err)
+		}
+		cfg.SMTP = bot.SMTPConfig{Addr: *smtpAddr, Security: *smtpSec, User: user, Password: pass}
+	}
+	if *pwURL != "" {
+		token := os.Getenv("KFUNCCHECK_PATCHWORK_TOKEN")
+		if *pwToken != "" {
+			data, err := os.ReadFile(*pwToken)
+			if err != nil {
+				return fail("patchwork token: %v", err)
+			}
+			token = strings.TrimSpace(string(data))
+		}
+		cfg.Patchwork = &bot.Patchwork{URL: *pwURL, Token: token, TargetURL: *pwTarget}
+	}
+	store, err := bot.OpenStore(*state)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer store.Close()
+	b, err := bot.New(cfg, store)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if args[0] == "once" {
+		if err := b.Once(src); err != nil {
+			return fail("%v", err)
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := b.Run(ctx, src, *interval); err != nil && ctx.Err() == nil {
+		return fail("%v", err)
+	}
+	return 0
+}
+
+// parseSince reads a date, or an archive commit whose date is used.
+func parseSince(v, inbox string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", time.RFC3339} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	if inbox == "" {
+		return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02 or RFC 3339)", v)
+	}
+	in := &gitrepo.Inbox{Dir: inbox}
+	epochs, err := in.Epochs()
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, n := range epochs {
+		ep, err := in.Epoch(n)
+		if err != nil {
+			return time.Time{}, err
+		}
+		var when time.Time
+		ep.Walk("", time.Time{}, func(m gitrepo.InboxMessage) error {
+			if strings.HasPrefix(m.Commit, v) {
+				when = m.Time
+			}
+			return nil
+		})
+		ep.Close()
+		if !when.IsZero() {
+			return when, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a date nor a commit of %s", v, inbox)
+}

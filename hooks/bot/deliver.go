@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package bot
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"crypto/tls"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// SMTPConfig says how replies are delivered.
+type SMTPConfig struct {
+	Addr string // host:port
+	// Security is "starttls" (required), "tls" (implicit, port 465) or
+	// "none" (loopback test servers only).
+	Security string
+	User     string
+	Password string
+	// TLS overrides the TLS settings (tests with their own CA).
+	TLS *tls.Config
+}
+
+// LoadCredentials reads "user:password" from the first line of file, or,
+// when file is "", from KFUNCCHECK_SMTP_USER and KFUNCCHECK_SMTP_PASSWORD.
+// Credentials never come from flags, and are never logged.
+func LoadCredentials(file string) (user, password string, err error) {
+	if file == "" {
+		return os.Getenv("KFUNCCHECK_SMTP_USER"), os.Getenv("KFUNCCHECK_SMTP_PASSWORD"), nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", "", fmt.Errorf("smtp credentials: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return "", "", fmt.Errorf("smtp credentials %s: empty", file)
+	}
+	u, p, ok := strings.Cut(strings.TrimSpace(sc.Text()), ":")
+	if !ok {
+		return "", "", fmt.Errorf("smtp credentials %s: want user:password on the first line", file)
+	}
+	return u, p, nil
+}
+
+// Send delivers one message; it returns once the server has accepted it
+// (the 250 reply to DATA).
+func (c SMTPConfig) Send(from string, to []string, raw []byte) error {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp %s: %w", c.Addr, err)
+	}
+	tlsConf := c.TLS
+	if tlsConf == nil {
+		tlsConf = &tls.Config{ServerName: host}
+	}
+	var cl *smtp.Client
+	switch c.Security {
+	case "tls":
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 30 * time.Second}, "tcp", c.Addr, tlsConf)
+		if err != nil {
+			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+		}
+		if cl, err = smtp.NewClient(conn, host); err != nil {
+			conn.Close()
+			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+		}
+	default:
+		conn, err := net.DialTimeout("tcp", c.Addr, 30*time.Second)
+		if err != nil {
+			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+		}
+		if cl, err = smtp.NewClient(conn, host); err != nil {
+			conn.Close()
+			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+		}
+		if c.Security != "none" {
+			if ok, _ := cl.Extension("STARTTLS"); !ok {
+				cl.Close()
+				return fmt.Errorf("smtp %s: the server offers no STARTTLS", c.Addr)
+			}
+			if err := cl.StartTLS(tlsConf); err != nil {
+				cl.Close()
+				return fmt.Errorf("smtp %s: starttls: %w", c.Addr, err)
+			}
+		}
+	}
+	defer cl.Close()
+	if c.User != "" {
+		if err := cl.Auth(smtp.PlainAuth("", c.User, c.Password, host)); err != nil {
+			return fmt.Errorf("smtp %s: auth: %w", c.Addr, err)
+		}
+	}
+	if err := cl.Mail(from); err != nil {
+		return fmt.Errorf("smtp %s: MAIL FROM: %w", c.Addr, err)
+	}
+	for _, r := range to {
+		if err := cl.Rcpt(r); err != nil {
+			return fmt.Errorf("smtp %s: RCPT TO %s: %w", c.Addr, r, err)
+		}
+	}
+	w, err := cl.Data()
+	if err != nil {
+		return fmt.Errorf("smtp %s: DATA: %w", c.Addr, err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return fmt.Errorf("smtp %s: %w", c.Addr, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)
+	}
+	return cl.Quit()
+}
+
+// WriteMaildir writes a message into a Maildir (tmp/, then new/), under a
+// name derived from its Message-ID, so that writing it twice is harmless.
+func WriteMaildir(dir, messageID string, raw []byte) (string, error) {
+	for _, sub := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return "", err
+		}
+	}
+	sum := sha256.Sum256([]byte(messageID))
+	name := "kfunccheck." + hex.EncodeToString(sum[:12])
+	for _, sub := range []string{"new", "cur"} {
+		if matches, _ := filepath.Glob(filepath.Join(dir, sub, name+"*")); len(matches) > 0 {
+			return matches[0], nil
+		}
+	}
+	tmp := filepath.Join(dir, "tmp", name)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(raw); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, "new", name)
+	return dst, os.Rename(tmp, dst)
+}
+
+// ErrRateLimited is returned when the hourly rate or the daily cap stops
+// the drain; the remaining replies wait for the next pass.
+var ErrRateLimited = errors.New("reply rate limit reached")
+
+// Drain delivers the outbox: every reply goes to the Maildir outbox when
+// one is set, and through SMTP with --send. A reply is marked "sending"
+// before SMTP and "sent" once the server accepted it; after a crash, a
+// "sending" reply whose Message-ID came back through the list archive is
+// marked sent rather than sent again.
+func (b *Bot) Drain() (int, error) {
+	rows, err := b.store.db.Query(`SELECT message_id, envelope_from, recipients, raw, state FROM outbox
+		WHERE state IN ('pending', 'sending') ORDER BY created, message_id`)
+	if err != nil {
+		return 0, err
+	}
+	type item struct {
+		id, from, rcpt, state string
+		raw                   []byte
+	}
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.from, &it.rcpt, &it.raw, &it.state); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	set := func(id, state string, extra string, args ...any) error {
+		return b.store.tx(func(tx *sql.Tx) error {
+			_, err := tx.Exec(`UPDATE outbox SET state = ?`+extra+` WHERE message_id = ?`, append(append([]any{state}, args...), id)...)
+			return err
+		})
+	}
+	done := 0
+	for _, it := range items {
+		if it.state == "sending" {
+			var seen int
+			if err := b.store.db.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, it.id).Scan(&seen); err != nil {
+				return done, err
+			}
+			if seen > 0 {
+				b.logf("reply %s is already in the archive: marked sent", it.id)
+				if err := set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix()); err != nil {
+					return done, err
+				}
+				continue
+			}
+		}
+		if b.cfg.Outbox != "" {
+			if _, err := WriteMaildir(b.cfg.Outbox, it.id, it.raw); err != nil {
+				return done, fmt.Errorf("outbox %s: %w", b.cfg.Outbox, err)
+			}
+		}
+		if !b.cfg.Send {
+			if err := set(it.id, "written", ""); err != nil {
+				return done, err
+			}
+			done++
+			continue
+		}
+		if err := b.rateOK(); err != nil {
+			return done, err
+		}
+		if err := set(it.id, "sending", ", attempts = attempts + 1"); err != nil {
+			return done, err
+		}
+		if err := b.cfg.SMTP.Send(it.from, strings.Split(it.rcpt, ","), it.raw); err != nil {
+			b.logf("reply %s: %v", it.id, err)
+			if err := set(it.id, "pending", ", last_error = ?", err.Error()); err != nil {
+				return done, err
+			}
+			continue
+		}
+		if err := set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix()); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+func (b *Bot) rateOK() error {
+	now := b.cfg.Now().Unix()
+	for _, lim := range []struct {
+		n      int
+		window int64
+	}{{b.cfg.PerHour, 3600}, {b.cfg.PerDay, 86400}} {
+		if lim.n <= 0 {
+			continue
+		}
+		var sent int
+		if err := b.store.db.QueryRow(`SELECT count(*) FROM outbox WHERE state = 'sent' AND sent_at > ?`, now-lim.window).Scan(&sent); err != nil {
+			return err
+		}
+		if sent >= lim.n {
+			return fmt.Errorf("%w: %d replies in the last %d hours", ErrRateLimited, sent, lim.window/3600)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package bot
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+// Patchwork posts one check per patch to a patchwork instance (REST API
+// 1.2): context kfunc_stability, state success, warning or fail.
+type Patchwork struct {
+	URL       string // e.g. https://patchwork.kernel.org
+	Token     string // from a file or the environment, never a flag
+	TargetURL string // where the check's details are (the list archive)
+	Client    *http.Client
+}
+
+// Context is the patchwork check context kfunccheck posts under.
+const Context = "kfunc_stability"
+
+func (pw *Patchwork) client() *http.Client {
+	if pw.Client != nil {
+		return pw.Client
+	}
+	return &http.Client{Timeout: 30 * time.Second}
+}
+
+// Report posts the check of one patch, unless the same state was posted
+// before.
+func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Severity) error {
+	msgID := r.Patch.Header.MessageID
+	if msgID == "" {
+		return nil
+	}
+	state, desc := "success", "no stable-kfunc process problem found"
+	var errs, warns int
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case model.SeverityError:
+			errs++
+		case model.SeverityWarning:
+			warns++
+		}
+	}
+	switch {
+	case errs > 0:
+		state, desc = "fail", fmt.Sprintf("%d error(s), %d warning(s): %s", errs, warns, r.Findings[0].Rule)
+	case warns > 0:
+		state, desc = "warning", fmt.Sprintf("%d warning(s): %s", warns, r.Findings[0].Rule)
+	}
+	var posted string
+	err := store.db.QueryRow(`SELECT state FROM patchwork WHERE message_id = ?`, msgID).Scan(&posted)
+	if err == nil && posted == state {
+		return nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	id, err := pw.patchID(msgID)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]string{"state": state, "target_url": pw.TargetURL, "context": Context, "description": desc})
+	req, err := http.NewRequest("POST", fmt.Sprintf("%s/api/1.2/patches/%d/checks/", strings.TrimRight(pw.URL, "/"), id), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Token "+pw.Token)
+	resp, err := pw.client().Do(req)
+	if err != nil {
+		return fmt.Errorf("patchwork: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("patchwork: posting the check of %s: %s", msgID, resp.Status)
+	}
+	return store.tx(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO patchwork (message_id, state) VALUES (?, ?)
+			ON CONFLICT(message_id) DO UPDATE SET state = excluded.state`, msgID, state)
+		return err
+	})
+}
+
+// patchID finds the patchwork id of the patch with a Message-ID.
+func (pw *Patchwork) patchID(msgID string) (int, error) {
+	u := fmt.Sprintf("%s/api/1.2/patches/?msgid=%s", strings.TrimRight(pw.URL, "/"), url.QueryEscape(msgID))
+	resp, err := pw.client().Get(u)
+	if err != nil {
+		return 0, fmt.Errorf("patchwork: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("patchwork: looking up %s: %s", msgID, resp.Status)
+	}
+	var list []struct {
+		ID int `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return 0, fmt.Errorf("patchwork: %w", err)
+	}
+	if len(list) != 1 {
+		return 0, fmt.Errorf("patchwork: %d patches with Message-ID %s", len(list), msgID)
+	}
+	return list[0].ID, nil
+}

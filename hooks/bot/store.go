@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	_ "modernc.org/sqlite" // the cgo-free SQLite driver, registered as "sqlite"
+)
+
+// Store is the bot's state: one SQLite file holding each epoch's cursor,
+// the messages of series not yet judged, each series and its verdict, and
+// an outbox of replies with their delivery status. Everything that must
+// move together (a message and the cursor that passed it; a verdict and
+// its reply) is written in one transaction, so a bot killed at any point
+// loses nothing and repeats nothing.
+type Store struct {
+	db *sql.DB
+}
+
+// migrations are applied in order; the schema version is their count.
+var migrations = []string{
+	`CREATE TABLE cursor (
+		epoch INTEGER PRIMARY KEY,
+		commit_id TEXT NOT NULL,
+		commit_time INTEGER NOT NULL
+	);
+	CREATE TABLE message (
+		message_id TEXT PRIMARY KEY,
+		series_key TEXT,
+		number INTEGER,
+		epoch INTEGER NOT NULL,
+		commit_id TEXT NOT NULL,
+		received INTEGER NOT NULL,
+		raw BLOB
+	);
+	CREATE INDEX message_series ON message(series_key);
+	CREATE TABLE series (
+		key TEXT PRIMARY KEY,
+		subject TEXT NOT NULL,
+		author TEXT NOT NULL,
+		version INTEGER NOT NULL,
+		total INTEGER NOT NULL,
+		root_id TEXT NOT NULL,
+		first_seen INTEGER NOT NULL,
+		state TEXT NOT NULL,
+		checked_at INTEGER,
+		errors INTEGER,
+		warnings INTEGER,
+		summary TEXT
+	);
+	CREATE INDEX series_state ON series(state);
+	CREATE TABLE outbox (
+		message_id TEXT PRIMARY KEY,
+		series_key TEXT NOT NULL UNIQUE,
+		envelope_from TEXT NOT NULL,
+		recipients TEXT NOT NULL,
+		raw BLOB NOT NULL,
+		state TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		last_error TEXT,
+		created INTEGER NOT NULL,
+		sent_at INTEGER
+	);
+	CREATE INDEX outbox_state ON outbox(state);`,
+	`CREATE TABLE patchwork (
+		message_id TEXT PRIMARY KEY,
+		state TEXT NOT NULL
+	);`,
+	`CREATE TABLE source (
+		name TEXT PRIMARY KEY,
+		first_pass INTEGER NOT NULL
+	);`,
+}
+
+// OpenStore opens (creating when needed) the state file and migrates it.
+func OpenStore(path string) (*Store, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)")
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) migrate() error {
+	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var v int
+	err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := s.db.Exec(`INSERT INTO schema_version VALUES (0)`); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this kfunccheck (%d)", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := s.db.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, v+1); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tx runs fn in one transaction.
+func (s *Store) tx(fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Cursor is where the bot stopped in one epoch.
+type Cursor struct {
+	Epoch  int
+	Commit string
+	Time   time.Time
+}
+
+// Cursors returns the stored cursors by epoch.
+func (s *Store) Cursors() (map[int]Cursor, error) {
+	rows, err := s.db.Query(`SELECT epoch, commit_id, commit_time FROM cursor`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]Cursor{}
+	for rows.Next() {
+		var c Cursor
+		var t int64
+		if err := rows.Scan(&c.Epoch, &c.Commit, &t); err != nil {
+			return nil, err
+		}
+		c.Time = time.Unix(t, 0)
+		out[c.Epoch] = c
+	}
+	return out, rows.Err()
+}
+
+func setCursor(tx *sql.Tx, c Cursor) error {
+	_, err := tx.Exec(`INSERT INTO cursor (epoch, commit_id, commit_time) VALUES (?, ?, ?)
+		ON CONFLICT(epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`,
+		c.Epoch, c.Commit, c.Time.Unix())
+	return err
+}
+
+// SetCursor records a cursor on its own (the starting tip of a first run).
+func (s *Store) SetCursor(c Cursor) error {
+	return s.tx(func(tx *sql.Tx) error { return setCursor(tx, c) })
+}
