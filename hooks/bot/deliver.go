@@ -53,9 +53,11 @@ func LoadCredentials(file string) (user, password string, err error) {
 	return u, p, nil
 }
 
-// Send delivers one message; it returns once the server has accepted it
-// (the 250 reply to DATA).
-func (c SMTPConfig) Send(from string, to []string, raw []byte) error {
+// Send delivers one message. accepted runs as soon as the server has
+// accepted it (the 250 reply to DATA), before QUIT's round trip, so that
+// the moment between "the server has it" and "the bot knows" stays as
+// short as a database commit.
+func (c SMTPConfig) Send(from string, to []string, raw []byte, accepted func() error) error {
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		return fmt.Errorf("smtp %s: %w", c.Addr, err)
@@ -119,8 +121,18 @@ func (c SMTPConfig) Send(from string, to []string, raw []byte) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)
 	}
-	return cl.Quit()
+	if err := accepted(); err != nil {
+		return errAccepted{err}
+	}
+	cl.Quit() // the message is delivered; a failed QUIT changes nothing
+	return nil
 }
+
+// errAccepted wraps a failure to record an accepted message.
+type errAccepted struct{ err error }
+
+func (e errAccepted) Error() string { return "recording a delivered reply: " + e.err.Error() }
+func (e errAccepted) Unwrap() error { return e.err }
 
 // WriteMaildir writes a message into a Maildir (tmp/, then new/), under a
 // name derived from its Message-ID, so that writing it twice is harmless.
@@ -225,15 +237,21 @@ func (b *Bot) Drain() (int, error) {
 		if err := set(it.id, "sending", ", attempts = attempts + 1"); err != nil {
 			return done, err
 		}
-		if err := b.cfg.SMTP.Send(it.from, strings.Split(it.rcpt, ","), it.raw); err != nil {
+		err := b.cfg.SMTP.Send(it.from, strings.Split(it.rcpt, ","), it.raw, func() error {
+			return set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix())
+		})
+		var acc errAccepted
+		switch {
+		case errors.As(err, &acc):
+			// Delivered but not recorded: stop, so that the next pass
+			// decides (the reply stays "sending").
+			return done, err
+		case err != nil:
 			b.logf("reply %s: %v", it.id, err)
 			if err := set(it.id, "pending", ", last_error = ?", err.Error()); err != nil {
 				return done, err
 			}
 			continue
-		}
-		if err := set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix()); err != nil {
-			return done, err
 		}
 		done++
 	}

@@ -12,7 +12,8 @@ import (
 	_ "modernc.org/sqlite" // the cgo-free SQLite driver, registered as "sqlite"
 )
 
-// Store is the bot's state: one SQLite file holding each epoch's cursor,
+// Store is the bot's state: one SQLite file (WAL; a committed transaction
+// survives a killed process) holding each epoch's cursor,
 // the messages of series not yet judged, each series and its verdict, and
 // an outbox of replies with their delivery status. Everything that must
 // move together (a message and the cursor that passed it; a verdict and
@@ -79,7 +80,7 @@ var migrations = []string{
 
 // OpenStore opens (creating when needed) the state file and migrates it.
 func OpenStore(path string) (*Store, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)")
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
