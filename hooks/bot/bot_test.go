@@ -113,7 +113,7 @@ func mailOf(t testing.TB, fixture, msgID, root, subjectPrefix string) string {
 }
 
 func review(msgID, root, subject string) string {
-	return fmt.Sprintf("From: Rev Iewer <rev@example.org>\nTo: bpf@vger.kernel.org\nSubject: Re: %s\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s>\n\nLooks good.\n", subject, msgID, root, root)
+	return fmt.Sprintf("From: Rev Iewer <rev@example.org>\nTo: bpf@vger.kernel.org\nDate: Mon, 2 Mar 2026 09:00:00 +0000\nSubject: Re: %s\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s>\n\nLooks good.\n", subject, msgID, root, root)
 }
 
 type testBot struct {
