@@ -141,72 +141,88 @@ func seriesKey(p *model.Patch, msgID string) (key, root string) {
 
 // Ingest records one archived message, and moves the epoch's cursor past
 // it, in one transaction.
-func (b *Bot) Ingest(m Archived) error {
-	raw := &mail.Raw{Data: m.Data, StartLine: 1}
-	if i := strings.IndexByte(string(m.Data), '\n'); i > 0 && strings.HasPrefix(string(m.Data), "From ") {
-		raw.FromLine, raw.Data = string(m.Data[:i]), m.Data[i+1:]
+func (b *Bot) Ingest(m Archived) error { return b.IngestBatch([]Archived{m}) }
+
+// IngestBatch records messages in order in one transaction, the cursor
+// moving with them: a bot killed mid-batch resumes before the batch.
+func (b *Bot) IngestBatch(ms []Archived) error {
+	parsed := make([]*model.Patch, len(ms))
+	raws := make([]*mail.Raw, len(ms))
+	for i, m := range ms {
+		raw := &mail.Raw{Data: m.Data, StartLine: 1}
+		if j := strings.IndexByte(string(m.Data), '\n'); j > 0 && strings.HasPrefix(string(m.Data), "From ") {
+			raw.FromLine, raw.Data = string(m.Data[:j]), m.Data[j+1:]
+		}
+		raws[i], parsed[i] = raw, mail.Parse(raw, "archive", 1)
 	}
-	p := mail.Parse(raw, "archive", 1)
+	return b.store.tx(func(tx *sql.Tx) error {
+		for i, m := range ms {
+			if err := b.ingest(tx, m, parsed[i], raws[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (b *Bot) ingest(tx *sql.Tx, m Archived, p *model.Patch, raw *mail.Raw) error {
 	msgID := p.Header.MessageID
 	if msgID == "" {
 		msgID = "kfunccheck-nomsgid-" + m.ID
 	}
 	r := b.classify(p, raw.Data)
 	now := b.cfg.Now()
-	return b.store.tx(func(tx *sql.Tx) error {
-		if m.Cursor != nil {
-			if err := setCursor(tx, *m.Cursor); err != nil {
-				return err
-			}
-		}
-		var seen int
-		if err := tx.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, msgID).Scan(&seen); err != nil {
+	if m.Cursor != nil {
+		if err := setCursor(tx, *m.Cursor); err != nil {
 			return err
 		}
-		if seen > 0 || m.Deleted {
-			return nil
-		}
-		if r == roleOther || r == roleBot {
-			// Remembered (without content) so that the bot's own
-			// replies prove delivery and repeats are ignored.
-			_, err := tx.Exec(`INSERT INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
-				msgID, m.Epoch, m.ID, now.Unix())
-			return err
-		}
-		key, root := seriesKey(p, msgID)
-		total, number := p.Subject.Total, p.Subject.Number
-		if r == rolePatch && total == 0 {
-			// A lone patch is a series of one, rooted at itself.
-			key, root, total, number = fmt.Sprintf("%s#v%d", msgID, p.Subject.Version), msgID, 1, 1
-		}
-		var state string
-		err := tx.QueryRow(`SELECT state FROM series WHERE key = ?`, key).Scan(&state)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			subject := p.Subject.Raw
-			if _, err := tx.Exec(`INSERT INTO series (key, subject, author, version, total, root_id, first_seen, state)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`, key, subject, p.Header.From, p.Subject.Version, total, root, now.Unix()); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case state != "open":
-			b.logf("%s arrived after its series was judged; ignored", msgID)
-			_, err := tx.Exec(`INSERT INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
-				msgID, m.Epoch, m.ID, now.Unix())
-			return err
-		}
-		if r == roleCover || number == 1 && root == msgID {
-			// The reply goes to the cover letter, or to patch 1.
-			if _, err := tx.Exec(`UPDATE series SET subject = ?, root_id = ? WHERE key = ? AND (? OR root_id = ?)`,
-				p.Subject.Raw, msgID, key, r == roleCover, msgID); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received, raw)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, msgID, key, number, m.Epoch, m.ID, now.Unix(), m.Data)
+	}
+	var seen int
+	if err := tx.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, msgID).Scan(&seen); err != nil {
 		return err
-	})
+	}
+	if seen > 0 || m.Deleted {
+		return nil
+	}
+	if r == roleOther || r == roleBot {
+		// Remembered (without content) so that the bot's own replies
+		// prove delivery and repeats are ignored.
+		_, err := tx.Exec(`INSERT INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
+			msgID, m.Epoch, m.ID, now.Unix())
+		return err
+	}
+	key, root := seriesKey(p, msgID)
+	total, number := p.Subject.Total, p.Subject.Number
+	if r == rolePatch && total == 0 {
+		// A lone patch is a series of one, rooted at itself.
+		key, root, total, number = fmt.Sprintf("%s#v%d", msgID, p.Subject.Version), msgID, 1, 1
+	}
+	var state string
+	err := tx.QueryRow(`SELECT state FROM series WHERE key = ?`, key).Scan(&state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.Exec(`INSERT INTO series (key, subject, author, version, total, root_id, first_seen, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`, key, p.Subject.Raw, p.Header.From, p.Subject.Version, total, root, now.Unix()); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case state != "open":
+		b.logf("%s arrived after its series was judged; ignored", msgID)
+		_, err := tx.Exec(`INSERT INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
+			msgID, m.Epoch, m.ID, now.Unix())
+		return err
+	}
+	if r == roleCover || number == 1 && root == msgID {
+		// The reply goes to the cover letter, or to patch 1.
+		if _, err := tx.Exec(`UPDATE series SET subject = ?, root_id = ? WHERE key = ? AND (? OR root_id = ?)`,
+			p.Subject.Raw, msgID, key, r == roleCover, msgID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, msgID, key, number, m.Epoch, m.ID, now.Unix(), m.Data)
+	return err
 }
 
 // Archived is one message as a source hands it over.

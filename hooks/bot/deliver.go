@@ -144,9 +144,11 @@ func WriteMaildir(dir, messageID string, raw []byte) (string, error) {
 	}
 	sum := sha256.Sum256([]byte(messageID))
 	name := "kfunccheck." + hex.EncodeToString(sum[:12])
-	for _, sub := range []string{"new", "cur"} {
-		if matches, _ := filepath.Glob(filepath.Join(dir, sub, name+"*")); len(matches) > 0 {
-			return matches[0], nil
+	// Already delivered: in new/, or in cur/ where a reader moved it
+	// (with or without the ":2," info suffix readers add).
+	for _, p := range []string{filepath.Join(dir, "new", name), filepath.Join(dir, "cur", name), filepath.Join(dir, "cur", name+":2,")} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
 		}
 	}
 	tmp := filepath.Join(dir, "tmp", name)

@@ -115,9 +115,24 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 		b.logf("epoch %d: first run, starting at %s", n, tip)
 		return b.store.SetCursor(Cursor{Epoch: n, Commit: tip, Time: when})
 	}
+	// Messages go to the store in batches, each with its cursor, so that
+	// a long backlog costs few transactions and a kill loses no message.
+	var batch []Archived
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := b.IngestBatch(batch)
+		batch = batch[:0]
+		return err
+	}
 	ingest := func(m gitrepo.InboxMessage) error {
-		return b.Ingest(Archived{Epoch: n, ID: m.Commit, Data: m.Data, Deleted: m.Deleted,
+		batch = append(batch, Archived{Epoch: n, ID: m.Commit, Data: m.Data, Deleted: m.Deleted,
 			Cursor: &Cursor{Epoch: n, Commit: m.Commit, Time: m.Time}})
+		if len(batch) >= ingestBatch {
+			return flush()
+		}
+		return nil
 	}
 	err := ep.Walk(cur.Commit, src.Since, ingest)
 	if errors.Is(err, gitrepo.ErrCursorLost) {
@@ -126,8 +141,14 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 		b.logf("epoch %d: %v; resyncing from %s", n, err, cur.Time.Format(time.RFC3339))
 		err = ep.Walk("", cur.Time.Add(-time.Minute), ingest)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return flush()
 }
+
+// ingestBatch is how many archived messages share one transaction.
+const ingestBatch = 256
 
 // readMbox reads an mbox file each pass; Message-IDs make repeats harmless.
 func (b *Bot) readMbox(src Source) error {
