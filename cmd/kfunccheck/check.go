@@ -94,7 +94,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto)")
 	fs.Var(&cf.ignore, "ignore", "comma-separated rule IDs not to report")
 	fs.Var(&cf.types, "types", "comma-separated rule IDs to report, and no others")
-	fs.StringVar(&cf.format, "format", "text", "output: text (checkpatch), json, sarif or github")
+	fs.StringVar(&cf.format, "format", "text", "output: text (checkpatch), json, sarif, github or b4 (b4's review check protocol)")
 	fs.StringVar(&cf.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on, error)")
 	fs.StringVar(&cf.conf, "config", "", "policy file (default: "+policy.FileName+" in the current directory or a parent)")
 	fs.Var(&cf.stableLists, "stable-list", "file naming stable kfuncs, one per line (repeatable)")
@@ -191,8 +191,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out = report.NewSARIF(stdout, Version)
 	case "github":
 		out = report.NewGitHub(stdout)
+	case "b4":
+		out = report.NewB4(stdout, "https://github.com/kfunccheck/kfunccheck#rules")
 	default:
-		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want text, json, sarif or github)\n", cf.format)
+		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want text, json, sarif, github or b4)\n", cf.format)
 		return 2
 	}
 	var repo gitrepo.Repository
@@ -244,6 +246,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch {
+	case cf.format == "b4":
+		// b4 reads the verdict from the JSON; a non-zero exit would make
+		// it discard the details.
+		return 0
 	case r.inputError:
 		return 2
 	case r.failed:

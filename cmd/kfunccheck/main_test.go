@@ -240,3 +240,35 @@ func TestOddInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestB4Format speaks b4's review check protocol: one message on stdin, a
+// JSON array of {tool,status,summary,url,details} on stdout.
+func TestB4Format(t *testing.T) {
+	for _, tt := range []struct {
+		file, status, summary string
+	}{
+		{"0001-bpf-Mark-bpf_cgroup_acquire-stable.patch", "fail", "1 error"},
+		{"0004-bpf-Deprecate-bpf_cpumask_first.patch", "pass", "no stable-kfunc process problem"},
+	} {
+		data, err := os.ReadFile(ex + tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _, code := runCLI(t, string(data), "check", "--format", "b4")
+		var res []struct{ Tool, Status, Summary, URL, Details string }
+		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || len(res) != 1 {
+			t.Fatalf("%s: exit %d, %v\n%s", tt.file, code, err, out)
+		}
+		r := res[0]
+		if r.Tool != "kfunccheck" || r.Status != tt.status || r.Summary != tt.summary {
+			t.Errorf("%s: %+v", tt.file, r)
+		}
+		if tt.status == "fail" && !strings.Contains(r.Details, `"description":"ERROR:STABLE_PROMOTION_RATIONALE:`) {
+			t.Errorf("details %s", r.Details)
+		}
+	}
+	out, _, _ := runCLI(t, "garbage without a diff\n", "check", "--format", "b4")
+	if !strings.Contains(out, `"status":"fail"`) || !strings.Contains(out, "no patch found") {
+		t.Errorf("bad input: %s", out)
+	}
+}
