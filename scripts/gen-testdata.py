@@ -563,3 +563,29 @@ with open(os.path.join(EXAMPLES, "quilt-flags-breaking.diff"), "w") as f:
     f.write(quilt)
 shutil.rmtree(repo)
 print("fixtures written")
+
+# An mbox of list traffic for the bot example: a threaded series that
+# deprecates and removes in one go, a review, a good promotion and a bad one.
+def list_mail(path, msgid, root=None):
+    s = open(path).read()
+    first, rest = s.split("\n", 1)
+    hdr = "Message-ID: <%s>\n" % msgid
+    if root:
+        hdr += "In-Reply-To: <%s>\nReferences: <%s>\n" % (root, root)
+    return first + "\n" + hdr + rest + "\n"
+
+
+sd = os.path.join(RULES, "STABLE_REMOVAL", "series-deprecate-then-remove")
+parts = sorted(os.listdir(sd))
+listbox = list_mail(os.path.join(sd, parts[0]), "20260302100000.0@example.org")
+listbox += list_mail(os.path.join(sd, parts[1]), "20260302100000.1@example.org", "20260302100000.0@example.org")
+listbox += ("From rev@example.org Mon Mar  2 11:00:00 2026\nFrom: Rev Iewer <rev@example.org>\nTo: bpf@vger.kernel.org\n"
+            "Date: Mon, 2 Mar 2026 11:00:00 +0000\nSubject: Re: [PATCH bpf-next 1/2] bpf: Deprecate bpf_task_release()\n"
+            "Message-ID: <review.1@example.org>\nIn-Reply-To: <20260302100000.1@example.org>\n"
+            "References: <20260302100000.0@example.org> <20260302100000.1@example.org>\n\nLooks good to me.\n\n")
+listbox += list_mail(os.path.join(sd, parts[2]), "20260302100000.2@example.org", "20260302100000.0@example.org")
+listbox += list_mail(os.path.join(RULES, "clean", "promote-good.patch"), "20260302120000.0@example.org")
+listbox += list_mail(os.path.join(RULES, "STABLE_PROMOTION_RATIONALE", "promote-no-rationale.patch"), "20260302130000.0@example.org")
+with open(os.path.join(EXAMPLES, "bpf-list.mbox"), "w") as f:
+    f.write(listbox)
+print("list mbox written")

@@ -47,7 +47,15 @@ func wrap(text string, indent string) string {
 		}
 		out = append(out, line, "")
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(out, "\n") + "\n"
+}
+
+// plural writes "1 patch", "2 patches".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func firstName(from string) string {
@@ -137,7 +145,8 @@ func (b *Bot) compose(s pendingSeries, root *model.Patch, series *model.Series, 
 		}
 	}
 	patches := len(series.Patches)
-	what := fmt.Sprintf("kfunccheck found %d problem(s) with the stable kfunc process in this series (v%d, %d patch(es)).", count, s.version, patches)
+	what := fmt.Sprintf("kfunccheck found %s with the stable kfunc process in this series (v%d, %s).",
+		plural(count, "problem", "problems"), s.version, plural(patches, "patch", "patches"))
 	if len(missing) > 0 {
 		what += fmt.Sprintf(" Patch(es) %s of %d had not arrived after %s; the check covers what did.", joinInts(missing), s.total, b.cfg.Grace)
 	}
