@@ -104,3 +104,37 @@ func BenchmarkArchive10k(b *testing.B) {
 		}
 	}
 }
+
+// TestFetch: with Fetch set, each epoch is updated from its configured
+// remote (a mirror clone, as public-inbox-clone makes) before reading.
+func TestFetch(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("the git command is not installed")
+	}
+	origin := newArchive(t)
+	origin.add(0, review("start@x", "none@x", "[PATCH] start"))
+	mirror := t.TempDir()
+	os.MkdirAll(filepath.Join(mirror, "git"), 0o755)
+	if out, err := exec.Command("git", "clone", "-q", "--mirror", filepath.Join(origin.dir, "git", "0.git"),
+		filepath.Join(mirror, "git", "0.git")).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	src := Source{Inbox: mirror, Fetch: true}
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	origin.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""))
+	if err := tb.Once(Source{Inbox: mirror}); err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.replies(t)) != 0 {
+		t.Fatal("new mail seen without fetching")
+	}
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tb.replies(t)["rm@x"]; !ok {
+		t.Fatal("fetched mail not answered")
+	}
+}
