@@ -284,3 +284,29 @@ func TestRewrittenHistory(t *testing.T) {
 		t.Fatalf("after the rewrite: replies to %v", keys(r))
 	}
 }
+
+// TestCcLists: the original Cc's are copied, minus --cc-deny, and only
+// --cc-allow (besides the list) when it is set.
+func TestCcLists(t *testing.T) {
+	for _, tt := range []struct {
+		allow, deny []string
+		want        string
+	}{
+		{nil, nil, "Cc: bpf@vger.kernel.org, ast@kernel.org\n"},
+		{nil, []string{"ast@kernel.org"}, "Cc: bpf@vger.kernel.org\n"},
+		{[]string{"nobody@example.org"}, nil, "Cc: bpf@vger.kernel.org\n"},
+	} {
+		a := newArchive(t)
+		a.add(0, review("start@x", "none@x", "[PATCH] start"))
+		tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+		tb.cfg.CcAllow, tb.cfg.CcDeny = tt.allow, tt.deny
+		tb.Once(Source{Inbox: a.dir})
+		a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""))
+		if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+			t.Fatal(err)
+		}
+		if r := tb.replies(t)["rm@x"]; !strings.Contains(r, tt.want) {
+			t.Errorf("allow %v deny %v: want %q in\n%s", tt.allow, tt.deny, tt.want, r[:400])
+		}
+	}
+}
