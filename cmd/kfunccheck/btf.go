@@ -179,9 +179,12 @@ func writeJSON(w io.Writer, v any) int {
 // rules' findings for stable kfuncs, in any of check's formats.
 func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options, stdout, stderr io.Writer) int {
 	u := report.Unit{Result: res, Name: res.Patch.Subject.Raw}
-	var out report.Formatter
-	switch format {
-	case "text":
+	out, err := report.New(format, stdout, report.TextOptions{ShowTypes: true}, Version)
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want %s)\n", format, strings.Join(report.Formats, ", "))
+		return 2
+	}
+	if format == "text" {
 		for _, c := range res.Changes {
 			fmt.Fprintf(stdout, "%-10s %s", c.Kind, c.Kfunc)
 			switch c.Kind {
@@ -199,16 +202,6 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 			fmt.Fprintln(stdout)
 		}
 		fmt.Fprintln(stdout)
-		out = report.NewText(stdout, report.TextOptions{ShowTypes: true})
-	case "json":
-		out = report.NewJSON(stdout)
-	case "sarif":
-		out = report.NewSARIF(stdout, Version)
-	case "github":
-		out = report.NewGitHub(stdout)
-	default:
-		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q\n", format)
-		return 2
 	}
 	var sum report.Summary
 	sum.Patches = 1

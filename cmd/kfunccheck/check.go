@@ -181,20 +181,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	failOn, _ := model.ParseSeverity(cf.failOn)
 	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
-	var out report.Formatter
-	switch cf.format {
-	case "text":
-		out = report.NewText(stdout, cf.text)
-	case "json":
-		out = report.NewJSON(stdout)
-	case "sarif":
-		out = report.NewSARIF(stdout, Version)
-	case "github":
-		out = report.NewGitHub(stdout)
-	case "b4":
-		out = report.NewB4(stdout, "https://github.com/kfunccheck/kfunccheck#rules")
-	default:
-		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want text, json, sarif, github or b4)\n", cf.format)
+	out, err := report.New(cf.format, stdout, cf.text, Version)
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want %s)\n", cf.format, strings.Join(report.Formats, ", "))
 		return 2
 	}
 	var repo gitrepo.Repository

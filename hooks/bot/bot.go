@@ -20,6 +20,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
 
 // Header is the header the bot sets on its replies; a mail carrying it is
@@ -326,23 +327,19 @@ func (b *Bot) judge(s pendingSeries) error {
 		}
 	}
 	results := patchcheck.CheckSeries(series, b.cfg.Check)
-	var errs, warns int
+	var n report.Counts
 	var reported []*patchcheck.Result
 	for _, r := range results {
 		bad := false
 		for _, f := range r.Findings {
-			switch f.Severity {
-			case model.SeverityError:
-				errs++
-			case model.SeverityWarning:
-				warns++
-			}
+			n.Add(f)
 			bad = bad || f.Severity.AtLeast(b.cfg.ReplyLevel)
 		}
 		if bad {
 			reported = append(reported, r)
 		}
 	}
+	errs, warns := n.Errors, n.Warnings
 	var reply *Reply
 	if len(reported) > 0 && root != nil {
 		reply = b.compose(s, root, series, reported, missing)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
 
 // Patchwork posts one check per patch to a patchwork instance (REST API
@@ -44,20 +45,15 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 		return nil
 	}
 	state, desc := "success", "no stable-kfunc process problem found"
-	var errs, warns int
+	var n report.Counts
 	for _, f := range r.Findings {
-		switch f.Severity {
-		case model.SeverityError:
-			errs++
-		case model.SeverityWarning:
-			warns++
-		}
+		n.Add(f)
 	}
 	switch {
-	case errs > 0:
-		state, desc = "fail", fmt.Sprintf("%d error(s), %d warning(s): %s", errs, warns, r.Findings[0].Rule)
-	case warns > 0:
-		state, desc = "warning", fmt.Sprintf("%d warning(s): %s", warns, r.Findings[0].Rule)
+	case n.Errors > 0:
+		state, desc = "fail", fmt.Sprintf("%d error(s), %d warning(s): %s", n.Errors, n.Warnings, r.Findings[0].Rule)
+	case n.Warnings > 0:
+		state, desc = "warning", fmt.Sprintf("%d warning(s): %s", n.Warnings, r.Findings[0].Rule)
 	}
 	var posted string
 	err := store.db.QueryRow(`SELECT state FROM patchwork WHERE message_id = ?`, msgID).Scan(&posted)

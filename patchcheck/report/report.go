@@ -6,6 +6,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"strings"
 
@@ -81,4 +82,25 @@ func StateText(c *model.Change, s *model.KfuncState) string {
 func writeString(w io.Writer, s string) error {
 	_, err := io.WriteString(w, s)
 	return err
+}
+
+// Formats lists the names New accepts.
+var Formats = []string{"text", "json", "sarif", "github", "b4"}
+
+// New returns the formatter called name: text (checkpatch), json, sarif,
+// github or b4. version names kfunccheck in SARIF.
+func New(name string, w io.Writer, text TextOptions, version string) (Formatter, error) {
+	switch name {
+	case "text":
+		return NewText(w, text), nil
+	case "json":
+		return NewJSON(w), nil
+	case "sarif":
+		return NewSARIF(w, version), nil
+	case "github":
+		return NewGitHub(w), nil
+	case "b4":
+		return NewB4(w, "https://github.com/kfunccheck/kfunccheck#rules"), nil
+	}
+	return nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats, ", "))
 }
