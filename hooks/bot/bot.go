@@ -115,9 +115,11 @@ func (b *Bot) classify(p *model.Patch, raw []byte) role {
 	return roleOther
 }
 
-// hasHeader looks for a header field in the raw header block.
+// hasHeader looks for a header field in the raw header block, which ends
+// at the first empty line (LF or CRLF mail).
 func hasHeader(raw []byte, name string) bool {
-	hdr, _, _ := strings.Cut(string(raw), "\n\n")
+	hdr := strings.ReplaceAll(string(raw), "\r\n", "\n")
+	hdr, _, _ = strings.Cut(hdr, "\n\n")
 	for _, l := range strings.Split(hdr, "\n") {
 		if len(l) > len(name) && strings.EqualFold(l[:len(name)+1], name+":") {
 			return true

@@ -310,3 +310,19 @@ func TestCcLists(t *testing.T) {
 		}
 	}
 }
+
+func TestHasHeader(t *testing.T) {
+	for _, tt := range []struct {
+		raw  string
+		want bool
+	}{
+		{"From: a\nX-Kfunccheck-Bot: k\n\nbody\n", true},
+		{"From: a\r\nx-kfunccheck-bot: k\r\n\r\nbody\r\n", true},
+		{"From: a\r\n\r\nX-Kfunccheck-Bot: in the body\r\n", false},
+		{"From: a\n\nX-Kfunccheck-Bot: in the body\n", false},
+	} {
+		if got := hasHeader([]byte(tt.raw), Header); got != tt.want {
+			t.Errorf("hasHeader(%q) = %v", tt.raw, got)
+		}
+	}
+}
