@@ -117,22 +117,16 @@ func (h *PrePush) Run() int {
 		if err != nil {
 			return h.fail(err)
 		}
-		var keep []string
-		merges := 0
+		var fresh []string
 		for _, id := range ids {
-			if checked[id] {
-				continue // also pushed to another ref in this push
+			if !checked[id] { // a commit pushed to two refs is checked once
+				checked[id] = true
+				fresh = append(fresh, id)
 			}
-			checked[id] = true
-			c, err := repo.Commit(id)
-			if err != nil {
-				return h.fail(err)
-			}
-			if len(c.Parents) > 1 && !h.ShowMerges {
-				merges++
-				continue
-			}
-			keep = append(keep, id)
+		}
+		keep, merges, err := gitrepo.SkipMerges(repo, fresh, h.ShowMerges)
+		if err != nil {
+			return h.fail(err)
 		}
 		if merges > 0 {
 			fmt.Fprintf(h.Stderr, "kfunccheck: %s: skipped %d merge commit(s)\n", u.localRef, merges)

@@ -79,25 +79,16 @@ func revRange(repo gitrepo.Repository, spec string) ([]string, error) {
 	return ids, nil
 }
 
-// gitSeries checks the commits of each -g range as one series.
+// gitRanges checks the commits of each -g range as one series.
 func (r *runner) gitRanges(repo gitrepo.Repository, name string, specs []string, showMerges bool, stderr io.Writer) error {
 	for _, spec := range specs {
 		ids, err := revRange(repo, spec)
 		if err != nil {
 			return fmt.Errorf("-g %s: %w", spec, err)
 		}
-		var keep []string
-		merges := 0
-		for _, id := range ids {
-			c, err := repo.Commit(id)
-			if err != nil {
-				return fmt.Errorf("-g %s: %w", spec, err)
-			}
-			if len(c.Parents) > 1 && !showMerges {
-				merges++
-				continue
-			}
-			keep = append(keep, id)
+		keep, merges, err := gitrepo.SkipMerges(repo, ids, showMerges)
+		if err != nil {
+			return fmt.Errorf("-g %s: %w", spec, err)
 		}
 		if merges > 0 {
 			fmt.Fprintf(stderr, "kfunccheck: -g %s: skipped %d merge commit(s); --show-merges checks them against their first parent\n", spec, merges)

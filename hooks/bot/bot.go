@@ -152,11 +152,8 @@ func (b *Bot) IngestBatch(ms []Archived) error {
 	parsed := make([]*model.Patch, len(ms))
 	raws := make([]*mail.Raw, len(ms))
 	for i, m := range ms {
-		raw := &mail.Raw{Data: m.Data, StartLine: 1}
-		if j := strings.IndexByte(string(m.Data), '\n'); j > 0 && strings.HasPrefix(string(m.Data), "From ") {
-			raw.FromLine, raw.Data = string(m.Data[:j]), m.Data[j+1:]
-		}
-		raws[i], parsed[i] = raw, mail.Parse(raw, "archive", 1)
+		raws[i] = mail.NewRaw(m.Data)
+		parsed[i] = mail.Parse(raws[i], "archive", 1)
 	}
 	return b.store.tx(func(tx *sql.Tx) error {
 		for i, m := range ms {
@@ -303,11 +300,7 @@ func (b *Bot) judge(s pendingSeries) error {
 			rows.Close()
 			return err
 		}
-		raw := &mail.Raw{Data: data, StartLine: 1}
-		if i := strings.IndexByte(string(data), '\n'); i > 0 && strings.HasPrefix(string(data), "From ") {
-			raw.FromLine, raw.Data = string(data[:i]), data[i+1:]
-		}
-		p := mail.Parse(raw, id, n)
+		p := mail.Parse(mail.NewRaw(data), id, n)
 		if id == s.root {
 			root = p
 		}

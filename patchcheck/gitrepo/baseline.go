@@ -92,8 +92,7 @@ func Series(r Repository, ids []string, repoName string) *model.Series {
 	for i, id := range ids {
 		p := &model.Patch{Source: repoName, Index: i + 1, Commit: id}
 		if errs[i] == nil {
-			first, rest, _ := strings.Cut(string(data[i]), "\n")
-			p = mail.Parse(&mail.Raw{Data: []byte(rest), FromLine: first, StartLine: 1}, repoName, i+1)
+			p = mail.Parse(mail.NewRaw(data[i]), repoName, i+1)
 		} else {
 			p.Errors = append(p.Errors, errs[i])
 		}

@@ -203,3 +203,23 @@ func (l *Layout) HooksDir() string {
 	}
 	return p
 }
+
+// SkipMerges drops the merge commits of ids unless keepMerges is set, and
+// says how many it dropped: merges are checked only on request, against
+// their first parent.
+func SkipMerges(r Repository, ids []string, keepMerges bool) ([]string, int, error) {
+	var keep []string
+	merges := 0
+	for _, id := range ids {
+		c, err := r.Commit(id)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(c.Parents) > 1 && !keepMerges {
+			merges++
+			continue
+		}
+		keep = append(keep, id)
+	}
+	return keep, merges, nil
+}

@@ -169,3 +169,13 @@ func unquoteFrom(l []byte) []byte {
 	}
 	return l
 }
+
+// NewRaw wraps one message held in memory, taking off a leading mbox
+// "From " line the way the Splitter does.
+func NewRaw(data []byte) *Raw {
+	raw := &Raw{Data: data, StartLine: 1}
+	if i := bytes.IndexByte(data, '\n'); i > 0 && bytes.HasPrefix(data, []byte("From ")) {
+		raw.FromLine, raw.Data = string(data[:i]), data[i+1:]
+	}
+	return raw
+}
