@@ -209,3 +209,40 @@ func FuzzMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRawCRLF reads a CRLF mail handed over whole (as SMTP or an
+// archive blob gives it, without the mbox splitter): the header must be
+// read as a header, not taken for a body.
+func TestParseRawCRLF(t *testing.T) {
+	data, err := os.ReadFile("testdata/promotion-crlf.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "\r\n\r\n") {
+		t.Fatal("the fixture is not CRLF mail")
+	}
+	want := readAll(t, strings.NewReader(string(data)), "split")[0]
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"whole", data},
+		{"lf", []byte(strings.ReplaceAll(string(data), "\r\n", "\n"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Parse(NewRaw(tc.data), "raw", 1)
+			if len(p.Errors) > 0 {
+				t.Fatalf("errors: %v", p.Errors)
+			}
+			if !p.Mail || p.Header.Date == "" || p.Header.Date != want.Header.Date || !slices.Equal(p.Header.Cc, want.Header.Cc) {
+				t.Errorf("Date %q Cc %v, want %q %v (mail %v)", p.Header.Date, p.Header.Cc, want.Header.Date, want.Header.Cc, p.Mail)
+			}
+			if p.Header.Subject != want.Header.Subject || !slices.Equal(p.Header.To, want.Header.To) {
+				t.Errorf("header %+v, want %+v", p.Header, want.Header)
+			}
+			if len(p.Files) != len(want.Files) || p.MessageText() != want.MessageText() {
+				t.Errorf("body differs: %d files, message %q", len(p.Files), p.MessageText())
+			}
+		})
+	}
+}

@@ -107,7 +107,9 @@ func headerBlock(data []byte) int {
 		if end < 0 {
 			end = len(data) - off
 		}
-		line := data[off : off+end]
+		// Mail handed over by SMTP, or stored as it came, ends its
+		// lines with CRLF.
+		line := bytes.TrimSuffix(data[off:off+end], []byte("\r"))
 		next := off + end + 1
 		switch {
 		case len(line) == 0:
