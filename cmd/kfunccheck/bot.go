@@ -49,6 +49,7 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	smtpAddr := fs.String("smtp", "", "SMTP server host:port")
 	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit) or none (loopback only)")
 	smtpCreds := fs.String("smtp-credentials", "", "file with user:password (default: KFUNCCHECK_SMTP_USER/PASSWORD)")
+	resendAfter := fs.Duration("resend-after", bot.DefaultResendAfter, "how long an interrupted delivery waits to show up in the archive before it is sent again")
 	perHour := fs.Int("per-hour", 30, "replies per hour at most (0: no limit)")
 	perDay := fs.Int("per-day", 200, "replies per day at most (0: no limit)")
 	var ccAllow, ccDeny listFlag
@@ -94,12 +95,15 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
-		CcAllow: ccAllow, CcDeny: ccDeny, PerHour: *perHour, PerDay: *perDay, Send: *send, Outbox: *outbox, Log: stderr}
+		CcAllow: ccAllow, CcDeny: ccDeny, PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
 	for i := range cfg.CcAllow {
 		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
 	}
 	for i := range cfg.CcDeny {
 		cfg.CcDeny[i] = strings.ToLower(cfg.CcDeny[i])
+	}
+	if *resendAfter <= 0 {
+		return fail("--resend-after must be positive")
 	}
 	if *send {
 		if *smtpAddr == "" {

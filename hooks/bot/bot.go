@@ -48,6 +48,11 @@ type Config struct {
 	// Send delivers through SMTP; otherwise replies only go to Outbox.
 	Send bool
 	SMTP SMTPConfig
+	// ResendAfter is how long a reply whose delivery was cut off (a
+	// killed bot, a connection lost after the message was handed over)
+	// waits to show up in the list archive before it is sent again.
+	// SMTP cannot say whether such a reply arrived; the archive can.
+	ResendAfter time.Duration
 	// Outbox is a Maildir that receives every reply (for review).
 	Outbox string
 	// Patchwork, when set, receives one check per patch.
@@ -56,6 +61,10 @@ type Config struct {
 	Now func() time.Time
 	Log io.Writer
 }
+
+// DefaultResendAfter is Config.ResendAfter when it is not set: lore shows
+// a list mail within minutes.
+const DefaultResendAfter = 30 * time.Minute
 
 // Bot runs passes over an archive.
 type Bot struct {
@@ -74,6 +83,9 @@ func New(cfg Config, store *Store) (*Bot, error) {
 	}
 	if cfg.Grace == 0 {
 		cfg.Grace = 6 * time.Hour
+	}
+	if cfg.ResendAfter == 0 {
+		cfg.ResendAfter = DefaultResendAfter
 	}
 	a, err := netmail.ParseAddress(cfg.From)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 // archive builds public-inbox v2 epochs with go-git: one commit per
 // message, whose tree holds the message as "m".
 type archive struct {
+	mu    sync.Mutex // the test and a list delivering replies both add
 	t     testing.TB
 	dir   string
 	repos map[int]*git.Repository
@@ -61,6 +63,8 @@ func (a *archive) store(r *git.Repository, typ plumbing.ObjectType, encode func(
 
 // add appends a message to an epoch and returns its commit.
 func (a *archive) add(epoch int, msg string) plumbing.Hash {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	r := a.repo(epoch)
 	blob := a.store(r, plumbing.BlobObject, func(o plumbing.EncodedObject) error {
 		w, err := o.Writer()
@@ -80,7 +84,13 @@ func (a *archive) add(epoch int, msg string) plumbing.Hash {
 		c.ParentHashes = []plumbing.Hash{tip}
 	}
 	h := a.store(r, plumbing.CommitObject, c.Encode)
-	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/master", h)); err != nil {
+	// Written aside and renamed, as git does, so that a bot reading the
+	// archive at the same time never sees a half-written ref.
+	ref := filepath.Join(a.dir, "git", fmt.Sprintf("%d.git", epoch), "refs", "heads", "master")
+	if err := os.WriteFile(ref+".lock", []byte(h.String()+"\n"), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	if err := os.Rename(ref+".lock", ref); err != nil {
 		a.t.Fatal(err)
 	}
 	a.tips[epoch] = h

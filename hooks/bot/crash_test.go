@@ -19,7 +19,10 @@ import (
 
 // TestCrashRestart runs the real binary over an archive of many series,
 // kills it (SIGKILL) at random points several times, restarts it, and
-// checks that every series got exactly one reply.
+// checks that every series got exactly one reply. The SMTP server plays
+// the list: what it accepts reaches the archive, which is how a bot
+// killed between handing a reply over and recording it learns that the
+// reply arrived.
 func TestCrashRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the bot binary many times")
@@ -42,10 +45,12 @@ func TestCrashRestart(t *testing.T) {
 
 	a := newArchive(t)
 	a.add(0, review("start@x", "none@x", "[PATCH] start"))
+	s.list = func(data string) { a.add(0, data) }
+	const resendAfter = 2 * time.Second
 	dir := t.TempDir()
 	state, outbox := filepath.Join(dir, "state.db"), filepath.Join(dir, "outbox")
 	args := []string{"--inbox", a.dir, "--state", state, "--outbox", outbox, "--send", "--smtp", l.Addr().String(),
-		"--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>", "--per-hour", "0", "--per-day", "0"}
+		"--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>", "--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String()}
 	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
 	run := func(cmd string, extra ...string) *exec.Cmd {
 		c := exec.Command(bin, append(append([]string{"bot", cmd}, args...), extra...)...)
@@ -63,8 +68,17 @@ func TestCrashRestart(t *testing.T) {
 		a.add(0, review(fmt.Sprintf("r%d@x", i), fmt.Sprintf("s%d@x", i), "[PATCH] x"))
 	}
 	rnd := rand.New(rand.NewSource(time.Now().UnixNano()))
+	var logs []*strings.Builder
 	for k := 0; k < 10; k++ {
 		c := run("run", "--interval", "20ms")
+		log := new(strings.Builder)
+		logs = append(logs, log)
+		c.Stderr = log
+		defer func(k int) {
+			if t.Failed() {
+				t.Logf("run %d:\n%s", k, log.String())
+			}
+		}(k)
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -72,10 +86,25 @@ func TestCrashRestart(t *testing.T) {
 		c.Process.Signal(syscall.SIGKILL)
 		c.Wait()
 	}
+	// Replies cut off by the last kill are held for resendAfter; the
+	// final passes send those the server never accepted.
+	time.Sleep(resendAfter + 100*time.Millisecond)
 	for k := 0; k < 3; k++ {
-		if out, err := run("once").CombinedOutput(); err != nil {
+		out, err := run("once").CombinedOutput()
+		if err != nil {
 			t.Fatalf("final pass: %v\n%s", err, out)
 		}
+		logs = append(logs, new(strings.Builder))
+		logs[len(logs)-1].Write(out)
+		defer func(k int) {
+			if t.Failed() {
+				t.Logf("final pass %d:\n%s", k, out)
+			}
+		}(k)
+	}
+	archived := 0
+	for _, l := range logs {
+		archived += strings.Count(l.String(), "is already in the archive")
 	}
 	count := map[string]int{}
 	for _, m := range s.got() {
@@ -93,7 +122,29 @@ func TestCrashRestart(t *testing.T) {
 	if len(count) != n {
 		t.Errorf("%d series answered, want %d", len(count), n)
 	}
-	t.Logf("%d replies over 10 kills", len(s.got()))
+	t.Logf("%d replies over 10 kills; %d interrupted deliveries found in the archive", len(s.got()), archived)
+	if t.Failed() {
+		// Which replies were sent more than once, and whether the
+		// archive had them: the evidence the bot should have used.
+		st, err := OpenStore(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		rows, err := st.db.Query(`SELECT o.message_id, o.state, o.attempts,
+			(SELECT count(*) FROM message m WHERE m.message_id = o.message_id)
+			FROM outbox o WHERE o.attempts > 1 OR o.state != 'sent'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, status string
+			var attempts, archived int
+			rows.Scan(&id, &status, &attempts, &archived)
+			t.Logf("reply %s: %s after %d attempts, in the archive: %v", id, status, attempts, archived > 0)
+		}
+	}
 }
 
 // slowBackend makes each delivery take a few milliseconds, so that kills

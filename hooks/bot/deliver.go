@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,7 +120,13 @@ func (c SMTPConfig) Send(from string, to []string, raw []byte, accepted func() e
 		return fmt.Errorf("smtp %s: %w", c.Addr, err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)
+		var refused *textproto.Error
+		if errors.As(err, &refused) {
+			return fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)
+		}
+		// The end of data was written, or partly, and no reply came
+		// back: the server may have the message.
+		return errUncertain{fmt.Errorf("smtp %s: no answer to the end of the message: %w", c.Addr, err)}
 	}
 	if err := accepted(); err != nil {
 		return errAccepted{err}
@@ -127,6 +134,12 @@ func (c SMTPConfig) Send(from string, to []string, raw []byte, accepted func() e
 	cl.Quit() // the message is delivered; a failed QUIT changes nothing
 	return nil
 }
+
+// errUncertain is a delivery that may or may not have reached the server.
+type errUncertain struct{ err error }
+
+func (e errUncertain) Error() string { return e.err.Error() }
+func (e errUncertain) Unwrap() error { return e.err }
 
 // errAccepted wraps a failure to record an accepted message.
 type errAccepted struct{ err error }
@@ -177,11 +190,13 @@ var ErrRateLimited = errors.New("reply rate limit reached")
 
 // Drain delivers the outbox: every reply goes to the Maildir outbox when
 // one is set, and through SMTP with --send. A reply is marked "sending"
-// before SMTP and "sent" once the server accepted it; after a crash, a
-// "sending" reply whose Message-ID came back through the list archive is
-// marked sent rather than sent again.
+// before SMTP and "sent" once the server accepted it. A reply left
+// "sending" (the bot was killed, or the server's answer to the message was
+// lost) may have been delivered: it is marked sent as soon as its
+// Message-ID comes back through the list archive, and sent again only when
+// it has not come back within ResendAfter.
 func (b *Bot) Drain() (int, error) {
-	rows, err := b.store.db.Query(`SELECT message_id, envelope_from, recipients, raw, state FROM outbox
+	rows, err := b.store.db.Query(`SELECT message_id, envelope_from, recipients, raw, state, coalesce(attempt_at, 0) FROM outbox
 		WHERE state IN ('pending', 'sending') ORDER BY created, message_id`)
 	if err != nil {
 		return 0, err
@@ -189,11 +204,12 @@ func (b *Bot) Drain() (int, error) {
 	type item struct {
 		id, from, rcpt, state string
 		raw                   []byte
+		attempt               int64
 	}
 	var items []item
 	for rows.Next() {
 		var it item
-		if err := rows.Scan(&it.id, &it.from, &it.rcpt, &it.raw, &it.state); err != nil {
+		if err := rows.Scan(&it.id, &it.from, &it.rcpt, &it.raw, &it.state, &it.attempt); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -220,6 +236,11 @@ func (b *Bot) Drain() (int, error) {
 				}
 				continue
 			}
+			if wait := time.Unix(it.attempt, 0).Add(b.cfg.ResendAfter).Sub(b.cfg.Now()); wait > 0 {
+				b.logf("reply %s: delivery was interrupted; waiting %s for the archive before sending again",
+					it.id, wait.Round(time.Second))
+				continue
+			}
 		}
 		if b.cfg.Outbox != "" {
 			if _, err := WriteMaildir(b.cfg.Outbox, it.id, it.raw); err != nil {
@@ -236,18 +257,23 @@ func (b *Bot) Drain() (int, error) {
 		if err := b.rateOK(); err != nil {
 			return done, err
 		}
-		if err := set(it.id, "sending", ", attempts = attempts + 1"); err != nil {
+		if err := set(it.id, "sending", ", attempts = attempts + 1, attempt_at = ?", b.cfg.Now().Unix()); err != nil {
 			return done, err
 		}
 		err := b.cfg.SMTP.Send(it.from, strings.Split(it.rcpt, ","), it.raw, func() error {
 			return set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix())
 		})
 		var acc errAccepted
+		var unsure errUncertain
 		switch {
 		case errors.As(err, &acc):
 			// Delivered but not recorded: stop, so that the next pass
 			// decides (the reply stays "sending").
 			return done, err
+		case errors.As(err, &unsure):
+			b.logf("reply %s: %v; it stays \"sending\" until the archive shows it or %s passed",
+				it.id, err, b.cfg.ResendAfter)
+			continue
 		case err != nil:
 			b.logf("reply %s: %v", it.id, err)
 			if err := set(it.id, "pending", ", last_error = ?", err.Error()); err != nil {

@@ -11,11 +11,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -35,6 +37,9 @@ type smtpServer struct {
 	received []received
 	addr     string
 	client   *tls.Config
+	// list, when set, gets each accepted message before the server
+	// answers 250: the mailing list that archives it.
+	list func(data string)
 }
 
 type received struct {
@@ -83,6 +88,9 @@ func (s *session) Data(r io.Reader) error {
 	s.s.mu.Lock()
 	s.s.received = append(s.s.received, s.cur)
 	s.s.mu.Unlock()
+	if s.s.list != nil {
+		s.s.list(s.cur.data)
+	}
 	return nil
 }
 func (s *session) Reset()        { s.cur = received{user: s.cur.user} }
@@ -294,5 +302,134 @@ func TestPatchwork(t *testing.T) {
 	res.Findings = nil
 	if err := tb.cfg.Patchwork.Report(tb.store, res, model.SeverityError); err != nil || len(posts) != 3 || posts[2]["state"] != "success" {
 		t.Fatalf("new state: %+v, %v", posts, err)
+	}
+}
+
+// lossySMTP is a minimal SMTP server whose answer to the end of a message
+// can be lost: with drop set, it keeps the message and closes the
+// connection without its 250, as when a connection breaks at that moment.
+type lossySMTP struct {
+	mu   sync.Mutex
+	drop bool
+	got  []string
+	addr string
+}
+
+func startLossySMTP(t *testing.T) *lossySMTP {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	s := &lossySMTP{addr: l.Addr().String()}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *lossySMTP) serve(c net.Conn) {
+	defer c.Close()
+	tp := textproto.NewConn(c)
+	tp.PrintfLine("220 127.0.0.1 ESMTP")
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		switch verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0]); verb {
+		case "EHLO", "HELO", "MAIL", "RCPT", "RSET", "NOOP":
+			tp.PrintfLine("250 ok")
+		case "DATA":
+			tp.PrintfLine("354 go on")
+			data, err := tp.ReadDotBytes()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.got = append(s.got, string(data))
+			drop := s.drop
+			s.mu.Unlock()
+			if drop {
+				return
+			}
+			tp.PrintfLine("250 queued")
+		case "QUIT":
+			tp.PrintfLine("221 bye")
+			return
+		default:
+			tp.PrintfLine("502 not here")
+		}
+	}
+}
+
+func (s *lossySMTP) received() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.got...)
+}
+
+// TestLostAnswer: a reply whose 250 never came may have been delivered.
+// It is not sent again at once; it is marked sent when the archive shows
+// it, and sent again only when the archive has not shown it within
+// ResendAfter.
+func TestLostAnswer(t *testing.T) {
+	for _, archived := range []bool{true, false} {
+		t.Run(fmt.Sprintf("archived=%v", archived), func(t *testing.T) {
+			srv := startLossySMTP(t)
+			srv.drop = true
+			a := newArchive(t)
+			a.add(0, review("start@x", "none@x", "[PATCH] start"))
+			tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+			tb.cfg.Send, tb.cfg.ResendAfter = true, 30*time.Minute
+			tb.cfg.SMTP = SMTPConfig{Addr: srv.addr, Security: "none"}
+			src := Source{Inbox: a.dir}
+			tb.Once(src)
+			a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""))
+			if err := tb.Once(src); err != nil {
+				t.Fatal(err)
+			}
+			outboxState := func() string {
+				var st string
+				if err := tb.store.db.QueryRow(`SELECT state FROM outbox WHERE series_key = 'rm@x#v1'`).Scan(&st); err != nil {
+					t.Fatal(err)
+				}
+				return st
+			}
+			if got := srv.received(); len(got) != 1 || outboxState() != "sending" {
+				t.Fatalf("after a lost answer: %d received, state %s", len(got), outboxState())
+			}
+			srv.mu.Lock()
+			srv.drop = false
+			srv.mu.Unlock()
+			tb.now = tb.now.Add(10 * time.Minute)
+			if err := tb.Once(src); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(srv.received()); n != 1 {
+				t.Fatalf("sent again within ResendAfter: %d received", n)
+			}
+			if archived {
+				a.add(0, srv.received()[0])
+			}
+			tb.now = tb.now.Add(30 * time.Minute)
+			if err := tb.Once(src); err != nil {
+				t.Fatal(err)
+			}
+			want := 2
+			if archived {
+				want = 1
+			}
+			if n := len(srv.received()); n != want || outboxState() != "sent" {
+				t.Errorf("after ResendAfter: %d received, want %d; state %s", n, want, outboxState())
+			}
+		})
 	}
 }

@@ -76,6 +76,9 @@ var migrations = []string{
 		name TEXT PRIMARY KEY,
 		first_pass INTEGER NOT NULL
 	);`,
+	// When a reply last went to "sending": an interrupted delivery is
+	// held until the archive had time to show it.
+	`ALTER TABLE outbox ADD COLUMN attempt_at INTEGER;`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
