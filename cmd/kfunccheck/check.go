@@ -193,6 +193,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = "."
 		}
+		gitrepo.UseFastSHA1()
 		rp, layout, err := gitrepo.Open(dir)
 		if err != nil {
 			fmt.Fprintf(stderr, "kfunccheck: --repo %s: %v\n", dir, err)

@@ -78,6 +78,7 @@ func runHook(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "kfunccheck: pre-push hook removed: %s\n", path)
 		return 0
 	case "pre-push", "pre-commit":
+		gitrepo.UseFastSHA1()
 		pp := &hooks.PrePush{Dir: *repo, Stdin: stdin, Stderr: stderr, ShowMerges: *showMerges}
 		switch args[0] {
 		case "pre-push":

@@ -89,6 +89,7 @@ func benchRepo(b *testing.B, files, n int) string {
 // the same on the kernel's own kernel/ and net/ trees).
 func BenchmarkRangeVsGitLog(b *testing.B) {
 	const commits = 500
+	UseFastSHA1() // as check -g and the pre-push hook do
 	dir := benchRepo(b, 600, commits)
 	rng := fmt.Sprintf("HEAD~%d..HEAD", commits)
 	var ours, theirs time.Duration

@@ -53,6 +53,10 @@ func newMemo() *memo {
 	return &memo{trees: map[plumbing.Hash]*object.Tree{}, verdicts: map[plumbing.Hash]bool{}}
 }
 
+// maxBlobSize bounds the files read whole; the largest C file in the
+// kernel is a few MiB.
+const maxBlobSize = 256 << 20
+
 // maxCachedTrees bounds the decoded-tree cache.
 const maxCachedTrees = 1 << 16
 
@@ -468,7 +472,16 @@ func (r *goGitRepo) blobOf(path string, e object.TreeEntry) ([]byte, error) {
 		return nil, err
 	}
 	defer rd.Close()
-	return io.ReadAll(rd)
+	if b.Size > maxBlobSize {
+		return nil, fmt.Errorf("blob %s of %s: %d bytes, more than kfunccheck reads (%d)", e.Hash, path, b.Size, maxBlobSize)
+	}
+	// Sized once: io.ReadAll would regrow and copy kernel-sized files
+	// several times over.
+	data := make([]byte, b.Size)
+	if _, err := io.ReadFull(rd, data); err != nil {
+		return nil, fmt.Errorf("blob %s of %s: %w", e.Hash, path, err)
+	}
+	return data, nil
 }
 
 // selected asks the selector about each side of a change on its own (new
