@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -68,8 +69,17 @@ func LoadStableList(path string) (*StableList, error) {
 		return nil, fmt.Errorf("stable list: %w", err)
 	}
 	defer f.Close()
+	return readStableList(path, f)
+}
+
+// maxStableListLine bounds a line of a stable list: a kfunc name with a
+// comment is far shorter.
+const maxStableListLine = 64 << 10
+
+func readStableList(path string, r io.Reader) (*StableList, error) {
 	l := &StableList{Path: path, names: map[string]int{}}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxStableListLine)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -86,7 +96,7 @@ func LoadStableList(path string) (*StableList, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("stable list %s: %w", path, err)
+		return nil, fmt.Errorf("stable list %s:%d: %w", path, n+1, err)
 	}
 	return l, nil
 }

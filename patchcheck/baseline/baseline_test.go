@@ -3,6 +3,7 @@
 package baseline
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -57,4 +58,28 @@ func TestMulti(t *testing.T) {
 	if d := m.Describe(); !strings.Contains(d, "stable list list") || !strings.Contains(d, "fixed") {
 		t.Errorf("Describe %q", d)
 	}
+}
+
+// FuzzReadStableList: a list is either refused with its line, or every
+// name it declares is a C identifier that Stable finds.
+func FuzzReadStableList(f *testing.F) {
+	f.Add([]byte("# kfuncs we depend on\nbpf_task_acquire\n\n  bpf_cpumask_first   # sched\n"))
+	f.Add([]byte("bpf_ok\nbpf bad\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := readStableList("list", bytes.NewReader(data))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "stable list list:") {
+				t.Fatalf("error without its place: %v", err)
+			}
+			return
+		}
+		for _, n := range l.Names() {
+			if !nameRE.MatchString(n) {
+				t.Fatalf("declared %q", n)
+			}
+			if _, ok := l.Stable(n); !ok {
+				t.Fatalf("%q listed but not stable", n)
+			}
+		}
+	})
 }

@@ -158,9 +158,19 @@ type fileConfig struct {
 // Load reads a configuration file over the defaults. Unknown keys are an
 // error, so that a typo does not silently keep a default.
 func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return parse(path, data)
+}
+
+// parse reads the configuration text of the file at path (which relative
+// stable_lists are resolved against).
+func parse(path string, data []byte) (*Config, error) {
 	c := Default()
 	var f fileConfig
-	md, err := toml.DecodeFile(path, &f)
+	md, err := toml.Decode(string(data), &f)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %s: %w", path, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
 func write(t *testing.T, content string) string {
@@ -108,4 +110,29 @@ func TestFind(t *testing.T) {
 	if got := Find(sub); got != filepath.Join(dir, FileName) {
 		t.Errorf("Find = %q", got)
 	}
+}
+
+// FuzzParse: any configuration text is either refused with an error that
+// names the file, or gives a configuration whose fail_on is a severity.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("stable_flag = \"KF_STABLE_API\"\n[flags.KF_X]\nadd = \"breaking\"\nremove = \"compatible\"\n"))
+	f.Add([]byte("[text]\nmin_rationale_words = 30\nproduction_words = [\"in production at\"]\n"))
+	f.Add([]byte("fail_on = \"warning\"\nstable_lists = [\"a.txt\", \"/b.txt\"]\n[severity]\nDEPRECATION_DOCS = \"check\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := parse("/etc/kfunccheck/"+FileName, data)
+		if err != nil {
+			if !strings.Contains(err.Error(), FileName) {
+				t.Fatalf("error without the file's name: %v", err)
+			}
+			return
+		}
+		if _, err := model.ParseSeverity(c.FailOn); err != nil {
+			t.Fatalf("accepted fail_on %q: %v", c.FailOn, err)
+		}
+		for _, l := range c.StableLists {
+			if !filepath.IsAbs(l) {
+				t.Fatalf("stable list %q not resolved against the file", l)
+			}
+		}
+	})
 }
