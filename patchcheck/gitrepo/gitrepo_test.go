@@ -40,7 +40,7 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 // randomRepo builds, with go-git, a history of n commits with merges and
 // committer dates that go backwards now and then (clock skew), and
 // returns the repository and its commits in creation order.
-func randomRepo(t *testing.T, dir string, n int, seed int64) (*git.Repository, []plumbing.Hash) {
+func randomRepo(t testing.TB, dir string, n int, seed int64) (*git.Repository, []plumbing.Hash) {
 	t.Helper()
 	rnd := rand.New(rand.NewSource(seed))
 	r, err := git.PlainInit(dir, false)
@@ -233,4 +233,32 @@ func TestFormatPatchSelects(t *testing.T) {
 	if data, err := (Baseline{Repo: repo, Name: dir}).PreImage("k.c", p.Files[0].OldBlob); err != nil || !strings.Contains(string(data), "BTF_ID_FLAGS(func, a)\n") {
 		t.Errorf("pre-image %q %v", data, err)
 	}
+}
+
+// FuzzResolve feeds revision expressions (what -g, --repo and the hook
+// take from users) to Resolve and Blob: an answer is a commit or blob id
+// of the repository, anything else an error, never a panic.
+func FuzzResolve(f *testing.F) {
+	dir := f.TempDir()
+	r, commits := randomRepo(f, dir, 12, 3)
+	if _, err := r.CreateTag("v1", commits[3], nil); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"HEAD", "HEAD~2", "HEAD^2", "v1^{commit}", "HEAD@{1}", "master~1^", commits[4].String()[:7],
+		"HEAD:f0.txt", ":/commit 3", "v1..HEAD", "HEAD~99999999999999999999"} {
+		f.Add(s)
+	}
+	repo, _, err := Open(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { repo.Close() })
+	f.Fuzz(func(t *testing.T, rev string) {
+		if id, err := repo.Resolve(rev); err == nil && !slices.Contains(commits, plumbing.NewHash(id)) {
+			t.Fatalf("Resolve(%q) = %s, not a commit of the repository", rev, id)
+		}
+		if data, err := repo.Blob(rev); err == nil && data == nil {
+			t.Fatalf("Blob(%q): no error and no content", rev)
+		}
+	})
 }
