@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -169,16 +170,13 @@ func parseSince(v, inbox string) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		var when time.Time
-		ep.Walk("", time.Time{}, func(m gitrepo.InboxMessage) error {
-			if strings.HasPrefix(m.Commit, v) {
-				when = m.Time
-			}
-			return nil
-		})
+		when, err := ep.CommitTime(v)
 		ep.Close()
-		if !when.IsZero() {
+		switch {
+		case err == nil:
 			return when, nil
+		case !errors.Is(err, gitrepo.ErrNotFound):
+			return time.Time{}, fmt.Errorf("%q in epoch %d: %w", v, n, err)
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is neither a date nor a commit of %s", v, inbox)

@@ -3,10 +3,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // botMail makes a list mail out of a fixture patch.
@@ -69,5 +72,63 @@ func TestBotMboxAndMaildir(t *testing.T) {
 	}
 	if _, _, code := runCLI(t, "", "bot", "once", "--mbox", mbox); code != 2 {
 		t.Errorf("missing --state: exit %d", code)
+	}
+}
+
+// TestParseSince reads --since as a date or as a commit of the archive
+// (full or abbreviated id, in any epoch), whose committer date is used.
+func TestParseSince(t *testing.T) {
+	needGit(t)
+	inbox, work := t.TempDir(), t.TempDir()
+	gitIn(t, work, "init", "-q")
+	dates := []string{"2026-01-05T08:00:00Z", "2026-02-10T09:30:00Z", "2026-03-15T11:45:00Z"}
+	var ids []string
+	for i, date := range dates {
+		if err := os.WriteFile(filepath.Join(work, "m"), fmt.Appendf(nil, "Message-ID: <%d@x>\n\nbody\n", i), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gitIn(t, work, "add", "m")
+		cmd := exec.Command("git", "-c", "user.name=public-inbox", "-c", "user.email=pi@example.org", "-c", "commit.gpgsign=false",
+			"commit", "-q", "-m", "m")
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("commit: %v\n%s", err, out)
+		}
+		ids = append(ids, strings.TrimSpace(gitIn(t, work, "rev-parse", "HEAD")))
+	}
+	// Epoch 0 holds the messages; epoch 1 is new and still empty.
+	gitIn(t, inbox, "clone", "-q", "--bare", work, filepath.Join(inbox, "git", "0.git"))
+	gitIn(t, inbox, "init", "-q", "--bare", filepath.Join(inbox, "git", "1.git"))
+	day := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		v, inbox string
+		want     time.Time
+		err      string
+	}{
+		{"2026-02-01", "", day("2026-02-01T00:00:00Z"), ""},
+		{"2026-02-01T10:00:00+02:00", "", day("2026-02-01T08:00:00Z"), ""},
+		{ids[1], inbox, day(dates[1]), ""},
+		{ids[2][:9], inbox, day(dates[2]), ""},
+		{"0000000", inbox, time.Time{}, "neither a date nor a commit"},
+		{"2026-02-30", inbox, time.Time{}, "neither a date nor a commit"},
+		{"last week", "", time.Time{}, "not a date"},
+	} {
+		got, err := parseSince(tc.v, tc.inbox)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("parseSince(%q) = %v, %v; want an error with %q", tc.v, got, err, tc.err)
+			}
+		case err != nil || !got.Equal(tc.want):
+			t.Errorf("parseSince(%q) = %v, %v; want %v", tc.v, got, err, tc.want)
+		}
 	}
 }

@@ -100,6 +100,21 @@ func (e *Epoch) Tip() (string, time.Time, error) {
 	return h.String(), c.Committer.When, nil
 }
 
+// CommitTime returns the committer date of a commit of the epoch, named
+// by its id or an unambiguous abbreviation; ErrNotFound when the epoch
+// has no such commit.
+func (e *Epoch) CommitTime(id string) (time.Time, error) {
+	full, err := e.r.Resolve(id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, err := e.r.repo.CommitObject(plumbing.NewHash(full))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("commit %s: %w", id, ErrNotFound)
+	}
+	return c.Committer.When, nil
+}
+
 // head is the commit of the epoch's branch: HEAD, or the only branch.
 func (e *Epoch) head() (plumbing.Hash, error) {
 	if ref, err := e.r.repo.Head(); err == nil {
