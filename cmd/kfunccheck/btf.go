@@ -11,7 +11,6 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
-	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
@@ -85,7 +84,7 @@ func runBTF(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		changes := btfinfo.Diff(old, nw, cscan.CompareOptions{Aliases: opt.Policy.TypeAliases, EquivalentSuffixes: opt.Policy.EquivalentSuffixes})
+		changes := btfinfo.Diff(old, nw, opt.Policy.CompareOptions())
 		p := &model.Patch{Source: paths[1], Subject: model.Subject{Raw: "btf diff " + paths[0] + " " + paths[1]}}
 		res := patchcheck.CheckChanges(p, changes, opt)
 		return reportBTFDiff(res, *format, opt, stdout, stderr)
@@ -132,7 +131,7 @@ func runBTF(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		verdicts := btfinfo.Compat(uses, k, cscan.CompareOptions{Aliases: pol.Policy.TypeAliases, EquivalentSuffixes: pol.Policy.EquivalentSuffixes})
+		verdicts := btfinfo.Compat(uses, k, pol.Policy.CompareOptions())
 		bad := 0
 		for _, v := range verdicts {
 			if v.Status == "incompatible" || v.Status == "missing" && !v.Use.Weak {

@@ -314,7 +314,7 @@ func diffKfunc(name string, b, a *model.KfuncState, opt Options) []*model.Change
 	}
 	switch {
 	case bP != nil && aP != nil:
-		if diffs := cscan.Compare(bP, aP, cscan.CompareOptions{Aliases: cfg.TypeAliases, EquivalentSuffixes: cfg.EquivalentSuffixes}); len(diffs) > 0 {
+		if diffs := cscan.Compare(bP, aP, cfg.CompareOptions()); len(diffs) > 0 {
 			c := emit(model.KindSignature, aP.Pos, "")
 			c.SigDiffs = diffs
 		}

@@ -14,6 +14,7 @@ import (
 	"slices"
 
 	"github.com/BurntSushi/toml"
+	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
@@ -312,6 +313,12 @@ func (c *Config) FlagEffect(flag string, add bool) (Effect, bool) {
 		return f.Add, true
 	}
 	return f.Remove, true
+}
+
+// CompareOptions says how prototypes are compared under this policy: its
+// type aliases and equivalent suffixes, for patches and BTF alike.
+func (c *Config) CompareOptions() cscan.CompareOptions {
+	return cscan.CompareOptions{Aliases: c.TypeAliases, EquivalentSuffixes: c.EquivalentSuffixes}
 }
 
 // IsLifecycle reports whether flag is the stable or deprecated flag.
