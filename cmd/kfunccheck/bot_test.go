@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,14 +87,7 @@ func TestParseSince(t *testing.T) {
 			t.Fatal(err)
 		}
 		gitIn(t, work, "add", "m")
-		cmd := exec.Command("git", "-c", "user.name=public-inbox", "-c", "user.email=pi@example.org", "-c", "commit.gpgsign=false",
-			"commit", "-q", "-m", "m")
-		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-			"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("commit: %v\n%s", err, out)
-		}
+		gitAt(t, work, date, "commit", "-q", "-m", "m")
 		ids = append(ids, strings.TrimSpace(gitIn(t, work, "rev-parse", "HEAD")))
 	}
 	// Epoch 0 holds the messages; epoch 1 is new and still empty.

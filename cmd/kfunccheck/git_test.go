@@ -22,11 +22,18 @@ func needGit(t *testing.T) {
 
 func gitIn(t *testing.T, dir string, args ...string) string {
 	t.Helper()
+	return gitAt(t, dir, "2026-03-02T10:00:00+00:00", args...)
+}
+
+// gitAt runs git in dir, isolated from the user's configuration, with
+// author and committer dates set to date.
+func gitAt(t *testing.T, dir, date string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command("git", append([]string{"-c", "user.name=Jane Developer", "-c", "user.email=jane@example.org",
 		"-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_DATE=2026-03-02T10:00:00+00:00", "GIT_COMMITTER_DATE=2026-03-02T10:00:00+00:00")
+		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
