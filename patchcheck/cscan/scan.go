@@ -10,6 +10,7 @@
 package cscan
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,6 +38,16 @@ type Result struct {
 	Entries []model.Entry
 	Protos  []*model.Proto
 	Sets    []string // sets whose start macro is visible
+	// SetDecls are the visible set start macros, with their macro and
+	// condition.
+	SetDecls []model.SetDecl
+	// IDSets are the visible struct btf_kfunc_id_set initializers.
+	IDSets []model.IDSet
+	// Registrations are the visible register_btf_*_id_set() calls.
+	Registrations []model.Registration
+	// Aliases are object-like macros that rename one identifier to
+	// another ("#define nf_ct_ret_null_kfunc_ids nf_ct_acquire_kfunc_ids").
+	Aliases map[string]string
 	// Docs are kernel-doc comments whose header names a function
 	// ("name() - what it does"), complete in the scanned text.
 	Docs []Doc
@@ -70,7 +81,8 @@ func SetFromSection(section string) string {
 func HasMarker(text string) bool {
 	return strings.Contains(text, "BTF_ID") || strings.Contains(text, "__bpf_kfunc") ||
 		strings.Contains(text, "BTF_SET") || strings.Contains(text, "BTF_KFUNCS") ||
-		strings.Contains(text, "KF_") || strings.Contains(text, "__diag_push")
+		strings.Contains(text, "KF_") || strings.Contains(text, "__diag_push") ||
+		strings.Contains(text, "_id_set")
 }
 
 // FileHasKfuncs is HasMarker for whole files: it looks only for the
@@ -78,7 +90,8 @@ func HasMarker(text string) bool {
 // unrelated names such as SKF_AD_OFF.
 func FileHasKfuncs(content string) bool {
 	return strings.Contains(content, "BTF_ID_FLAGS(") || strings.Contains(content, "__bpf_kfunc") ||
-		strings.Contains(content, "BTF_SET_START(") || strings.Contains(content, "BTF_KFUNCS_START(")
+		strings.Contains(content, "BTF_SET_START(") || strings.Contains(content, "BTF_KFUNCS_START(") ||
+		strings.Contains(content, "btf_kfunc_id_set")
 }
 
 // Scan scans the segments of file. wantDef, when not nil, selects which
@@ -98,7 +111,9 @@ type scanner struct {
 	res     *Result
 	set     string
 	setKind string
-	conds   []string
+	conds   []condFrame
+	condStr string // conds rendered, "" when stale or empty
+	condOK  bool
 	inCmt   bool
 	lastDoc []string // comment lines of the last comment block
 	docEnd  int      // index of the line that ended it
@@ -133,10 +148,24 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 			i = s.preprocessor(lines, i, trimmed)
 			continue
 		}
+		if strings.Contains(code, "btf_kfunc_id_set") && strings.Contains(code, "=") {
+			if last, ok := s.idSet(lines, i, code); ok {
+				i = last
+				continue
+			}
+		}
+		if strings.Contains(code, "_id_set") && registerRE.MatchString(code) {
+			text, last := s.joinParens(lines, i, code)
+			s.registrations(text, lines[i])
+			i = last
+			continue
+		}
 		if strings.Contains(code, "BTF_") {
 			if m := setStartRE.FindStringSubmatch(code); m != nil {
 				s.set, s.setKind = m[2], m[1]
 				res.Sets = append(res.Sets, m[2])
+				res.SetDecls = append(res.SetDecls, model.SetDecl{Name: m[2], Macro: m[1], Cond: s.cond(),
+					Pos: model.Pos{File: s.file, Line: lines[i].Line, PatchLine: lines[i].PatchLine}})
 				continue
 			}
 			if setEndRE.MatchString(code) {
@@ -238,27 +267,44 @@ func (s *scanner) preprocessor(lines []Line, i int, trimmed string) int {
 	d := strings.TrimSpace(strings.TrimPrefix(full, "#"))
 	word, rest, _ := strings.Cut(d, " ")
 	rest = strings.Join(strings.Fields(rest), " ")
+	if word == "define" {
+		if name, val, ok := strings.Cut(rest, " "); ok && isIdentifier(name) && isIdentifier(val) {
+			if s.res.Aliases == nil {
+				s.res.Aliases = map[string]string{}
+			}
+			s.res.Aliases[name] = val
+		}
+	}
 	switch word {
 	case "if":
-		s.conds = append(s.conds, rest)
+		s.push(rest)
 	case "ifdef":
-		s.conds = append(s.conds, "defined("+rest+")")
+		s.push("defined(" + rest + ")")
 	case "ifndef":
-		s.conds = append(s.conds, "!defined("+rest+")")
-	case "elif":
-		if n := len(s.conds); n > 0 {
-			s.conds[n-1] = rest
-		} else {
-			s.conds = append(s.conds, rest)
+		s.push("!defined(" + rest + ")")
+	case "elif", "elifdef", "elifndef":
+		switch word {
+		case "elifdef":
+			rest = "defined(" + rest + ")"
+		case "elifndef":
+			rest = "!defined(" + rest + ")"
 		}
+		if n := len(s.conds); n > 0 {
+			s.conds[n-1].next(rest)
+		} else {
+			s.push(rest)
+		}
+		s.condOK = false
 	case "else":
 		if n := len(s.conds); n > 0 {
-			s.conds[n-1] = "!(" + s.conds[n-1] + ")"
+			s.conds[n-1].next("")
 		}
+		s.condOK = false
 	case "endif":
 		if n := len(s.conds); n > 0 {
 			s.conds = s.conds[:n-1]
 		}
+		s.condOK = false
 	}
 	return i
 }
@@ -282,7 +328,74 @@ func parenDepth(s string) int {
 	return strings.Count(s, "(") - strings.Count(s, ")")
 }
 
-func (s *scanner) cond() string { return strings.Join(s.conds, " && ") }
+// condFrame is one level of #if nesting: the condition of the branch
+// being read and the negations of the branches before it.
+type condFrame struct {
+	cur  string
+	prev string
+}
+
+// maxCondText bounds the text one level of #if nesting keeps, so that a
+// chain of #elif or a long #if expression costs linear memory.
+const maxCondText = 512
+
+// maxCondDepth is how many levels of #if nesting a condition names; the
+// rest are summarised, so that deep nesting costs linear memory.
+const maxCondDepth = 16
+
+// next moves the frame to the following #elif (cond != "") or #else.
+func (f *condFrame) next(cond string) {
+	neg := "!(" + f.cur + ")"
+	if f.cur == "" {
+		neg = ""
+	}
+	f.prev = andCond(f.prev, neg)
+	f.cur = cond
+}
+
+func (f *condFrame) String() string { return andCond(f.prev, f.cur) }
+
+// andCond joins two conditions with &&, keeping at most maxCondText bytes.
+func andCond(a, b string) string {
+	var out string
+	switch {
+	case a == "":
+		out = b
+	case b == "":
+		out = a
+	default:
+		out = a + " && " + b
+	}
+	if len(out) > maxCondText {
+		out = out[:maxCondText] + "..."
+	}
+	return out
+}
+
+func (s *scanner) push(cond string) {
+	s.conds = append(s.conds, condFrame{cur: cond})
+	s.condOK = false
+}
+
+// cond renders the conditions of the enclosing #if levels, cached until
+// the nesting changes.
+func (s *scanner) cond() string {
+	if s.condOK {
+		return s.condStr
+	}
+	var parts []string
+	for i, f := range s.conds {
+		if i == maxCondDepth {
+			parts = append(parts, fmt.Sprintf("(%d more levels)", len(s.conds)-i))
+			break
+		}
+		if t := f.String(); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	s.condStr, s.condOK = strings.Join(parts, " && "), true
+	return s.condStr
+}
 
 func (s *scanner) entry(macro, text string, at Line) {
 	open := strings.IndexByte(text, '(')

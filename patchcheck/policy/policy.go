@@ -80,6 +80,10 @@ type Config struct {
 	// file, read as --stable-list files are.
 	StableLists []string `toml:"stable_lists"`
 	Text        Text     `toml:"text"`
+	// LegacySetFlags maps the fields of a v5.18-style struct
+	// btf_kfunc_id_set to the KF_* flag that membership in that set
+	// meant; "" for the set that only makes a function callable.
+	LegacySetFlags map[string]string `toml:"-"`
 }
 
 // Default returns the built-in policy: the RFC v2 stable-kfunc process and
@@ -113,6 +117,17 @@ func Default() *Config {
 			"KF_PERFMON":       {Breaking, Compatible, "callers need CAP_PERFMON"},
 			"KF_STABLE":        {Informational, Informational, "lifecycle flag"},
 			"KF_DEPRECATED":    {Informational, Informational, "lifecycle flag"},
+		},
+		// v5.18 include/linux/btf.h, enum btf_kfunc_type and struct
+		// btf_kfunc_id_set: check_set makes a function callable, the other
+		// sets add a property that v6.0 ("bpf: Switch to new kfunc flags
+		// infrastructure", a4703e318432) turned into these flags.
+		LegacySetFlags: map[string]string{
+			"check_set":        "",
+			"acquire_set":      "KF_ACQUIRE",
+			"release_set":      "KF_RELEASE",
+			"ret_null_set":     "KF_RET_NULL",
+			"kptr_acquire_set": "KF_KPTR_GET",
 		},
 		TypeAliases: map[string]string{
 			"struct bpf_dynptr_kern": "struct bpf_dynptr",
