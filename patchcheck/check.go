@@ -147,7 +147,7 @@ func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options
 // from the first patch of the series that shows them: a part an earlier
 // patch changed would have been visible in that patch.
 func rememberBefore(m map[string]*model.KfuncState, c *model.Change) {
-	if c.Before == nil {
+	if c.Before == nil || c.Kfunc == "" {
 		return
 	}
 	s, ok := m[c.Kfunc]

@@ -41,6 +41,8 @@ type Result struct {
 	// SetDecls are the visible set start macros, with their macro and
 	// condition.
 	SetDecls []model.SetDecl
+	// SetEnds names the sets whose end macro is visible.
+	SetEnds []string
 	// IDSets are the visible struct btf_kfunc_id_set initializers.
 	IDSets []model.IDSet
 	// Registrations are the visible register_btf_*_id_set() calls.
@@ -168,7 +170,8 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 					Pos: model.Pos{File: s.file, Line: lines[i].Line, PatchLine: lines[i].PatchLine}})
 				continue
 			}
-			if setEndRE.MatchString(code) {
+			if m := setEndRE.FindStringSubmatch(code); m != nil {
+				res.SetEnds = append(res.SetEnds, m[2])
 				s.set, s.setKind = "", ""
 				continue
 			}

@@ -22,12 +22,15 @@ func (availabilityDiffer) diff(k *kfuncDiff) {
 	ba, aa := k.before.Avail, k.after.Avail
 	var acc []model.AccessChange
 	pos := k.after.Entries[0].Pos
-	if ba != nil && aa != nil && len(ba.Routes) > 0 && aa.Complete {
+	if ba != nil && aa != nil && len(ba.Routes) > 0 && aa.Complete && ba.Complete {
 		acc = routeChanges(ba.Routes, aa.Routes)
 	} else {
-		// Registrations are not all in view: only what the entries
-		// themselves show, a stricter #if around the same set's entry.
+		// Registrations are not all in view: only what the entries and
+		// the sets' filters show, set by set.
 		acc, pos = entryCondChanges(k.before.Entries, k.after.Entries, pos)
+		if ba != nil && aa != nil {
+			acc = append(acc, filterChanges(ba.Routes, aa.Routes)...)
+		}
 	}
 	if ba != nil && aa != nil && aa.Complete && ba.Complete {
 		acc = append(acc, gains(ba.Routes, aa.Routes)...)
@@ -133,6 +136,26 @@ func gains(before, after []model.Route) []model.AccessChange {
 		g := model.AccessChange{ProgType: a.ProgType, What: model.AccessGained}
 		if !slices.Contains(out, g) {
 			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// filterChanges compares the filters of the same sets on both sides.
+func filterChanges(before, after []model.Route) []model.AccessChange {
+	var out []model.AccessChange
+	for _, b := range before {
+		for _, a := range after {
+			if a.Set != b.Set || a.Filter == b.Filter || a.Filter == "" {
+				continue
+			}
+			c := model.AccessChange{ProgType: b.ProgType, What: model.AccessFiltered, Detail: a.Filter}
+			if b.ProgType != a.ProgType {
+				c.ProgType = ""
+			}
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
 		}
 	}
 	return out

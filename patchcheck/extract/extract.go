@@ -69,6 +69,11 @@ func Patch(p *model.Patch, opt Options) *Result {
 	resolve(pres, opt.Policy, res.Before)
 	resolve(posts, opt.Policy, res.After)
 	res.Changes = diff(res.Before, res.After, opt)
+	for i := range pres {
+		if !pres[i].full {
+			res.Changes = append(res.Changes, unresolvedRegistrations(pres[i], posts[i])...)
+		}
+	}
 	for _, c := range res.Changes {
 		c.BaselineNote = missing[c.Pos.File]
 	}

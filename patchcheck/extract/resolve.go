@@ -30,6 +30,10 @@ type setVerdict struct {
 	// incomplete.
 	routes []model.Route
 	known  bool
+	// filter is the .filter of the id set bundling the set, and
+	// filterKnown whether that id set is in view.
+	filter      string
+	filterKnown bool
 	// flags are the KF_* flags membership gives in the v5.18 style, and
 	// member is true for a set that makes a function callable.
 	flags  []string
@@ -102,6 +106,9 @@ func resolveFile(fs fileScan, cfg *policy.Config, snap *model.Snapshot) {
 				} else if !slices.Contains(v.flags, fl) {
 					v.flags = append(v.flags, fl)
 				}
+			}
+			if !v.filterKnown || rf.ids.Filter != "" {
+				v.filter, v.filterKnown = rf.ids.Filter, true
 			}
 			for _, reg := range regs[rf.ids.Name] {
 				if reg.Func == "register_btf_fmodret_id_set" {
@@ -191,6 +198,10 @@ func resolveFile(fs fileScan, cfg *policy.Config, snap *model.Snapshot) {
 		}
 		if !v.known {
 			a.Complete = false
+			if v.filterKnown {
+				// The registrations are not in view, the set's filter is.
+				a.Routes = append(a.Routes, model.Route{Filter: v.filter, Cond: e.Cond, Set: e.Set})
+			}
 			continue
 		}
 		for _, rt := range v.routes {
@@ -224,4 +235,54 @@ func andCond(a, b string) string {
 		return a
 	}
 	return a + " && " + b
+}
+
+// unresolvedRegistrations reports, for a file seen only through its hunks,
+// registrations that were removed and id set filters that were added or
+// replaced: they narrow where the kfuncs of the sets are callable, but
+// which kfuncs those are is not in view. Each becomes a change without a
+// kfunc, which says what would resolve it.
+func unresolvedRegistrations(pre, post fileScan) []*model.Change {
+	var out []*model.Change
+	key := func(r model.Registration) string { return r.Func + " " + r.ProgType + " " + r.IDSet }
+	after := map[string]bool{}
+	for _, r := range post.res.Registrations {
+		after[key(r)] = true
+	}
+	// An id set whose sets are wholly in view was judged kfunc by kfunc.
+	inView := map[string]bool{}
+	for _, ids := range pre.res.IDSets {
+		whole := len(ids.Sets) > 0
+		for _, set := range ids.Sets {
+			if to, ok := pre.res.Aliases[set]; ok {
+				set = to
+			}
+			whole = whole && slices.Contains(pre.res.Sets, set) && slices.Contains(pre.res.SetEnds, set)
+		}
+		inView[ids.Name] = whole
+	}
+	for _, r := range pre.res.Registrations {
+		if after[key(r)] || r.Func != "register_btf_kfunc_id_set" || inView[r.IDSet] {
+			continue
+		}
+		out = append(out, &model.Change{Kind: model.KindAvailability, Pos: r.Pos,
+			Detail: "registration of " + r.IDSet + " for " + r.ProgType + " removed",
+			Access: []model.AccessChange{{ProgType: r.ProgType, What: model.AccessLost, Detail: "registration of " + r.IDSet + " removed"}},
+			Guess:  "the kfunc sets of " + r.IDSet + " are not in view"})
+	}
+	filters := map[string]string{}
+	for _, ids := range pre.res.IDSets {
+		filters[ids.Name] = ids.Filter
+	}
+	for _, ids := range post.res.IDSets {
+		was, seen := filters[ids.Name]
+		if !seen || ids.Filter == "" || ids.Filter == was || inView[ids.Name] {
+			continue
+		}
+		out = append(out, &model.Change{Kind: model.KindAvailability, Pos: ids.Pos,
+			Detail: "filter " + ids.Filter + " set on " + ids.Name,
+			Access: []model.AccessChange{{What: model.AccessFiltered, Detail: ids.Filter}},
+			Guess:  "the kfuncs of " + ids.Name + " are not in view"})
+	}
+	return out
 }
