@@ -114,7 +114,7 @@ func TestAvailability(t *testing.T) {
 			edit: func(s string) string {
 				return replaceOnce(t, s, "\t.set   = &cpumask_kfunc_btf_ids,\n", "\t.set   = &cpumask_kfunc_btf_ids,\n\t.filter = cpumask_kfunc_filter,\n")
 			},
-			full: []string{"filtered BPF_PROG_TYPE_STRUCT_OPS", "filtered BPF_PROG_TYPE_SYSCALL", "filtered BPF_PROG_TYPE_TRACING"},
+			full:  []string{"filtered BPF_PROG_TYPE_STRUCT_OPS", "filtered BPF_PROG_TYPE_SYSCALL", "filtered BPF_PROG_TYPE_TRACING"},
 			kinds: []model.ChangeKind{model.KindAvailability},
 		},
 		{
@@ -143,9 +143,9 @@ func TestAvailability(t *testing.T) {
 					"BTF_KFUNCS_END(cpumask_more_ids)\n\nstatic const struct btf_kfunc_id_set cpumask_more_set = {\n\t.owner = THIS_MODULE,\n\t.set   = &cpumask_more_ids,\n};\n\nBTF_ID_LIST(cpumask_dtor_ids)\n")
 				return replaceOnce(t, s, "\treturn  ret ?: register_btf_id_dtor_kfuncs(",
 					"\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &cpumask_more_set);\n"+
-					"\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &cpumask_more_set);\n"+
-					"\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL, &cpumask_more_set);\n"+
-					"\treturn  ret ?: register_btf_id_dtor_kfuncs(")
+						"\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &cpumask_more_set);\n"+
+						"\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL, &cpumask_more_set);\n"+
+						"\treturn  ret ?: register_btf_id_dtor_kfuncs(")
 			},
 			full:  nil,
 			kinds: []model.ChangeKind{model.KindMoved},

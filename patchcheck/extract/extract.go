@@ -203,4 +203,3 @@ func apply(fd *model.FileDiff, content string) (pre, post []cscan.Segment, err e
 	}
 	return []cscan.Segment{{Lines: b}}, []cscan.Segment{{Lines: a}}, nil
 }
-
