@@ -31,6 +31,8 @@ type Line struct {
 type Segment struct {
 	Lines   []Line
 	SetHint string
+	// SetHintMacro is the start macro of the SetHint set.
+	SetHintMacro string
 }
 
 // Result is what a scan finds.
@@ -69,13 +71,13 @@ var (
 	entryRE    = regexp.MustCompile(`^\s*(BTF_ID_FLAGS|BTF_ID)\s*\(`)
 )
 
-// SetFromSection returns the set a hunk starts in when git's function
-// context line for the hunk is a set start macro.
-func SetFromSection(section string) string {
+// SetFromSection returns the set a hunk starts in, and its start macro,
+// when git's function context line for the hunk is a set start macro.
+func SetFromSection(section string) (set, macro string) {
 	if m := setStartRE.FindStringSubmatch(section); m != nil {
-		return m[2]
+		return m[2], m[1]
 	}
-	return ""
+	return "", ""
 }
 
 // HasMarker reports whether text may hold anything this package finds:
@@ -126,6 +128,12 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 	s := &scanner{file: file, res: res, set: seg.SetHint, wantDef: wantDef, docEnd: -2}
 	if seg.SetHint != "" {
 		s.setKind = "hint"
+		if seg.SetHintMacro != "" {
+			// The hunk header names the set's start macro: the set is
+			// declared above the hunk.
+			res.SetDecls = append(res.SetDecls, model.SetDecl{Name: seg.SetHint, Macro: seg.SetHintMacro,
+				Pos: model.Pos{File: file}})
+		}
 	}
 	lines := seg.Lines
 	for i := 0; i < len(lines); i++ {

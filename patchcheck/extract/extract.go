@@ -143,9 +143,10 @@ func segments(fd *model.FileDiff, bl baseline.Baseline) (pre, post []cscan.Segme
 		}
 	}
 	for _, h := range fd.Hunks {
-		hint := cscan.SetFromSection(h.Section)
+		hint, macro := cscan.SetFromSection(h.Section)
 		var b, a cscan.Segment
 		b.SetHint, a.SetHint = hint, hint
+		b.SetHintMacro, a.SetHintMacro = macro, macro
 		for _, l := range h.Lines {
 			if l.Op != '+' {
 				b.Lines = append(b.Lines, cscan.Line{Text: l.Text, Line: l.OldLine, PatchLine: l.PatchLine})

@@ -3,6 +3,9 @@
 package extract
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
@@ -22,7 +25,9 @@ func (protoDiffer) diff(k *kfuncDiff) {
 		// A function that gets its first entry is a new kfunc: BPF
 		// programs saw no earlier prototype.
 	case bP != nil && aP != nil:
-		if diffs := cscan.Compare(bP, aP, k.opt.Policy.CompareOptions()); len(diffs) > 0 {
+		bv := bpfVisible(bP, bE, k.opt.Policy.ImplicitArgTypes)
+		av := bpfVisible(aP, aE, k.opt.Policy.ImplicitArgTypes)
+		if diffs := cscan.Compare(bv, av, k.opt.Policy.CompareOptions()); len(diffs) > 0 {
 			c := k.emit(model.KindSignature, aP.Pos, "")
 			c.SigDiffs = diffs
 		}
@@ -37,4 +42,27 @@ func (protoDiffer) diff(k *kfuncDiff) {
 			c.Guess = noEntryGuess
 		}
 	}
+}
+
+// implicitArgsFlag marks kfuncs whose trailing implicit arguments the
+// verifier supplies.
+const implicitArgsFlag = "KF_IMPLICIT_ARGS"
+
+// bpfVisible returns the prototype BPF programs call: for a
+// KF_IMPLICIT_ARGS kfunc, without the trailing parameters of the implicit
+// types.
+func bpfVisible(p *model.Proto, entries []model.Entry, implicit []string) *model.Proto {
+	if !slices.ContainsFunc(entries, func(e model.Entry) bool { return e.HasFlag(implicitArgsFlag) }) {
+		return p
+	}
+	n := len(p.Params)
+	for n > 0 && slices.Contains(implicit, strings.TrimPrefix(p.Params[n-1].Type, "const ")) {
+		n--
+	}
+	if n == len(p.Params) {
+		return p
+	}
+	q := *p
+	q.Params = p.Params[:n]
+	return &q
 }

@@ -108,6 +108,10 @@ type Change struct {
 	// EntryVisible is false when the change was seen only in a definition
 	// and no set entry of the kfunc is visible on either side.
 	EntryVisible bool
+	// SeenEarlier is set when an earlier patch of the same series made
+	// the same change (a removal finished in two steps): it is listed,
+	// not judged again.
+	SeenEarlier bool
 	// BaselineNote says why the file's full pre-image could not be used
 	// ("pre-image blob 1234abc of kernel/bpf/x.c is not in the
 	// repository"), "" when it was used or never asked for.
