@@ -136,6 +136,12 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 		}
 	}
 	lines := seg.Lines
+	if len(lines) > 0 && seg.SetHint == "" && continuesComment(lines[0].Text) {
+		// A hunk that starts inside a block comment: kernel style marks
+		// every continuation line with " * ", so the rest of a kernel-doc
+		// comment (a note added at its end) is read as comment.
+		s.inCmt = true
+	}
 	for i := 0; i < len(lines); i++ {
 		raw := lines[i].Text
 		wasCmt := s.inCmt
@@ -203,6 +209,13 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 		// show the same part of it, so the part still tells a change.
 		s.kernelDoc()
 	}
+}
+
+// continuesComment reports whether a line looks like the middle or the
+// end of a kernel-style block comment.
+func continuesComment(line string) bool {
+	t := strings.TrimLeft(line, " \t")
+	return t == "*" || strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "*\t") || strings.HasPrefix(t, "*/")
 }
 
 // kernelDoc records the comment block just read when it is a kernel-doc

@@ -59,6 +59,10 @@ type Text struct {
 	ReasonWords []string `toml:"reason_words"`
 	// ReplacementWords are phrases that name a replacement or its absence.
 	ReplacementWords []string `toml:"replacement_words"`
+	// PostingLinks are the link prefixes that point at a patch's own
+	// posting (b4 adds one to every commit it applies): they are no
+	// reference to production use.
+	PostingLinks []string `toml:"posting_links"`
 }
 
 // Config is the whole policy.
@@ -126,7 +130,7 @@ func Default() *Config {
 			"KF_DESTRUCTIVE": {Add: Breaking, Remove: Compatible, Note: "callers need CAP_SYS_BOOT",
 				Source: "verifier.c check_kfunc_call: destructive kfuncs need CAP_SYS_BOOT"},
 			"KF_RCU": {Add: EraDependent, Remove: Breaking, Note: "arguments may be RCU-protected pointers",
-				Source: "verifier.c:12502-12514 with KF_TRUSTED_ARGS it only widens what is accepted; alone it rejects untrusted pointers",
+				Source:            "verifier.c:12502-12514 with KF_TRUSTED_ARGS it only widens what is accepted; alone it rejects untrusted pointers",
 				AddCompatibleWith: []string{"KF_TRUSTED_ARGS"}},
 			"KF_ITER_NEW":      {Add: Breaking, Remove: Breaking, Note: "part of the open-coded iterator protocol", Source: "verifier.c process_iter_arg"},
 			"KF_ITER_NEXT":     {Add: Breaking, Remove: Breaking, Note: "part of the open-coded iterator protocol", Source: "verifier.c process_iter_next_call"},
@@ -183,6 +187,7 @@ func Default() *Config {
 				"superseded by", "successor", "migrate to", "switch to", "no replacement",
 				"nothing replaces", "no alternative", "not be replaced",
 			},
+			PostingLinks: []string{"patch.msgid.link/", "lore.kernel.org/r/", "lore.kernel.org/all/"},
 		},
 	}
 }
@@ -317,7 +322,7 @@ func (c *Config) applyText(m map[string]any) error {
 	}
 	for k := range m {
 		switch k {
-		case "min_rationale_words", "production_words", "reason_words", "replacement_words":
+		case "min_rationale_words", "production_words", "reason_words", "replacement_words", "posting_links":
 		default:
 			return fmt.Errorf("unknown key text.%s", k)
 		}
@@ -332,7 +337,8 @@ func (c *Config) applyText(m map[string]any) error {
 	for _, w := range []struct {
 		k string
 		d *[]string
-	}{{"production_words", &c.Text.ProductionWords}, {"reason_words", &c.Text.ReasonWords}, {"replacement_words", &c.Text.ReplacementWords}} {
+	}{{"production_words", &c.Text.ProductionWords}, {"reason_words", &c.Text.ReasonWords},
+		{"replacement_words", &c.Text.ReplacementWords}, {"posting_links", &c.Text.PostingLinks}} {
 		if err := words(w.k, w.d); err != nil {
 			return err
 		}
