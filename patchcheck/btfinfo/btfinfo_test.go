@@ -61,7 +61,7 @@ func TestFixtures(t *testing.T) {
 		}
 	}
 	acq := le.Kfunc("bpf_task_acquire")
-	if !slices.Equal(acq.Flags, []string{"KF_ACQUIRE", "KF_RCU", "KF_RET_NULL", "KF_SLEEPABLE"}) || !slices.Equal(acq.Sets, []string{"generic_btf_ids"}) {
+	if !slices.Equal(acq.Flags, []string{"KF_ACQUIRE", "KF_RCU", "KF_RET_NULL", "KF_SLEEPABLE"}) || len(acq.Sets) != 1 || acq.Sets[0].Set != "generic_btf_ids" {
 		t.Errorf("bpf_task_acquire flags %v sets %v", acq.Flags, acq.Sets)
 	}
 	if u := le.Kfunc("bpf_untagged"); u == nil || len(u.Tags) != 0 {
