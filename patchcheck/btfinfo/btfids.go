@@ -220,6 +220,13 @@ func readBTFIDs(ef *elf.File, spec *btf.Spec) (*btfIDs, error) {
 // that nothing merges what the verifier keeps apart (it uses the set of
 // the program type's hook).
 func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
+	// A set listing a kfunc twice with the same flags says it once; the
+	// map keeps this linear however many sets name one kfunc.
+	type key struct {
+		name, set string
+		word      uint32
+	}
+	seen := map[key]bool{}
 	for _, e := range ids.entries {
 		if e.name == "" {
 			continue
@@ -236,9 +243,9 @@ func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
 			k.byName[e.name] = kf
 			k.Kfuncs = append(k.Kfuncs, kf)
 		}
-		sf := SetFlags{Set: e.set, Flags: FlagList(e.flags), word: e.flags}
-		if !slices.ContainsFunc(kf.Sets, func(x SetFlags) bool { return x.Set == sf.Set && x.word == sf.word }) {
-			kf.Sets = append(kf.Sets, sf)
+		if kk := (key{e.name, e.set, e.flags}); !seen[kk] {
+			seen[kk] = true
+			kf.Sets = append(kf.Sets, SetFlags{Set: e.set, Flags: FlagList(e.flags), word: e.flags})
 		}
 	}
 	k.Unresolved = ids.unresolved

@@ -227,6 +227,11 @@ func FuzzLoad(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	// The adversarial shapes of .BTF_ids, small: mutations of them reach
+	// the set and label arithmetic.
+	for _, in := range adversarialInputs(f, 4<<10) {
+		f.Add(in.data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		defer func() {

@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"log"
@@ -17,6 +18,7 @@ import (
 	"sort"
 
 	"github.com/cilium/ebpf/btf"
+	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo/internal/elfwrite"
 )
 
 type kfunc struct {
@@ -190,11 +192,6 @@ func build(funcs []kfunc, order binary.ByteOrder) ([]byte, map[string]btf.TypeID
 // flags} pairs, with the __BTF_ID__set8__ and __BTF_ID__func__ symbols.
 func elfFile(rawBTF []byte, funcs []kfunc, ids map[string]btf.TypeID, bo binary.ByteOrder) []byte {
 	const idsAddr = 0xffffffff82000000
-	type sym struct {
-		name  string
-		value uint64
-		size  uint64
-	}
 	var setNames []string
 	bySet := map[string][]kfunc{}
 	for _, k := range funcs {
@@ -205,113 +202,27 @@ func elfFile(rawBTF []byte, funcs []kfunc, ids map[string]btf.TypeID, bo binary.
 	}
 	sort.Strings(setNames)
 	var idsData bytes.Buffer
-	var syms []sym
+	var syms []elfwrite.Symbol
 	counter := 0
 	for _, s := range setNames {
 		ks := bySet[s]
 		start := uint64(idsData.Len())
 		binary.Write(&idsData, bo, uint32(len(ks)))
 		binary.Write(&idsData, bo, uint32(1)) // BTF_SET8_KFUNCS
-		syms = append(syms, sym{"__BTF_ID__set8__" + s, idsAddr + start, uint64(8 + 8*len(ks))})
+		syms = append(syms, elfwrite.Symbol{Name: "__BTF_ID__set8__" + s, Section: 2, Value: idsAddr + start, Size: uint64(8 + 8*len(ks))})
 		for _, k := range ks {
 			counter++
-			syms = append(syms, sym{fmt.Sprintf("__BTF_ID__func__%s__%d", k.name, counter), idsAddr + uint64(idsData.Len()), 4})
+			syms = append(syms, elfwrite.Symbol{Name: fmt.Sprintf("__BTF_ID__func__%s__%d", k.name, counter), Section: 2, Value: idsAddr + uint64(idsData.Len()), Size: 4})
 			binary.Write(&idsData, bo, uint32(ids[k.name]))
 			binary.Write(&idsData, bo, k.flags)
 		}
 	}
-	// String tables.
-	shstr := []byte("\x00.BTF\x00.BTF_ids\x00.symtab\x00.strtab\x00.shstrtab\x00")
-	shName := func(n string) uint32 { return uint32(bytes.Index(shstr, []byte("\x00"+n+"\x00")) + 1) }
-	var strtab bytes.Buffer
-	strtab.WriteByte(0)
-	var symtab bytes.Buffer
-	symtab.Write(make([]byte, 24)) // null symbol
-	for _, s := range syms {
-		nameOff := uint32(strtab.Len())
-		strtab.WriteString(s.name)
-		strtab.WriteByte(0)
-		binary.Write(&symtab, bo, nameOff)
-		symtab.WriteByte(0x10) // STB_GLOBAL << 4 | STT_NOTYPE
-		symtab.WriteByte(0)
-		binary.Write(&symtab, bo, uint16(2)) // .BTF_ids section index
-		binary.Write(&symtab, bo, s.value)
-		binary.Write(&symtab, bo, s.size)
-	}
-	machine := uint16(62) // EM_X86_64
-	data := byte(1)       // ELFDATA2LSB
+	machine := elf.EM_X86_64
 	if bo == binary.BigEndian {
-		machine, data = 22, 2 // EM_S390, ELFDATA2MSB
+		machine = elf.EM_S390
 	}
-	// Layout: header, then section contents, then section headers.
-	type section struct {
-		name         string
-		typ          uint32
-		flags, addr  uint64
-		content      []byte
-		link, info   uint32
-		align, entsz uint64
-	}
-	secs := []section{
-		{},
-		{name: ".BTF", typ: 1, content: rawBTF, align: 4},
-		{name: ".BTF_ids", typ: 1, flags: 2, addr: idsAddr, content: idsData.Bytes(), align: 4},
-		{name: ".symtab", typ: 2, content: symtab.Bytes(), link: 4, info: 1, align: 8, entsz: 24},
-		{name: ".strtab", typ: 3, content: strtab.Bytes(), align: 1},
-		{name: ".shstrtab", typ: 3, content: shstr, align: 1},
-	}
-	var body bytes.Buffer
-	offsets := make([]uint64, len(secs))
-	off := uint64(64)
-	for i, s := range secs {
-		if i == 0 {
-			continue
-		}
-		for off%8 != 0 {
-			body.WriteByte(0)
-			off++
-		}
-		offsets[i] = off
-		body.Write(s.content)
-		off += uint64(len(s.content))
-	}
-	for off%8 != 0 {
-		body.WriteByte(0)
-		off++
-	}
-	shoff := off
-	var f bytes.Buffer
-	f.Write([]byte{0x7f, 'E', 'L', 'F', 2, data, 1, 0})
-	f.Write(make([]byte, 8))
-	binary.Write(&f, bo, uint16(2)) // ET_EXEC
-	binary.Write(&f, bo, machine)
-	binary.Write(&f, bo, uint32(1))
-	binary.Write(&f, bo, uint64(0)) // entry
-	binary.Write(&f, bo, uint64(0)) // phoff
-	binary.Write(&f, bo, shoff)
-	binary.Write(&f, bo, uint32(0))  // flags
-	binary.Write(&f, bo, uint16(64)) // ehsize
-	binary.Write(&f, bo, uint16(0))  // phentsize
-	binary.Write(&f, bo, uint16(0))  // phnum
-	binary.Write(&f, bo, uint16(64)) // shentsize
-	binary.Write(&f, bo, uint16(len(secs)))
-	binary.Write(&f, bo, uint16(5)) // shstrndx
-	f.Write(body.Bytes())
-	for i, s := range secs {
-		if i == 0 {
-			f.Write(make([]byte, 64))
-			continue
-		}
-		binary.Write(&f, bo, shName(s.name))
-		binary.Write(&f, bo, s.typ)
-		binary.Write(&f, bo, s.flags)
-		binary.Write(&f, bo, s.addr)
-		binary.Write(&f, bo, offsets[i])
-		binary.Write(&f, bo, uint64(len(s.content)))
-		binary.Write(&f, bo, s.link)
-		binary.Write(&f, bo, s.info)
-		binary.Write(&f, bo, s.align)
-		binary.Write(&f, bo, s.entsz)
-	}
-	return f.Bytes()
+	return elfwrite.File(bo, elf.ET_EXEC, machine, []elfwrite.Section{
+		{Name: ".BTF", Type: elf.SHT_PROGBITS, Data: rawBTF},
+		{Name: ".BTF_ids", Type: elf.SHT_PROGBITS, Flags: elf.SHF_ALLOC, Addr: idsAddr, Data: idsData.Bytes()},
+	}, syms)
 }
