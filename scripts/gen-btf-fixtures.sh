@@ -10,6 +10,8 @@
 # usage: scripts/gen-btf-fixtures.sh [RELEASE...]
 #   RELEASE is a Debian kernel ABI name such as 6.1.0-57-amd64 or
 #   6.12.117+deb12-amd64; the package is linux-image-RELEASE-dbg.
+#   KFUNCCHECK_BTF_OUT writes elsewhere (to compare more kernels without
+#   committing them); KFUNCCHECK_BTF_CACHE moves the cache.
 #
 # Each package is about 1 GB: it is downloaded once into $CACHE, the two
 # ELF files are extracted from it and the .deb is deleted, so a second run
@@ -19,7 +21,7 @@ set -eu
 
 CACHE=${KFUNCCHECK_BTF_CACHE:-$HOME/.cache/kfunccheck-btf}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT=$ROOT/patchcheck/btfinfo/testdata/real
+OUT=${KFUNCCHECK_BTF_OUT:-$ROOT/patchcheck/btfinfo/testdata/real}
 # nf_conntrack registers kfuncs (bpf_xdp_ct_lookup, ...) in both 6.1 and
 # 6.12, so it shows module kfuncs over their kernel's base BTF.
 MODULE=kernel/net/netfilter/nf_conntrack.ko
@@ -31,8 +33,15 @@ mkdir -p "$CACHE" "$OUT"
 # loses everything but the __BTF_ID__ labels: the set8 labels give each
 # set's place and size, the func labels name entries whose id stayed 0.
 cut() {
-	objcopy --only-section=.BTF --only-section=.BTF_ids \
-		--strip-all --wildcard --keep-symbol='__BTF_ID__*' "$1" "$2.tmp"
+	# objcopy warns that the program headers now cover no section; the
+	# reader has no use for them, so that warning is dropped, not others.
+	if ! objcopy --only-section=.BTF --only-section=.BTF_ids \
+		--strip-all --wildcard --keep-symbol='__BTF_ID__*' "$1" "$2.tmp" 2>"$2.err"; then
+		cat "$2.err" >&2
+		exit 1
+	fi
+	grep -v 'empty loadable segment' "$2.err" >&2 || true
+	rm -f "$2.err"
 	gzip -9 -n -c "$2.tmp" >"$2"
 	rm -f "$2.tmp"
 	echo "wrote $2 ($(wc -c <"$2") bytes)"
