@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,6 +180,50 @@ func TestAdversarialBTFIDs(t *testing.T) {
 				}
 			}
 			t.Logf("%d bytes in %v, %d KB allocated", len(tt.data), took, (after.TotalAlloc-before.TotalAlloc)>>10)
+		})
+	}
+}
+
+// TestZeroIDs: labels name the pairs of a set resolve_btfids never
+// resolved; in a resolved set, an id left 0 is reported by the label left
+// over, not given another pair's flags.
+func TestZeroIDs(t *testing.T) {
+	raw, fn, _ := advIDs(t)
+	set := func(p ...uint32) []byte {
+		b := binary.LittleEndian.AppendUint32(nil, uint32(len(p)/2))
+		b = binary.LittleEndian.AppendUint32(b, 1)
+		for _, w := range p {
+			b = binary.LittleEndian.AppendUint32(b, w)
+		}
+		return b
+	}
+	labels := []elfwrite.Symbol{
+		{Name: "__BTF_ID__set8__s", Value: advAddr, Size: 24},
+		{Name: "__BTF_ID__func__bpf_task_acquire__1", Value: advAddr + 8, Size: 4},
+		{Name: "__BTF_ID__func__bpf_gone__2", Value: advAddr + 16, Size: 4},
+	}
+	tests := []struct {
+		name, flags string
+		ids         []byte
+	}{
+		// Never resolved: source order, the labels are right.
+		{"unresolved set", "KF_ACQUIRE", set(0, 1, 0, 2)},
+		// Resolved and sorted: bpf_gone's 0 came first, so the label
+		// bpf_task_acquire sits on it.
+		{"resolved set", "KF_RELEASE", set(0, 1, fn, 2)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := LoadFromReader(bytes.NewReader(advELF(0, raw, tt.ids, slices.Clone(labels))), "zero.elf", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kf := k.Kfunc("bpf_task_acquire"); kf == nil || strings.Join(kf.Flags, " ") != tt.flags {
+				t.Errorf("bpf_task_acquire: %+v, want %s", kf, tt.flags)
+			}
+			if !slices.Equal(k.Unresolved, []string{"s: bpf_gone"}) {
+				t.Errorf("unresolved %q", k.Unresolved)
+			}
 		})
 	}
 }

@@ -227,6 +227,7 @@ func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
 		word      uint32
 	}
 	seen := map[key]bool{}
+	k.Unresolved = ids.unresolved
 	for _, e := range ids.entries {
 		if e.name == "" {
 			continue
@@ -237,6 +238,9 @@ func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
 			// the set entry still makes it one.
 			var fn *btf.Func
 			if spec.TypeByName(e.name, &fn) != nil {
+				// Only a label named it (its set was never resolved)
+				// and BTF has no such function.
+				k.Unresolved = append(k.Unresolved, e.set+": "+e.name)
 				continue
 			}
 			kf = &Kfunc{Name: e.name, Prototype: Prototype(fn), fn: fn, proto: modelProto(fn, k.Source)}
@@ -248,7 +252,6 @@ func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
 			kf.Sets = append(kf.Sets, SetFlags{Set: e.set, Flags: FlagList(e.flags), word: e.flags})
 		}
 	}
-	k.Unresolved = ids.unresolved
 	for _, kf := range k.Kfuncs {
 		slices.SortFunc(kf.Sets, func(a, b SetFlags) int {
 			return cmp.Or(strings.Compare(a.Set, b.Set), cmp.Compare(a.word, b.word))

@@ -43,8 +43,8 @@ type Kfunc struct {
 
 // SetFlags is a kfunc's entry in one kfunc set.
 type SetFlags struct {
-	Set   string   `json:"set"`
-	Flags []string `json:"flags"`
+	Set   string   `json:"set"`   // the set's name, from __BTF_ID__set8__<name>
+	Flags []string `json:"flags"` // the entry's KF_* flags, sorted; empty for none
 	word  uint32
 }
 
