@@ -31,6 +31,10 @@ type Options struct {
 	// KfuncSource tells whether a built kernel exports a function as a
 	// kfunc, and names the kernel (check --btf).
 	KfuncSource func(name string) (string, bool)
+	// Tree returns the pre-image tree of a patch from the tree-wide kfunc
+	// index (nil, nil when none is known); nil when no repository is
+	// given.
+	Tree func(p *model.Patch) (extract.TreeView, error)
 }
 
 func (opt *Options) defaults() {
@@ -82,9 +86,17 @@ func CheckSeries(s *model.Series, opt Options) []*Result {
 	mem := newSeriesMemory()
 	var out []*Result
 	for _, p := range s.Patches {
-		ex := extract.Patch(p, extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest})
+		eo := extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest}
+		var treeErr error
+		if opt.Tree != nil {
+			eo.Tree, treeErr = opt.Tree(p)
+		}
+		ex := extract.Patch(p, eo)
 		res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
 		res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
+		if treeErr != nil {
+			res.Errors = append(res.Errors, treeErr)
+		}
 		mem.markSeen(ex.Changes)
 		res.Findings = judge(p, s, ex.Changes, opt, mem)
 		mem.after(ex.Changes, opt.Policy)

@@ -39,6 +39,9 @@ DOC = "Documentation/bpf/kfuncs.rst"
 CT = "net/netfilter/nf_conntrack_bpf.c"
 LSM = "kernel/bpf/bpf_lsm.c"
 TEST_RUN = "net/bpf/test_run.c"
+TASK_ITER = "kernel/bpf/task_iter.c"
+XDP_C = "net/core/xdp.c"
+XDP_H = "include/net/xdp.h"
 SOB = "Signed-off-by: Jane Developer <jane@example.org>"
 TO_BPF = ["--to=bpf@vger.kernel.org", "--cc=Alexei Starovoitov <ast@kernel.org>"]
 
@@ -112,7 +115,8 @@ def want_repo(*items):
 shutil.rmtree(RULES, ignore_errors=True)
 # --- the tree --------------------------------------------------------------
 git("init", "-q", "-b", "main")
-for src, rel in ((K612, HELPERS), (K612, CPUMASK), (K612, DOC), (K61, CT), (K612, LSM), (K612, TEST_RUN)):
+for src, rel in ((K612, HELPERS), (K612, CPUMASK), (K612, DOC), (K61, CT), (K612, LSM), (K612, TEST_RUN),
+                 (K612, TASK_ITER), (K612, XDP_C), (K612, XDP_H)):
     os.makedirs(os.path.join(repo, os.path.dirname(rel)), exist_ok=True)
     shutil.copy(os.path.join(src, rel), os.path.join(repo, rel))
 commit("Linux 6.12 kfunc files (and 6.1 nf_conntrack_bpf.c)")
@@ -130,13 +134,17 @@ edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_slice, KF_RET_NULL)",
      "BTF_ID_FLAGS(func, bpf_dynptr_slice, KF_RET_NULL | KF_STABLE)")
 edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_adjust)\n", "BTF_ID_FLAGS(func, bpf_dynptr_adjust, KF_STABLE)\n")
 edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU)", "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)")
+# A kfunc whose entry (helpers.c) is in another file than its definition
+# (task_iter.c).
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_iter_task_new, KF_ITER_NEW | KF_TRUSTED_ARGS | KF_RCU_PROTECTED)",
+     "BTF_ID_FLAGS(func, bpf_iter_task_new, KF_ITER_NEW | KF_TRUSTED_ARGS | KF_RCU_PROTECTED | KF_STABLE)")
 commit("bpf: stable kfunc baseline for kfunccheck fixtures")
 git("branch", "-f", "baseline")
 # The baseline tree itself, so that tests can rebuild the repository and
 # apply the fixtures with git am (git and -g checks need the whole files).
 TREE = os.path.join(ROOT, "testdata", "tree")
 shutil.rmtree(TREE, ignore_errors=True)
-for rel in (HELPERS, CPUMASK, DOC, CT, LSM, TEST_RUN):
+for rel in (HELPERS, CPUMASK, DOC, CT, LSM, TEST_RUN, TASK_ITER, XDP_C, XDP_H):
     os.makedirs(os.path.join(TREE, os.path.dirname(rel)), exist_ok=True)
     shutil.copy(os.path.join(repo, rel), os.path.join(TREE, rel))
 
@@ -642,6 +650,22 @@ will be removed after v6.20.
 
 """ + SOB)
 case("clean", "deprecate-note-at-end-of-kernel-doc")
+
+
+# The whole tree: entries in other files, X-macro lists -------------------
+branch("entry-in-another-file")
+edit(TASK_ITER, "__bpf_kfunc int bpf_iter_task_new(struct bpf_iter_task *it,\n\t\tstruct task_struct *task__nullable, unsigned int flags)",
+     "__bpf_kfunc int bpf_iter_task_new(struct bpf_iter_task *it,\n\t\tstruct task_struct *task__nullable, u64 flags)")
+commit("bpf: Widen the flags of bpf_iter_task_new()\n\nMore iteration modes are coming.\n\n" + SOB)
+case("STABLE_SIGNATURE", "entry-in-another-file",
+     want("STABILITY_UNKNOWN bpf_iter_task_new check") + want_repo("STABLE_SIGNATURE bpf_iter_task_new"))
+
+branch("xmacro-entry")
+edit(XDP_C, "__bpf_kfunc int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, u32 *hash,\n\t\t\t\t\t enum xdp_rss_hash_type *rss_type)",
+     "__bpf_kfunc int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, u32 *hash,\n\t\t\t\t\t enum xdp_rss_hash_type *rss_type, u32 *queue)")
+commit("xdp: Report the RX queue with the RX hash\n\n" + SOB)
+case("STABILITY_UNKNOWN", "xmacro-entry",
+     want("STABILITY_UNKNOWN bpf_xdp_metadata_rx_hash check") + want_repo("none"))
 
 # --- mail encodings of one promotion (mail package tests) ------------------
 with open(os.path.join(RULES, "STABLE_PROMOTION_RATIONALE", "promote-no-rationale.patch")) as f:

@@ -11,6 +11,7 @@ package cscan
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,6 +53,14 @@ type Result struct {
 	// Aliases are object-like macros that rename one identifier to
 	// another ("#define nf_ct_ret_null_kfunc_ids nf_ct_acquire_kfunc_ids").
 	Aliases map[string]string
+	// ListMacros are object-like macros whose body invokes other macros:
+	// the lists X-macro patterns expand (XDP_METADATA_KFUNC_xxx).
+	ListMacros map[string]string
+	// MacroUses are X-macro lists used inside a set.
+	MacroUses []MacroUse
+	// Includes are the files the scanned text includes, as paths in the
+	// tree ("include/net/xdp.h" for <net/xdp.h>).
+	Includes []string
 	// Docs are kernel-doc comments whose header names a function
 	// ("name() - what it does"), complete in the scanned text.
 	Docs []Doc
@@ -122,6 +131,9 @@ type scanner struct {
 	lastDoc []string // comment lines of the last comment block
 	docEnd  int      // index of the line that ended it
 	wantDef func(string) bool
+	// funcMacros are the function-like macros in force that expand to set
+	// entries, for X-macro lists used inside a set.
+	funcMacros map[string]FuncMacro
 }
 
 func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Result) {
@@ -195,6 +207,17 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 				i = last
 				continue
 			}
+		}
+		if s.set != "" && isIdentifier(strings.TrimSuffix(trimmed, ";")) && len(s.funcMacros) > 0 {
+			// A bare identifier inside a set: an X-macro list such as
+			// XDP_METADATA_KFUNC_xxx, expanded through the entry macro
+			// defined just above it.
+			s.res.MacroUses = append(s.res.MacroUses, MacroUse{
+				Name: strings.TrimSuffix(trimmed, ";"), Set: s.set, Cond: s.cond(),
+				Pos:  model.Pos{File: s.file, Line: lines[i].Line, PatchLine: lines[i].PatchLine},
+				Defs: maps.Clone(s.funcMacros),
+			})
+			continue
 		}
 		if startsDefinition(code) {
 			text, last, ok := s.joinPrototype(lines, i, code)
@@ -291,13 +314,19 @@ func (s *scanner) preprocessor(lines []Line, i int, trimmed string) int {
 	d := strings.TrimSpace(strings.TrimPrefix(full, "#"))
 	word, rest, _ := strings.Cut(d, " ")
 	rest = strings.Join(strings.Fields(rest), " ")
-	if word == "define" {
+	switch word {
+	case "define":
 		if name, val, ok := strings.Cut(rest, " "); ok && isIdentifier(name) && isIdentifier(val) {
 			if s.res.Aliases == nil {
 				s.res.Aliases = map[string]string{}
 			}
 			s.res.Aliases[name] = val
 		}
+		s.define(rest)
+	case "undef":
+		delete(s.funcMacros, rest)
+	case "include":
+		s.include(rest)
 	}
 	switch word {
 	case "if":

@@ -23,6 +23,21 @@ type Options struct {
 	// Interest names functions to treat as kfuncs even when no set entry
 	// is visible (a stable list's names).
 	Interest map[string]bool
+	// Tree is the rest of the pre-image tree, from the tree-wide kfunc
+	// index; nil when only the patch (and the pre-images of the files it
+	// touches) is known.
+	Tree TreeView
+}
+
+// TreeView is the pre-image tree beyond the files a patch touches, as
+// the tree-wide kfunc index shows it.
+type TreeView interface {
+	// Scans calls fn for every file of the tree that holds kfunc code,
+	// but those in skip.
+	Scans(skip map[string]bool, fn func(path string, r *cscan.Result))
+	// List finds the body of an X-macro list for the file scanned as r,
+	// in the file or in the headers it includes.
+	List(r *cscan.Result, name string) (string, bool)
 }
 
 // Result is the extraction of one patch.
@@ -66,11 +81,28 @@ func Patch(p *model.Patch, opt Options) *Result {
 		pres = append(pres, fileScan{path: oldPath, res: cscan.Scan(oldPath, pre, all), full: full})
 		posts = append(posts, fileScan{path: fd.Path(), res: cscan.Scan(fd.Path(), post, all), full: full})
 	}
-	resolve(pres, opt.Policy, res.Before)
-	resolve(posts, opt.Policy, res.After)
+	var lists ListSource
+	if opt.Tree != nil {
+		// The rest of the tree is the same on both sides: its entries,
+		// registrations and definitions complete what the patch shows.
+		skip := map[string]bool{}
+		for _, fs := range pres {
+			skip[fs.path] = true
+		}
+		for _, fs := range posts {
+			skip[fs.path] = true
+		}
+		opt.Tree.Scans(skip, func(path string, r *cscan.Result) {
+			pres = append(pres, fileScan{path: path, res: r, full: true})
+			posts = append(posts, fileScan{path: path, res: r, full: true})
+		})
+		lists = opt.Tree.List
+	}
+	resolve(pres, opt.Policy, lists, res.Before)
+	resolve(posts, opt.Policy, lists, res.After)
 	res.Changes = diff(res.Before, res.After, opt)
 	for i := range pres {
-		if !pres[i].full {
+		if i < len(posts) && !pres[i].full {
 			res.Changes = append(res.Changes, unresolvedRegistrations(pres[i], posts[i])...)
 		}
 	}

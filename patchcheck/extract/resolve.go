@@ -47,11 +47,28 @@ func fmodretName(set string) bool {
 	return strings.Contains(set, "fmodret") || strings.Contains(set, "fmod_ret") || strings.Contains(set, "modify_return")
 }
 
-// resolve turns the scans of one side into a snapshot: only entries of
-// kfunc sets are kept, v5.18-style property sets become flags, and each
-// kfunc gets the routes it is callable through.
-func resolve(scans []fileScan, cfg *policy.Config, snap *model.Snapshot) {
+// ListSource finds the body of an X-macro list a file uses, in the file
+// itself or in the headers it includes.
+type ListSource func(r *cscan.Result, name string) (string, bool)
+
+// ownLists finds X-macro lists only in the file that uses them: all a
+// patch alone can show.
+func ownLists(r *cscan.Result, name string) (string, bool) {
+	body, ok := r.ListMacros[name]
+	return body, ok
+}
+
+// resolve turns the scans of one side into a snapshot: X-macro lists are
+// expanded, only entries of kfunc sets are kept, v5.18-style property sets
+// become flags, and each kfunc gets the routes it is callable through.
+func resolve(scans []fileScan, cfg *policy.Config, lists ListSource, snap *model.Snapshot) {
+	if lists == nil {
+		lists = ownLists
+	}
 	for _, fs := range scans {
+		if len(fs.res.MacroUses) > 0 {
+			fs.res = expandMacros(fs.res, lists)
+		}
 		resolveFile(fs, cfg, snap)
 	}
 	for _, fs := range scans {
@@ -285,4 +302,16 @@ func unresolvedRegistrations(pre, post fileScan) []*model.Change {
 			Guess:  "the kfuncs of " + ids.Name + " are not in view"})
 	}
 	return out
+}
+
+// expandMacros returns r with the entries its X-macro uses expand to.
+func expandMacros(r *cscan.Result, lists ListSource) *cscan.Result {
+	out := *r
+	out.Entries = slices.Clone(r.Entries)
+	for _, u := range r.MacroUses {
+		if body, ok := lists(r, u.Name); ok {
+			out.Entries = append(out.Entries, u.Expand(body)...)
+		}
+	}
+	return &out
 }
