@@ -31,12 +31,12 @@ const maxTrees = 64
 
 // Index builds and caches the kfunc view of a repository's trees.
 type Index struct {
-	src  Source
-	mu   sync.Mutex
+	src   Source
+	mu    sync.Mutex
 	blob  map[string]*blobInfo     // by blob id
 	scans map[string]*cscan.Result // by path and blob
 	tree  map[string]*Tree         // by commit id
-	lru  []string
+	lru   []string
 	// Reads counts the blobs read, for measurements and tests.
 	Reads int
 }
