@@ -11,6 +11,7 @@ package kindex
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
@@ -61,8 +62,20 @@ type Tree struct {
 	files, headers map[string]string
 }
 
-// source keeps C sources and headers.
-func source(path string) bool { return extract.IsSource(path) }
+// outsideKernel are the trees whose C files are built into no kernel
+// image: the selftests' test module (bpf_testmod) registers kfuncs of its
+// own, and samples are examples. Their kfuncs are not the kernel's.
+var outsideKernel = []string{"tools/", "samples/"}
+
+// source keeps the C sources and headers of the kernel proper.
+func source(path string) bool {
+	for _, p := range outsideKernel {
+		if strings.HasPrefix(path, p) {
+			return false
+		}
+	}
+	return extract.IsSource(path)
+}
 
 // At returns the tree of commit ("" for the empty tree). When parent's
 // tree is known, the tree is derived from it through the files the
