@@ -106,8 +106,11 @@ func (h *PrePush) Run() int {
 	repo.SetSelector(gitrepo.KfuncSelector(h.Options.Interest))
 	opt := h.Options
 	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
-	if tf, ok := kindex.TreeFor(repo, ""); ok {
-		opt.Tree = tf
+	if idx := kindex.ForRepo(repo); idx != nil {
+		cache := kindex.CachePath(layout.GitDir)
+		idx.Load(cache)
+		defer idx.Save(cache)
+		opt.Tree = idx.TreeFor(repo, "")
 	}
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
 	var counts report.Counts

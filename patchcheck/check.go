@@ -87,16 +87,12 @@ func CheckSeries(s *model.Series, opt Options) []*Result {
 	var out []*Result
 	for _, p := range s.Patches {
 		eo := extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest}
-		var treeErr error
 		if opt.Tree != nil {
-			eo.Tree, treeErr = opt.Tree(p)
+			eo.Tree = func() (extract.TreeView, error) { return opt.Tree(p) }
 		}
 		ex := extract.Patch(p, eo)
 		res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
 		res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
-		if treeErr != nil {
-			res.Errors = append(res.Errors, treeErr)
-		}
 		mem.markSeen(ex.Changes)
 		res.Findings = judge(p, s, ex.Changes, opt, mem)
 		mem.after(ex.Changes, opt.Policy)

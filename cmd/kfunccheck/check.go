@@ -211,8 +211,11 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// Patch files are judged against the tree at HEAD; commits
 		// against their parents.
 		head, _ := repo.Resolve("HEAD")
-		if tf, ok := kindex.TreeFor(repo, head); ok {
-			opt.Tree = tf
+		if idx := kindex.ForRepo(repo); idx != nil {
+			cache := kindex.CachePath(layout.GitDir)
+			idx.Load(cache)
+			defer idx.Save(cache)
+			opt.Tree = idx.TreeFor(repo, head)
 		}
 	}
 	if len(paths) == 0 && len(cf.gitRevs) == 0 {

@@ -25,8 +25,11 @@ type kfuncDiff struct {
 	name          string
 	before, after *model.KfuncState
 	opt           Options
-	kinds         map[model.ChangeKind]*model.Change
-	order         []model.ChangeKind
+	// wholeTree is set when the rest of the tree is in view: a function
+	// no set holds is then no kfunc.
+	wholeTree bool
+	kinds     map[model.ChangeKind]*model.Change
+	order     []model.ChangeKind
 }
 
 // emit returns the change of the given kind, creating it at pos the first
@@ -60,7 +63,7 @@ func guessOf(states ...*model.KfuncState) string {
 }
 
 // diff compares the two snapshots kfunc by kfunc.
-func diff(before, after *model.Snapshot, opt Options) []*model.Change {
+func diff(before, after *model.Snapshot, opt Options, wholeTree bool) []*model.Change {
 	names := map[string]bool{}
 	for n := range before.Entries {
 		names[n] = true
@@ -82,24 +85,25 @@ func diff(before, after *model.Snapshot, opt Options) []*model.Change {
 	slices.Sort(sorted)
 	var out []*model.Change
 	for _, n := range sorted {
-		out = append(out, diffKfunc(n, before.State(n), after.State(n), opt)...)
+		out = append(out, diffKfunc(n, before.State(n), after.State(n), opt, wholeTree)...)
 	}
 	slices.SortStableFunc(out, func(a, b *model.Change) int { return a.Pos.PatchLine - b.Pos.PatchLine })
 	return out
 }
 
-func diffKfunc(name string, b, a *model.KfuncState, opt Options) []*model.Change {
+func diffKfunc(name string, b, a *model.KfuncState, opt Options, wholeTree bool) []*model.Change {
 	bE, aE := b.AllEntries(), a.AllEntries()
 	bP, aP := keptProtos(b.Prototype(), a.Prototype(), len(bE), len(aE), opt.Interest[name])
 	if len(bE) == 0 && len(aE) == 0 && bP == nil && aP == nil {
 		return nil
 	}
 	k := &kfuncDiff{
-		name:   name,
-		before: &model.KfuncState{Entries: bE, Proto: bP, Doc: b.DocComment(), Avail: b.Availability()},
-		after:  &model.KfuncState{Entries: aE, Proto: aP, Doc: a.DocComment(), Avail: a.Availability()},
-		opt:    opt,
-		kinds:  map[model.ChangeKind]*model.Change{},
+		name:      name,
+		before:    &model.KfuncState{Entries: bE, Proto: bP, Doc: b.DocComment(), Avail: b.Availability()},
+		after:     &model.KfuncState{Entries: aE, Proto: aP, Doc: a.DocComment(), Avail: a.Availability()},
+		opt:       opt,
+		wholeTree: wholeTree,
+		kinds:     map[model.ChangeKind]*model.Change{},
 	}
 	for _, d := range differs {
 		d.diff(k)

@@ -8,6 +8,7 @@ package extract
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
@@ -23,10 +24,11 @@ type Options struct {
 	// Interest names functions to treat as kfuncs even when no set entry
 	// is visible (a stable list's names).
 	Interest map[string]bool
-	// Tree is the rest of the pre-image tree, from the tree-wide kfunc
-	// index; nil when only the patch (and the pre-images of the files it
-	// touches) is known.
-	Tree TreeView
+	// Tree returns the rest of the pre-image tree, from the tree-wide
+	// kfunc index; it is asked only when the patch needs it. nil when
+	// only the patch (and the pre-images of the files it touches) is
+	// known.
+	Tree func() (TreeView, error)
 }
 
 // TreeView is the pre-image tree beyond the files a patch touches, as
@@ -46,6 +48,8 @@ type Result struct {
 	Changes       []*model.Change
 	// FullFiles lists files whose whole pre-image was used.
 	FullFiles []string
+	// WholeTree is set when the rest of the pre-image tree was used.
+	WholeTree bool
 	Errors    []error
 }
 
@@ -81,10 +85,29 @@ func Patch(p *model.Patch, opt Options) *Result {
 		pres = append(pres, fileScan{path: oldPath, res: cscan.Scan(oldPath, pre, all), full: full})
 		posts = append(posts, fileScan{path: fd.Path(), res: cscan.Scan(fd.Path(), post, all), full: full})
 	}
+	res.Before, res.After, res.Changes = judge(pres, posts, nil, opt)
+	if opt.Tree != nil && needsTree(res.Changes, pres) {
+		tv, err := opt.Tree()
+		switch {
+		case err != nil:
+			res.Errors = append(res.Errors, err)
+		case tv != nil:
+			res.Before, res.After, res.Changes = judge(pres, posts, tv, opt)
+			res.WholeTree = true
+		}
+	}
+	for _, c := range res.Changes {
+		c.BaselineNote = missing[c.Pos.File]
+	}
+	return res
+}
+
+// judge resolves both sides and diffs them: the touched files, and with
+// tree the rest of the pre-image tree, the same on both sides.
+func judge(pres, posts []fileScan, tree TreeView, opt Options) (before, after *model.Snapshot, changes []*model.Change) {
+	before, after = model.NewSnapshot(), model.NewSnapshot()
 	var lists ListSource
-	if opt.Tree != nil {
-		// The rest of the tree is the same on both sides: its entries,
-		// registrations and definitions complete what the patch shows.
+	if tree != nil {
 		skip := map[string]bool{}
 		for _, fs := range pres {
 			skip[fs.path] = true
@@ -92,24 +115,49 @@ func Patch(p *model.Patch, opt Options) *Result {
 		for _, fs := range posts {
 			skip[fs.path] = true
 		}
-		opt.Tree.Scans(skip, func(path string, r *cscan.Result) {
+		pres, posts = slices.Clone(pres), slices.Clone(posts)
+		tree.Scans(skip, func(path string, r *cscan.Result) {
 			pres = append(pres, fileScan{path: path, res: r, full: true})
 			posts = append(posts, fileScan{path: path, res: r, full: true})
 		})
-		lists = opt.Tree.List
+		lists = tree.List
 	}
-	resolve(pres, opt.Policy, lists, res.Before)
-	resolve(posts, opt.Policy, lists, res.After)
-	res.Changes = diff(res.Before, res.After, opt)
+	resolve(pres, opt.Policy, lists, before)
+	resolve(posts, opt.Policy, lists, after)
+	changes = diff(before, after, opt, tree != nil)
 	for i := range pres {
 		if i < len(posts) && !pres[i].full {
-			res.Changes = append(res.Changes, unresolvedRegistrations(pres[i], posts[i])...)
+			changes = append(changes, unresolvedRegistrations(pres[i], posts[i])...)
 		}
 	}
-	for _, c := range res.Changes {
-		c.BaselineNote = missing[c.Pos.File]
+	return before, after, changes
+}
+
+// needsTree reports whether the rest of the tree could change the
+// judgement of a patch: a change seen only in a definition (its entry may
+// be in another file, or it may be no kfunc at all), a set taken for a
+// kfunc set on a guess, registrations not all in view, or an X-macro list
+// the touched files do not define. Most patches need none of it, and so
+// cost no walk of the tree.
+func needsTree(changes []*model.Change, pres []fileScan) bool {
+	for _, c := range changes {
+		if c.Kfunc == "" || !c.EntryVisible || c.Guess != "" {
+			return true
+		}
+		for _, s := range []*model.KfuncState{c.Before, c.After} {
+			if a := s.Availability(); a != nil && !a.Complete {
+				return true
+			}
+		}
 	}
-	return res
+	for _, fs := range pres {
+		for _, u := range fs.res.MacroUses {
+			if _, ok := fs.res.ListMacros[u.Name]; !ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func orPath(a, b string) string {

@@ -20,7 +20,7 @@ const noEntryGuess = "no set entry in view; __bpf_kfunc also marks functions tha
 func (protoDiffer) diff(k *kfuncDiff) {
 	bE, aE := k.before.Entries, k.after.Entries
 	bP, aP := k.before.Proto, k.after.Proto
-	if k.opt.Tree != nil && len(bE) == 0 && len(aE) == 0 && !k.opt.Interest[k.name] {
+	if k.wholeTree && len(bE) == 0 && len(aE) == 0 && !k.opt.Interest[k.name] {
 		// The whole tree is in view and no kfunc set holds the function:
 		// whatever its tag, it is not a kfunc.
 		return

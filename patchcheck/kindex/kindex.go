@@ -26,8 +26,7 @@ type Source interface {
 	Blob(id string) ([]byte, error)
 }
 
-// maxTrees bounds the trees kept: a range is walked in order, so the
-// parent of the next commit is almost always among the last few.
+// maxTrees bounds the trees kept: any known tree derives another cheaply.
 const maxTrees = 64
 
 // Index builds and caches the kfunc view of a repository's trees.
@@ -40,6 +39,8 @@ type Index struct {
 	lru   []string
 	// Reads counts the blobs read, for measurements and tests.
 	Reads int
+	// loaded counts the verdicts read from a cache file.
+	loaded int
 }
 
 // blobInfo is what one blob holds for the index.
@@ -77,15 +78,16 @@ func source(path string) bool {
 	return extract.IsSource(path)
 }
 
-// At returns the tree of commit ("" for the empty tree). When parent's
-// tree is known, the tree is derived from it through the files the
-// commit changes; otherwise the whole tree is walked.
-func (x *Index) At(commit, parent string) (*Tree, error) {
+// At returns the tree of commit ("" for the empty tree). When a tree is
+// already known, the tree is derived from the most recent one through the
+// files that differ between the two commits (a tree diff descends only
+// into subtrees that differ); otherwise the whole tree is walked, once.
+func (x *Index) At(commit string) (*Tree, error) {
 	x.mu.Lock()
 	t, ok := x.tree[commit]
-	var pt *Tree
-	if parent != "" {
-		pt = x.tree[parent]
+	var from *Tree
+	if n := len(x.lru); n > 0 {
+		from = x.tree[x.lru[n-1]]
 	}
 	x.mu.Unlock()
 	if ok {
@@ -95,8 +97,8 @@ func (x *Index) At(commit, parent string) (*Tree, error) {
 	switch {
 	case commit == "":
 		t = &Tree{idx: x, files: map[string]string{}, headers: map[string]string{}}
-	case pt != nil:
-		t, err = x.derive(pt, commit)
+	case from != nil && from.Commit != "":
+		t, err = x.derive(from, commit)
 	default:
 		t, err = x.walk(commit)
 	}
@@ -136,7 +138,7 @@ func (x *Index) walk(commit string) (*Tree, error) {
 	return t, nil
 }
 
-// derive applies the changes of commit to its parent's tree.
+// derive applies to a known tree the files that differ in commit's.
 func (x *Index) derive(pt *Tree, commit string) (*Tree, error) {
 	chs, err := x.src.Changes(pt.Commit, commit, source)
 	if err != nil {
@@ -312,41 +314,36 @@ func (t *Tree) List(r *cscan.Result, name string) (string, bool) {
 	return "", false
 }
 
+// ForRepo returns an index over repo, or nil when repo cannot list trees.
+func ForRepo(repo gitrepo.Repository) *Index {
+	src, ok := repo.(Source)
+	if !ok {
+		return nil
+	}
+	return New(src)
+}
+
 // TreeFor returns, for the engine, the pre-image tree of each patch: a
 // commit's first parent for commits of the repository, and the tree at
 // head for patches read from files or mail (the tree they are meant to
-// apply to is not known; head is the nearest guess). ok is false when
-// repo cannot list trees.
-func TreeFor(repo gitrepo.Repository, head string) (func(p *model.Patch) (extract.TreeView, error), bool) {
-	src, ok := repo.(Source)
-	if !ok {
-		return nil, false
-	}
-	idx := New(src)
+// apply to is not known; head is the nearest guess).
+func (idx *Index) TreeFor(repo gitrepo.Repository, head string) func(p *model.Patch) (extract.TreeView, error) {
 	return func(p *model.Patch) (extract.TreeView, error) {
 		if p.FromRepo == "" || p.Commit == "" {
 			if head == "" {
 				return nil, nil
 			}
-			return view(idx.At(head, ""))
+			return view(idx.At(head))
 		}
 		c, err := repo.Commit(p.Commit)
 		if err != nil {
 			return nil, err
 		}
 		if len(c.Parents) == 0 {
-			return view(idx.At("", ""))
+			return view(idx.At(""))
 		}
-		pc, err := repo.Commit(c.Parents[0])
-		if err != nil {
-			return nil, err
-		}
-		grand := ""
-		if len(pc.Parents) > 0 {
-			grand = pc.Parents[0]
-		}
-		return view(idx.At(c.Parents[0], grand))
-	}, true
+		return view(idx.At(c.Parents[0]))
+	}
 }
 
 // view keeps a nil tree from becoming a non-nil interface.
