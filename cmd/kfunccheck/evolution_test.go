@@ -148,29 +148,35 @@ func evoGit(t *testing.T, dir string, stdin []byte, args ...string) []byte {
 // test reads.
 type evoJSON struct {
 	Patches []struct {
-		Changes []struct {
-			Kfunc        string   `json:"kfunc"`
-			Kind         string   `json:"kind"`
-			File         string   `json:"file"`
-			FlagsAdded   []string `json:"flags_added"`
-			FlagsRemoved []string `json:"flags_removed"`
-			Diffs        []string `json:"signature_diffs"`
-			Lost         []string `json:"availability_lost"`
-			Gained       []string `json:"availability_gained"`
-			Guess        string   `json:"guess"`
-			Detail       string   `json:"detail"`
-		} `json:"changes"`
-		Findings []struct {
-			Rule     string `json:"rule"`
-			Severity string `json:"severity"`
-			Kfunc    string `json:"kfunc"`
-			Message  string `json:"message"`
-		} `json:"findings"`
-		Errors []string `json:"errors"`
+		Changes  []evoChangeJSON  `json:"changes"`
+		Findings []evoFindingJSON `json:"findings"`
+		Errors   []string         `json:"errors"`
 	} `json:"patches"`
 	Summary struct {
 		InputErrors []string `json:"input_errors"`
 	} `json:"summary"`
+}
+
+type evoChangeJSON struct {
+	Kfunc        string   `json:"kfunc"`
+	Kind         string   `json:"kind"`
+	File         string   `json:"file"`
+	FlagsAdded   []string `json:"flags_added"`
+	FlagsRemoved []string `json:"flags_removed"`
+	Diffs        []string `json:"signature_diffs"`
+	Lost         []string `json:"availability_lost"`
+	Gained       []string `json:"availability_gained"`
+	Guess        string   `json:"guess"`
+	Detail       string   `json:"detail"`
+	Before       string   `json:"before"`
+	After        string   `json:"after"`
+}
+
+type evoFindingJSON struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Kfunc    string `json:"kfunc"`
+	Message  string `json:"message"`
 }
 
 // TestEvolution checks kfunccheck on the real evolution of every kfunc set
@@ -244,8 +250,72 @@ func TestEvolution(t *testing.T) {
 		d, counts := compareEvolution(t, m, want, stable, &doc)
 		t.Logf("%-5s mode: %v; %s", m.name, took.Round(time.Millisecond), counts)
 		got = append(got, d...)
+		if m.name == "repo" {
+			evoMutants(t, m, want, stable, out)
+		}
 	}
 	checkDiscrepancies(t, got)
+}
+
+// evoMutants shows the comparison can fail: each mutant is kfunccheck's
+// real report with one mistake put in, which must come out as a new
+// disagreement about the kfunc concerned.
+func evoMutants(t *testing.T, m evoMode, w *evoWant, stable []string, out string) {
+	t.Helper()
+	edit := func(doc *evoJSON, kfunc string, f func(c *evoChangeJSON) bool) {
+		cs := doc.Patches[0].Changes
+		doc.Patches[0].Changes = cs[:0]
+		for i := range cs {
+			if cs[i].Kfunc != kfunc || f(&cs[i]) {
+				doc.Patches[0].Changes = append(doc.Patches[0].Changes, cs[i])
+			}
+		}
+	}
+	mutants := []struct {
+		name, kfunc, says string
+		mutate            func(doc *evoJSON)
+	}{
+		{"a removal missed", "bpf_kfunc_call_test1", "nothing", func(doc *evoJSON) {
+			edit(doc, "bpf_kfunc_call_test1", func(*evoChangeJSON) bool { return false })
+		}},
+		{"wrong flags on an added kfunc", "bpf_task_acquire", "added with entry flags", func(doc *evoJSON) {
+			edit(doc, "bpf_task_acquire", func(c *evoChangeJSON) bool {
+				c.After = "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RET_NULL)"
+				return true
+			})
+		}},
+		{"a verifier deny list taken for kfuncs", "migrate_disable", "change added", func(doc *evoJSON) {
+			doc.Patches[0].Changes = append(doc.Patches[0].Changes, evoChangeJSON{Kfunc: "migrate_disable", Kind: "added", File: "kernel/bpf/verifier.c"})
+		}},
+		{"a flags change that did not happen", "bpf_ct_release", "kinds flags", func(doc *evoJSON) {
+			doc.Patches[0].Changes = append(doc.Patches[0].Changes, evoChangeJSON{Kfunc: "bpf_ct_release", Kind: "flags", FlagsAdded: []string{"KF_RCU"}})
+		}},
+		{"a program type lost that was not", "cgroup_rstat_flush", "kinds availability", func(doc *evoJSON) {
+			doc.Patches[0].Changes = append(doc.Patches[0].Changes, evoChangeJSON{Kfunc: "cgroup_rstat_flush", Kind: "availability",
+				Lost: []string{"no longer callable from BPF_PROG_TYPE_TRACING"}})
+		}},
+		{"a wrong prototype", "bbr_main", "prototype", func(doc *evoJSON) {
+			edit(doc, "bbr_main", func(c *evoChangeJSON) bool {
+				c.After = "void bbr_main(struct sock *sk, u32 ack, const struct rate_sample *rs)"
+				return true
+			})
+		}},
+		{"a breaking signature change not reported", "bbr_main", "no STABLE_SIGNATURE finding", func(doc *evoJSON) {
+			fs := doc.Patches[0].Findings
+			doc.Patches[0].Findings = slices.DeleteFunc(fs, func(f evoFindingJSON) bool { return f.Rule == "STABLE_SIGNATURE" })
+		}},
+	}
+	for _, mu := range mutants {
+		var doc evoJSON
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		mu.mutate(&doc)
+		d, _ := compareEvolution(t, m, w, stable, &doc)
+		if !slices.ContainsFunc(d, func(x evoDisagreement) bool { return x.kfunc == mu.kfunc && strings.HasPrefix(x.says, mu.says) }) {
+			t.Errorf("mutant %q (%s: %s...) not caught; disagreements: %v", mu.name, mu.kfunc, mu.says, d)
+		}
+	}
 }
 
 // evoReaderSanity makes sure the reader sees what is known of the two
@@ -602,6 +672,7 @@ func compareEvolution(t *testing.T, m evoMode, w *evoWant, stable []string, doc 
 		kind, file, guess string
 		added, removed    []string
 		diffs, lost, gain []string
+		before, after     string
 	}
 	byKfunc := map[string][]change{}
 	kinds := map[string]int{}
@@ -615,7 +686,7 @@ func compareEvolution(t *testing.T, m evoMode, w *evoWant, stable []string, doc 
 			dis("", "change "+c.Kind+": "+c.Detail, "every change of the evolution names its kfunc")
 			continue
 		}
-		byKfunc[c.Kfunc] = append(byKfunc[c.Kfunc], change{c.Kind, c.File, c.Guess, c.FlagsAdded, c.FlagsRemoved, c.Diffs, c.Lost, c.Gained})
+		byKfunc[c.Kfunc] = append(byKfunc[c.Kfunc], change{c.Kind, c.File, c.Guess, c.FlagsAdded, c.FlagsRemoved, c.Diffs, c.Lost, c.Gained, c.Before, c.After})
 	}
 	describe := func(c change) string {
 		s := "change " + c.kind
@@ -710,11 +781,47 @@ func compareEvolution(t *testing.T, m evoMode, w *evoWant, stable []string, doc 
 				}
 			case "availability":
 				evoCheckAvail(name, c.lost, c.gain, w.avail[name], dis)
+			case "signature":
+				// The prototypes kfunccheck read must be the real ones.
+				for _, side := range []struct {
+					text string
+					k    *evoKfunc
+				}{{c.before, ok}, {c.after, nk}} {
+					got := evoDefinitions("", side.text+" {")
+					if side.k == nil || side.k.Proto == nil {
+						continue
+					}
+					if len(got) != 1 || got[0].proto.Ret != side.k.Proto.Ret || !slices.Equal(got[0].proto.Params, side.k.Proto.Params) {
+						dis(name, "prototype "+side.text, "prototype "+side.k.Proto.String())
+					}
+				}
 			case "added", "removed":
 				if w.added[name] || w.removed[name] {
-					k := nk
+					k, text := nk, c.after
 					if k == nil {
-						k = ok
+						k, text = ok, c.before
+					}
+					// The entries kfunccheck shows (their flags, one per
+					// set) must be the real ones; a guessed change is
+					// accounted for above.
+					if c.guess == "" {
+						var gotFlags, wantFlags []string
+						for _, e := range strings.Split(text, "; ") {
+							m := evoFlagsRE.FindStringSubmatch(e)
+							if m == nil || m[1] != name {
+								gotFlags = append(gotFlags, "not an entry: "+e)
+								continue
+							}
+							gotFlags = append(gotFlags, strings.Join(evoFlags(m[2]), "|"))
+						}
+						for _, e := range k.Entries {
+							wantFlags = append(wantFlags, strings.Join(e.Flags, "|"))
+						}
+						slices.Sort(gotFlags)
+						slices.Sort(wantFlags)
+						if !slices.Equal(gotFlags, wantFlags) {
+							dis(name, fmt.Sprintf("%s with entry flags %q", c.kind, gotFlags), fmt.Sprintf("entry flags %q", wantFlags))
+						}
 					}
 					files := []string{}
 					for _, e := range k.Entries {
