@@ -54,7 +54,7 @@ type evoDisagreement struct {
 // evolutionDiscrepancies are the known disagreements between kfunccheck
 // and the independent reader on the real 6.1 -> 6.12 evolution. The test
 // fails when one disappears (update the table: kfunccheck got better) or a
-// new one appears. Each is explained in the commit that records it.
+// new one appears. The comment above each group says why it happens.
 var evolutionDiscrepancies = []evoDisagreement{
 	// cscan.ParsePrototype sets Tagged when the text merely contains
 	// "__bpf_kfunc", so the static helper __bpf_kfunc_call_test_get_mem
