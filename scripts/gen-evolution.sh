@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# gen-evolution.sh writes testdata/evolution/kfunc-evolution.fast-export.gz:
+# a two-commit git history of every kernel file that has kfunc markers in
+# Debian's linux-source-6.1 or linux-source-6.12 (outside tools/ and
+# samples/), and of the files defining the functions their entries name. Commit 1 holds the 6.1 versions (tag v6.1), commit 2 the 6.12
+# versions (tag v6.12), so "git format-patch v6.1..v6.12" is the real
+# evolution of every kfunc set between the two releases as one patch.
+# cmd/kfunccheck/evolution_test.go restores it with git fast-import.
+#
+# Author, committer, dates and the file list are fixed by the sources
+# alone, so the same packages give the same commit ids; the stream is
+# gzipped with -n so that the file is byte-for-byte reproducible too.
+#
+# usage: scripts/gen-evolution.sh   (from anywhere; needs apt-get with an
+#   updated package list, dpkg-deb, tar, xz, grep, git and gzip)
+#   KSRC_CACHE moves the cache of unpacked sources (default
+#   ~/.cache/kfunccheck-ksrc, shared with gen-testdata.sh).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/testdata/evolution
+cache=${KSRC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kfunccheck-ksrc}
+mkdir -p "$cache" "$OUT"
+
+# The markers of kfunc code, old and new: set macros of every era, the
+# __bpf_kfunc tag, both registrations and the XDP metadata X-macro. A
+# file with none of them in either release cannot hold a kfunc set.
+MARKERS='BTF_ID_FLAGS\(|BTF_SET_START\(|BTF_SET8_START\(|BTF_KFUNCS_START\(|__bpf_kfunc|register_btf_kfunc_id_set|register_btf_fmodret_id_set|XDP_METADATA_KFUNC'
+
+# unpack VERSION: the C sources of linux-source-VERSION in $cache/full-VERSION.
+unpack() {
+	local v=$1 pkg=linux-source-$1 dir=$cache/full-$1
+	if [ -f "$dir/Makefile" ]; then
+		return
+	fi
+	local deb
+	deb=$(ls "$cache"/"$pkg"_*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$cache" && apt-get download "$pkg" >/dev/null)
+		deb=$(ls "$cache"/"$pkg"_*.deb | head -n1)
+	fi
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$cache" "./usr/src/$pkg.tar.xz"
+	mkdir -p "$dir"
+	# Only what the selection and the fixture read: C files and the
+	# Makefile that names the release.
+	tar -xJf "$cache/usr/src/$pkg.tar.xz" -C "$dir" --strip-components=1 \
+		--wildcards '*.c' '*.h' '*/Makefile'
+}
+
+unpack 6.1
+unpack 6.12
+
+release() { # dir -> 6.1.192
+	awk '/^VERSION =/{v=$3} /^PATCHLEVEL =/{p=$3} /^SUBLEVEL =/{s=$3} END{print v"."p"."s}' "$1/Makefile"
+}
+r1=$(release "$cache/full-6.1")
+r2=$(release "$cache/full-6.12")
+
+# The selection: the union of both releases, sorted bytewise so that the
+# list (and the commits) do not depend on the locale.
+marked=$(
+	for v in 6.1 6.12; do
+		(cd "$cache/full-$v" && grep -rlE --include='*.c' --include='*.h' "$MARKERS" . |
+			sed 's|^\./||' | grep -vE '^(tools|samples)/')
+	done | LC_ALL=C sort -u
+)
+# Plus the files that define a function named by a BTF_ID_FLAGS entry of
+# either release, so that every kfunc's prototype is in the fixture: 6.1
+# defines crash_kexec in kernel/kexec_core.c, which has no marker (6.12
+# moved it to kernel/crash_core.c and tagged it). A definition starts in
+# column 0 and its line does not end in ";".
+defining=$(
+	for v in 6.1 6.12; do
+		(
+			cd "$cache/full-$v"
+			# shellcheck disable=SC2086 # the list is word-split on purpose
+			names=$(grep -hoE '^BTF_ID_FLAGS\(func, *[A-Za-z0-9_]+' $marked 2>/dev/null |
+				sed 's/.*, *//' | LC_ALL=C sort -u | paste -sd'|' -)
+			grep -rnE --include='*.c' "^[A-Za-z_][^;=()]*[ *]($names)\(" . | grep -vE ';[[:space:]]*$' |
+				cut -d: -f1 | sed 's|^\./||' | grep -vE '^(tools|samples)/'
+		)
+	done | LC_ALL=C sort -u
+)
+files=$(printf '%s\n' $marked $defining | LC_ALL=C sort -u)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+repo=$tmp/repo
+git init -q "$repo"
+g() {
+	GIT_AUTHOR_NAME='kfunccheck fixtures' GIT_AUTHOR_EMAIL='fixtures@kfunccheck.invalid' \
+		GIT_COMMITTER_NAME='kfunccheck fixtures' GIT_COMMITTER_EMAIL='fixtures@kfunccheck.invalid' \
+		git -C "$repo" -c core.autocrlf=false -c commit.gpgsign=false "$@"
+}
+g symbolic-ref HEAD refs/heads/main
+
+# snapshot VERSION RELEASE DATE: the tree's versions of the selected
+# files (those it has) as one commit, tagged vVERSION.
+snapshot() {
+	local v=$1 rel=$2 date=$3 f n=0
+	g rm -q -r --ignore-unmatch . >/dev/null
+	for f in $files; do
+		if [ -f "$cache/full-$v/$f" ]; then
+			mkdir -p "$repo/$(dirname "$f")"
+			cp "$cache/full-$v/$f" "$repo/$f"
+			n=$((n + 1))
+		fi
+	done
+	g add -A .
+	GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date g commit -q -m "Linux $rel: the files with kfunc markers" -m \
+		"The $n files of Debian's linux-source-$v ($rel), outside tools/ and samples/, that
+contain BTF_ID_FLAGS(, BTF_SET_START(, BTF_SET8_START(, BTF_KFUNCS_START(,
+__bpf_kfunc, register_btf_kfunc_id_set, register_btf_fmodret_id_set or
+XDP_METADATA_KFUNC in linux-source-6.1 or linux-source-6.12, or define a
+function a BTF_ID_FLAGS entry of either names.
+Generated by scripts/gen-evolution.sh."
+	g tag "v$v"
+}
+snapshot 6.1 "$r1" '2022-12-11T14:15:00+0000'
+snapshot 6.12 "$r2" '2024-11-17T14:15:00+0000'
+
+g fast-export --all --reencode=no >"$tmp/stream"
+gzip -9 -n -c "$tmp/stream" >"$OUT/kfunc-evolution.fast-export.gz"
+printf '%s\n' $files >"$OUT/FILES"
+echo "wrote $OUT/kfunc-evolution.fast-export.gz ($(wc -c <"$OUT/kfunc-evolution.fast-export.gz") bytes," \
+	"$(echo "$files" | wc -l) files, $r1 -> $r2, v6.12 = $(g rev-parse v6.12))"
