@@ -125,7 +125,7 @@ func ParsePrototype(text string) (*model.Proto, error) {
 		text = strings.TrimSpace(text[:i])
 	}
 	p := &model.Proto{Text: text}
-	p.Tagged = strings.Contains(text, "__bpf_kfunc")
+	p.Tagged = hasWord(text, "__bpf_kfunc")
 	clean := text
 	if hasAttribute(text) {
 		clean = attrParenRE.ReplaceAllString(text, " ")
@@ -265,4 +265,21 @@ func renderType(toks []string) string {
 		b.WriteString(t)
 	}
 	return b.String()
+}
+
+// hasWord reports whether w occurs in s as a whole identifier, not as the
+// start of a longer name such as __bpf_kfunc_call_test_get_mem.
+func hasWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(w)
+		if (j == 0 || !isIdent(s[j-1])) && (end == len(s) || !isIdent(s[end])) {
+			return true
+		}
+		i = end
+	}
 }

@@ -85,14 +85,15 @@ func Patch(p *model.Patch, opt Options) *Result {
 		pres = append(pres, fileScan{path: oldPath, res: cscan.Scan(oldPath, pre, all), full: full})
 		posts = append(posts, fileScan{path: fd.Path(), res: cscan.Scan(fd.Path(), post, all), full: full})
 	}
-	res.Before, res.After, res.Changes = judge(pres, posts, nil, opt)
-	if opt.Tree != nil && needsTree(res.Changes, pres) {
+	hdr := patchHeaders(p, append(slices.Clone(pres), posts...), opt.Baseline)
+	res.Before, res.After, res.Changes = judge(pres, posts, hdr, nil, opt)
+	if opt.Tree != nil && needsTree(res.Changes, append(slices.Clone(pres), posts...)) {
 		tv, err := opt.Tree()
 		switch {
 		case err != nil:
 			res.Errors = append(res.Errors, err)
 		case tv != nil:
-			res.Before, res.After, res.Changes = judge(pres, posts, tv, opt)
+			res.Before, res.After, res.Changes = judge(pres, posts, hdr, tv, opt)
 			res.WholeTree = true
 		}
 	}
@@ -104,7 +105,7 @@ func Patch(p *model.Patch, opt Options) *Result {
 
 // judge resolves both sides and diffs them: the touched files, and with
 // tree the rest of the pre-image tree, the same on both sides.
-func judge(pres, posts []fileScan, tree TreeView, opt Options) (before, after *model.Snapshot, changes []*model.Change) {
+func judge(pres, posts []fileScan, hdr *headers, tree TreeView, opt Options) (before, after *model.Snapshot, changes []*model.Change) {
 	before, after = model.NewSnapshot(), model.NewSnapshot()
 	var lists ListSource
 	if tree != nil {
@@ -122,8 +123,8 @@ func judge(pres, posts []fileScan, tree TreeView, opt Options) (before, after *m
 		})
 		lists = tree.List
 	}
-	resolve(pres, opt.Policy, lists, before)
-	resolve(posts, opt.Policy, lists, after)
+	resolve(pres, opt.Policy, hdr.lists(0, lists), before)
+	resolve(posts, opt.Policy, hdr.lists(1, lists), after)
 	changes = diff(before, after, opt, tree != nil)
 	for i := range pres {
 		if i < len(posts) && !pres[i].full {
@@ -139,7 +140,7 @@ func judge(pres, posts []fileScan, tree TreeView, opt Options) (before, after *m
 // kfunc set on a guess, registrations not all in view, or an X-macro list
 // the touched files do not define. Most patches need none of it, and so
 // cost no walk of the tree.
-func needsTree(changes []*model.Change, pres []fileScan) bool {
+func needsTree(changes []*model.Change, scans []fileScan) bool {
 	for _, c := range changes {
 		if c.Kfunc == "" || !c.EntryVisible || c.Guess != "" {
 			return true
@@ -150,7 +151,7 @@ func needsTree(changes []*model.Change, pres []fileScan) bool {
 			}
 		}
 	}
-	for _, fs := range pres {
+	for _, fs := range scans {
 		for _, u := range fs.res.MacroUses {
 			if _, ok := fs.res.ListMacros[u.Name]; !ok {
 				return true
@@ -283,4 +284,61 @@ func apply(fd *model.FileDiff, content string) (pre, post []cscan.Segment, err e
 		a = nil
 	}
 	return []cscan.Segment{{Lines: b}}, []cscan.Segment{{Lines: a}}, nil
+}
+
+// headers are the scans of the headers a patch touches, by side, kept when
+// a touched file uses an X-macro list it does not define: the list may be
+// in one of them (a new XDP metadata kfunc changes include/net/xdp.h and
+// net/core/xdp.c together).
+type headers struct {
+	side [2]map[string]*cscan.Result
+}
+
+// patchHeaders scans the touched headers that may hold an X-macro list a
+// touched file uses (on either side); nil when none is needed.
+func patchHeaders(p *model.Patch, scans []fileScan, bl baseline.Baseline) *headers {
+	need := false
+	for _, fs := range scans {
+		for _, u := range fs.res.MacroUses {
+			if _, ok := fs.res.ListMacros[u.Name]; !ok {
+				need = true
+			}
+		}
+	}
+	if !need {
+		return nil
+	}
+	h := &headers{side: [2]map[string]*cscan.Result{{}, {}}}
+	for _, fd := range p.Files {
+		if fd.Binary || !strings.HasSuffix(fd.Path(), ".h") {
+			continue
+		}
+		pre, post, _, _, _ := segments(fd, bl)
+		h.side[0][orPath(fd.OldPath, fd.NewPath)] = cscan.Scan(orPath(fd.OldPath, fd.NewPath), pre, nil)
+		h.side[1][fd.Path()] = cscan.Scan(fd.Path(), post, nil)
+	}
+	return h
+}
+
+// lists returns the X-macro list source of one side (0 before, 1 after):
+// the file itself, the touched headers it includes, then next.
+func (h *headers) lists(side int, next ListSource) ListSource {
+	return func(r *cscan.Result, name string) (string, bool) {
+		if body, ok := r.ListMacros[name]; ok {
+			return body, true
+		}
+		if h != nil {
+			for _, inc := range r.Includes {
+				if hr, ok := h.side[side][inc]; ok {
+					if body, ok := hr.ListMacros[name]; ok {
+						return body, true
+					}
+				}
+			}
+		}
+		if next != nil {
+			return next(r, name)
+		}
+		return "", false
+	}
 }

@@ -26,6 +26,11 @@ func KfuncSelector(interest map[string]bool) Selector {
 				if cscan.FileHasKfuncs(s) {
 					return true
 				}
+				// A header may hold an X-macro list that a kfunc set
+				// expands (XDP_METADATA_KFUNC_xxx in include/net/xdp.h).
+				if strings.HasSuffix(path, ".h") && strings.Contains(s, "_KFUNC") {
+					return true
+				}
 				for n := range interest {
 					if strings.Contains(s, n) {
 						return true
