@@ -64,10 +64,6 @@ var evolutionDiscrepancies = []evoDisagreement{
 	// guesses (their list in include/net/xdp.h is now expanded).
 }
 
-// evoGuessAdded is what kfunccheck says of a __bpf_kfunc definition it
-// sees no set entry for.
-const evoGuessAdded = "change added (guess: no set entry in view; __bpf_kfunc also marks functions that are not kfuncs)"
-
 // evoPatchOnlyGuesses are the changes the patch-only mode legitimately
 // reports as guesses: the hunks do not show what decides. With the
 // repository (the other modes) each must be reported without a guess, or
