@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/kfunccheck/kfunccheck/patchcheck"
-	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
-	"github.com/kfunccheck/kfunccheck/patchcheck/input"
-	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/rules"
+	"github.com/kfunccheck/kfunccheck/rules/rulestest"
 )
 
 func TestRegistry(t *testing.T) {
@@ -52,126 +48,10 @@ func TestValidateRejects(t *testing.T) {
 	}
 }
 
-// testCase is one file or series directory under testdata/RULE_ID/.
-type testCase struct {
-	rule, path string
-}
-
-func cases(t *testing.T) []testCase {
-	t.Helper()
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []testCase
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		ents, err := os.ReadDir(filepath.Join("testdata", d.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			out = append(out, testCase{rule: d.Name(), path: filepath.Join("testdata", d.Name(), e.Name())})
-		}
-	}
-	return out
-}
-
-// expectations reads the kfunccheck-want and kfunccheck-stable-list lines
-// of a patch's notes (after "---", dropped by git am).
-func expectations(p *model.Patch) (wants []string, stable []string) {
-	for _, l := range p.Notes {
-		t := strings.TrimSpace(l.Text)
-		if v, ok := strings.CutPrefix(t, "kfunccheck-want:"); ok {
-			wants = append(wants, strings.Join(strings.Fields(v), " "))
-		}
-		if v, ok := strings.CutPrefix(t, "kfunccheck-stable-list:"); ok {
-			stable = append(stable, strings.Fields(v)...)
-		}
-	}
-	return wants, stable
-}
-
-func matches(want string, f model.Finding) bool {
-	w := strings.Fields(want)
-	if len(w) >= 2 && w[1] == "-" {
-		w[1] = ""
-	}
-	if len(w) < 2 || w[0] != f.Rule || w[1] != f.Kfunc {
-		return false
-	}
-	return len(w) < 3 || w[2] == f.Severity.String()
-}
-
-// TestRules runs every rule on every testdata case and compares all
-// findings, of every rule and severity, with the case's expectations: a
-// missing finding and an unexpected one both fail.
+// TestRules runs every rule on every testdata case (rules/rulestest) and
+// checks that each rule has a case that wants it.
 func TestRules(t *testing.T) {
-	wanted := map[string]bool{}
-	all := cases(t)
-	if len(all) == 0 {
-		t.Fatal("no rule testdata found")
-	}
-	for _, tc := range all {
-		t.Run(tc.rule+"/"+filepath.Base(tc.path), func(t *testing.T) {
-			var series []*model.Series
-			if err := input.Read(tc.path, input.Options{}, func(s *model.Series) { series = append(series, s) }); err != nil {
-				t.Fatalf("reading: %v", err)
-			}
-			var stable []string
-			for _, s := range series {
-				for _, p := range s.Patches {
-					_, st := expectations(p)
-					stable = append(stable, st...)
-				}
-			}
-			opt := patchcheck.Options{Interest: map[string]bool{}}
-			if len(stable) > 0 {
-				opt.Baseline = baseline.Multi{baseline.NewStableList("testdata", stable), baseline.HunksOnly{}}
-				for _, n := range stable {
-					opt.Interest[n] = true
-				}
-			}
-			checked := 0
-			for _, s := range series {
-				for _, res := range patchcheck.CheckSeries(s, opt) {
-					checked++
-					if len(res.Errors) > 0 {
-						t.Errorf("%s: input errors: %v", res.Patch.Name(), res.Errors)
-					}
-					wants, _ := expectations(res.Patch)
-					used := make([]bool, len(wants))
-					for _, f := range res.Findings {
-						i := slices.IndexFunc(wants, func(w string) bool { return matches(w, f) })
-						for i >= 0 && used[i] {
-							j := slices.IndexFunc(wants[i+1:], func(w string) bool { return matches(w, f) })
-							if j < 0 {
-								i = -1
-								break
-							}
-							i += 1 + j
-						}
-						if i < 0 {
-							t.Errorf("%s: unexpected finding %s %s %s: %s", res.Patch.Name(), f.Rule, f.Kfunc, f.Severity, f.Message)
-							continue
-						}
-						used[i] = true
-					}
-					for i, w := range wants {
-						wanted[strings.Fields(w)[0]] = true
-						if !used[i] {
-							t.Errorf("%s: missing finding %s", res.Patch.Name(), w)
-						}
-					}
-				}
-			}
-			if checked == 0 {
-				t.Error("case holds no patch")
-			}
-		})
-	}
+	wanted := rulestest.Run(t, "testdata")
 	// Like staticcheck's "found no tests": a rule without a case that
 	// expects it is untested.
 	for _, r := range rules.All {

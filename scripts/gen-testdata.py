@@ -248,7 +248,7 @@ Nobody should need a read-only cast any more since the verifier tracks
 untrusted pointers itself.
 
 """ + SOB)
-p = case("STABLE_REMOVAL", "remove-stable", want("STABLE_REMOVAL bpf_rdonly_cast"))
+p = case("STABLE_REMOVAL", "remove-stable", want('STABLE_REMOVAL bpf_rdonly_cast ~"without being KF_DEPRECATED first" @"-BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)"'))
 shutil.copy(p, os.path.join(EXAMPLES, "0002-bpf-Remove-bpf_rdonly_cast.patch"))
 
 branch("rename-stable")
@@ -403,7 +403,7 @@ TA = "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | K
 branch("flags-breaking")
 edit(HELPERS, TA, "BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE | KF_SLEEPABLE)")
 commit("bpf: Make bpf_task_acquire() sleepable\n\nIt may now wait for the task's users count.\n\n" + SOB)
-p = case("STABLE_FLAGS_BREAKING", "flags-breaking", want("STABLE_FLAGS_BREAKING bpf_task_acquire"))
+p = case("STABLE_FLAGS_BREAKING", "flags-breaking", want('STABLE_FLAGS_BREAKING bpf_task_acquire error ~"KF_SLEEPABLE added" @"+BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_STABLE | KF_SLEEPABLE)"'))
 shutil.copy(p, os.path.join(EXAMPLES, "0003-bpf-Make-bpf_task_acquire-sleepable.patch"))
 
 branch("flags-compatible")
@@ -513,14 +513,15 @@ FIRST = "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)\n"
 branch("availability-new-if")
 edit(CPUMASK, FIRST, "#ifdef CONFIG_BPF_CPUMASK_FIRST\n" + FIRST + "#endif\n")
 commit("bpf: Build bpf_cpumask_first() only when asked to\n\nMost users do not need it.\n\n" + SOB)
-case("STABLE_AVAILABILITY", "entry-under-new-if", want("STABLE_AVAILABILITY bpf_cpumask_first"))
+case("STABLE_AVAILABILITY", "entry-under-new-if", want('STABLE_AVAILABILITY bpf_cpumask_first ~`only when defined\\(CONFIG_BPF_CPUMASK_FIRST\\)` @"+BTF_ID_FLAGS(func, bpf_cpumask_first"'))
 
 REG_TRACING = "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &cpumask_kfunc_set);\n"
 branch("availability-registration-removed")
 edit(CPUMASK, REG_TRACING, "")
 commit("bpf: Stop offering cpumask kfuncs to tracing programs\n\nOnly schedulers use them.\n\n" + SOB)
 case("STABLE_AVAILABILITY", "registration-removed",
-     want("STABILITY_UNKNOWN - check") + want_repo("STABLE_AVAILABILITY bpf_cpumask_first"))
+     want('STABILITY_UNKNOWN - check ~"registration of cpumask_kfunc_set for BPF_PROG_TYPE_TRACING removed"')
+     + want_repo('STABLE_AVAILABILITY bpf_cpumask_first ~"no longer callable from BPF_PROG_TYPE_TRACING"'))
 
 branch("availability-filter-added")
 edit(CPUMASK, "static const struct btf_kfunc_id_set cpumask_kfunc_set = {\n\t.owner = THIS_MODULE,\n\t.set   = &cpumask_kfunc_btf_ids,\n};\n",
@@ -530,7 +531,8 @@ edit(CPUMASK, "static const struct btf_kfunc_id_set cpumask_kfunc_set = {\n\t.ow
      "\t.filter = cpumask_kfunc_filter,\n};\n")
 commit("bpf: Filter cpumask kfuncs for non-sleepable tracing programs\n\n" + SOB)
 case("STABLE_AVAILABILITY", "filter-added",
-     want("STABILITY_UNKNOWN - check") + want_repo("STABLE_AVAILABILITY bpf_cpumask_first"))
+     want('STABILITY_UNKNOWN - check ~"filter cpumask_kfunc_filter set on cpumask_kfunc_set"')
+     + want_repo('STABLE_AVAILABILITY bpf_cpumask_first ~"only through the filter cpumask_kfunc_filter"'))
 
 branch("availability-gained")
 edit(CPUMASK, REG_TRACING, REG_TRACING + "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_LSM, &cpumask_kfunc_set);\n")
@@ -567,13 +569,13 @@ branch("nullable-added")
 edit(HELPERS, "__bpf_kfunc void bpf_task_release(struct task_struct *p)\n{\n\tput_task_struct_rcu_user(p);\n}",
      "__bpf_kfunc void bpf_task_release(struct task_struct *p__nullable)\n{\n\tif (p__nullable)\n\t\tput_task_struct_rcu_user(p__nullable);\n}")
 commit("bpf: Let bpf_task_release() take NULL\n\nCallers no longer need to check before releasing.\n\n" + SOB)
-case("STABLE_SIGNATURE_COMPAT", "nullable-added", want("STABLE_SIGNATURE_COMPAT bpf_task_release check"), stable=["bpf_task_release"])
+case("STABLE_SIGNATURE_COMPAT", "nullable-added", want('STABLE_SIGNATURE_COMPAT bpf_task_release check ~"suffix __nullable added" @"p__nullable"'), stable=["bpf_task_release"])
 
 branch("rcu-on-trusted")
 edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS)",
      "BTF_ID_FLAGS(func, bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS | KF_RCU)")
 commit("bpf: Let bpf_cpumask_acquire() take RCU-protected cpumasks\n\n" + SOB)
-case("STABLE_FLAGS", "rcu-added-to-trusted-args", want("STABLE_FLAGS bpf_cpumask_acquire"), stable=["bpf_cpumask_acquire"])
+case("STABLE_FLAGS", "rcu-added-to-trusted-args", want('STABLE_FLAGS bpf_cpumask_acquire ~"KF_RCU added" @"+BTF_ID_FLAGS(func, bpf_cpumask_acquire"'), stable=["bpf_cpumask_acquire"])
 
 branch("implicit-args")
 edit(HELPERS, "__bpf_kfunc void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k)",
@@ -602,13 +604,13 @@ edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
 commit(GOOD_RATIONALE.replace("so we\nask for it", "so we\nnow ask for it"))
 edit(HELPERS, ACQ[:-1] + " | KF_STABLE)", ACQ[:-1] + " | KF_STABLE | KF_SLEEPABLE)")
 commit("bpf: Make bpf_cgroup_acquire() sleepable\n\n" + SOB)
-export(os.path.join(RULES, "STABLE_FLAGS_BREAKING"), want("STABLE_FLAGS_BREAKING bpf_cgroup_acquire"), extra=TO_BPF, n=2,
+export(os.path.join(RULES, "STABLE_FLAGS_BREAKING"), want('STABLE_FLAGS_BREAKING bpf_cgroup_acquire ~"KF_SLEEPABLE added"'), extra=TO_BPF, n=2,
        name="series-promote-then-break")
 
 branch("series-removal-two-steps")
 edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)\n", "")
 commit("bpf: Unregister bpf_rdonly_cast()\n\nIt is no longer needed.\n\n" + SOB)
-git("notes", "add", "-f", "-m", "kfunccheck-want: STABLE_REMOVAL bpf_rdonly_cast", "HEAD")
+git("notes", "add", "-f", "-m", 'kfunccheck-want: STABLE_REMOVAL bpf_rdonly_cast @"-BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)"', "HEAD")
 edit(HELPERS, """__bpf_kfunc void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k)
 {
 	return (void *)obj__ign;
@@ -628,7 +630,7 @@ any extension since it was added, so we ask for it to become stable.
 
 Link: https://patch.msgid.link/20260302100000.1234-1-jane@example.org
 """ + SOB)
-case("STABLE_PROMOTION_PRODUCTION_USE", "promote-own-posting-link", want("STABLE_PROMOTION_PRODUCTION_USE bpf_cgroup_acquire"))
+case("STABLE_PROMOTION_PRODUCTION_USE", "promote-own-posting-link", want('STABLE_PROMOTION_PRODUCTION_USE bpf_cgroup_acquire ~"production"'))
 
 branch("deprecate-doc-at-end")
 edit(CPUMASK, """ * Find the index of the first nonzero bit of the cpumask. A struct bpf_cpumask
@@ -658,7 +660,8 @@ edit(TASK_ITER, "__bpf_kfunc int bpf_iter_task_new(struct bpf_iter_task *it,\n\t
      "__bpf_kfunc int bpf_iter_task_new(struct bpf_iter_task *it,\n\t\tstruct task_struct *task__nullable, u64 flags)")
 commit("bpf: Widen the flags of bpf_iter_task_new()\n\nMore iteration modes are coming.\n\n" + SOB)
 case("STABLE_SIGNATURE", "entry-in-another-file",
-     want("STABILITY_UNKNOWN bpf_iter_task_new check") + want_repo("STABLE_SIGNATURE bpf_iter_task_new"))
+     want("STABILITY_UNKNOWN bpf_iter_task_new check")
+     + want_repo('STABLE_SIGNATURE bpf_iter_task_new ~`parameter 3 \\(flags\\) type changed from \'unsigned int\' to \'u64\'`'))
 
 branch("xmacro-entry")
 edit(XDP_C, "__bpf_kfunc int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, u32 *hash,\n\t\t\t\t\t enum xdp_rss_hash_type *rss_type)",

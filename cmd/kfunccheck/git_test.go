@@ -14,7 +14,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
-	"github.com/kfunccheck/kfunccheck/rules"
+	"github.com/kfunccheck/kfunccheck/rules/rulestest"
 )
 
 func needGit(t *testing.T) {
@@ -84,68 +84,42 @@ func fixtureRepo(t *testing.T) (string, map[string]string) {
 	return dir, cases
 }
 
-// fixtureWants returns what a fixture expects with the whole tree in view,
-// as sorted "RULE kfunc severity" strings: its kfunccheck-want lines, or
-// its kfunccheck-want-repo lines where a patch has them ("none" for none),
-// and its stable list.
-func fixtureWants(t *testing.T, path string) (wants, stable []string) {
+// fixtureWants returns what a fixture expects with the whole tree in
+// view (rulestest's want and want-repo lines, without the quotes, which
+// JSON findings do not carry) and its stable list.
+func fixtureWants(t *testing.T, path string) (wants []rulestest.Want, stable []string) {
 	t.Helper()
 	err := input.Read(path, input.Options{}, func(s *model.Series) {
 		for _, p := range s.Patches {
-			var plain, repo []string
-			hasRepo := false
-			for _, l := range p.Notes {
-				f := strings.Fields(l.Text)
-				if len(f) == 0 {
-					continue
-				}
-				switch f[0] {
-				case "kfunccheck-want:":
-					plain = append(plain, wantKey(f[1:]))
-				case "kfunccheck-want-repo:":
-					hasRepo = true
-					if len(f) > 1 && f[1] != "none" {
-						repo = append(repo, wantKey(f[1:]))
-					}
-				case "kfunccheck-stable-list:":
-					stable = append(stable, f[1:]...)
-				}
+			e, err := rulestest.Expectations(p)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if hasRepo {
-				plain = repo
+			for _, w := range e.Repo {
+				w.Quote = ""
+				wants = append(wants, w)
 			}
-			wants = append(wants, plain...)
+			stable = append(stable, e.Stable...)
 		}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(wants)
 	return wants, stable
 }
 
-// wantKey normalises "RULE kfunc [severity]" (kfunc "-" for none).
-func wantKey(f []string) string {
-	rule, kfunc, sev := f[0], "", ""
-	if len(f) > 1 && f[1] != "-" {
-		kfunc = f[1]
+// jsonFindings turns the lines findings() prints back into findings.
+func jsonFindings(lines []string) []model.Finding {
+	var out []model.Finding
+	for _, l := range lines {
+		w := strings.SplitN(l, " ", 4)
+		sev, _ := model.ParseSeverity(w[0])
+		msg := ""
+		if _, m, ok := strings.Cut(w[3], ": "); ok {
+			msg = m
+		}
+		out = append(out, model.Finding{Severity: sev, Rule: w[1], Kfunc: w[2], Message: msg})
 	}
-	if len(f) > 2 {
-		sev = f[2]
-	} else if r := rules.ByID(rule); r != nil {
-		sev = r.Severity.String()
-	}
-	return rule + " " + kfunc + " " + sev
-}
-
-// ruleKfuncs reduces findings lines to sorted "RULE kfunc severity".
-func ruleKfuncs(fs []string) []string {
-	var out []string
-	for _, f := range fs {
-		w := strings.SplitN(f, " ", 4)
-		out = append(out, w[1]+" "+w[2]+" "+w[0])
-	}
-	slices.Sort(out)
 	return out
 }
 
@@ -204,8 +178,8 @@ func TestGitRangeMatchesFormatPatch(t *testing.T) {
 		out := t.TempDir()
 		gitIn(t, repo, "format-patch", "-q", "-o", out, "main.."+b)
 		viaFiles := findings(t, append(extra, "--repo", repo, out)...)
-		if got := ruleKfuncs(viaGit); !slices.Equal(got, wants) {
-			t.Errorf("%s: with the repository: findings %q, the fixture wants %q", cases[b], got, wants)
+		for _, problem := range rulestest.Compare(jsonFindings(viaGit), wants) {
+			t.Errorf("%s: with the repository: %s", cases[b], problem)
 		}
 		if !slices.Equal(viaGit, viaFiles) {
 			t.Errorf("%s: -g and format-patch differ:\n-g:\n  %s\nfiles:\n  %s", cases[b], strings.Join(viaGit, "\n  "), strings.Join(viaFiles, "\n  "))

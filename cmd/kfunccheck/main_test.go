@@ -208,7 +208,7 @@ func TestOddInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(good)
-	cut := strings.Index(s, "+BTF_ID_FLAGS(func, bpf_task_acquire")
+	cut := strings.Index(s, "\n+BTF_ID_FLAGS(func, bpf_task_acquire") + 1
 	truncated := s[:cut]
 	// Cut in the middle of the hunk's last context lines, as a mail cut
 	// off in transit: GNU patch's repair of lost empty context lines must
@@ -219,7 +219,7 @@ func TestOddInputs(t *testing.T) {
 	long := strings.Replace(s, " BTF_ID_FLAGS(func, bpf_rbtree_add_impl)\n",
 		" BTF_ID_FLAGS(func, bpf_rbtree_add_impl)\n", 1)
 	long = strings.Replace(long, "@@ -3097,7 +3097,7 @@", "@@ -3097,7 +3097,8 @@", 1)
-	long = strings.Replace(long, "+BTF_ID_FLAGS(func, bpf_task_acquire", "+/* "+strings.Repeat("x", 10<<20)+" */\n+BTF_ID_FLAGS(func, bpf_task_acquire", 1)
+	long = strings.Replace(long, "\n+BTF_ID_FLAGS(func, bpf_task_acquire", "\n+/* "+strings.Repeat("x", 10<<20)+" */\n+BTF_ID_FLAGS(func, bpf_task_acquire", 1)
 	latin := strings.Replace(s, "It may now wait", "It may now wait (\xe9t\xe9 \xff)", 1)
 	binary := strings.Replace(s, "diff --git a/kernel/bpf/helpers.c", "diff --git a/fw.bin b/fw.bin\nnew file mode 100644\nindex 0000000..e69de29\nGIT binary patch\nliteral 12\nTcmZ?wbhEHbRA5kGU|;|M2nYbE\n\nliteral 0\nHcmV?d00001\n\ndiff --git a/kernel/bpf/helpers.c", 1)
 	tests := []struct {
