@@ -85,6 +85,9 @@ func (p *Pass) ReportMessage(c *model.Change, format string, args ...any) {
 
 // quote returns the entry or prototype lines that show the change.
 func quote(c *model.Change) []string {
+	if len(c.Lines) > 0 {
+		return c.Lines
+	}
 	var out []string
 	side := func(s *model.KfuncState, mark string) {
 		if s == nil {

@@ -62,10 +62,10 @@ func (s *scanner) registrations(text string, at Line) {
 	pos := model.Pos{File: s.file, Line: at.Line, PatchLine: at.PatchLine}
 	for _, m := range registerKfuncRE.FindAllStringSubmatch(text, -1) {
 		s.res.Registrations = append(s.res.Registrations, model.Registration{
-			Func: "register_btf_kfunc_id_set", ProgType: m[1], IDSet: m[2], Cond: s.cond(), Pos: pos})
+			Func: "register_btf_kfunc_id_set", ProgType: m[1], IDSet: m[2], Cond: s.cond(), Pos: pos, Text: m[0]})
 	}
 	for _, m := range registerFmodretRE.FindAllStringSubmatch(text, -1) {
 		s.res.Registrations = append(s.res.Registrations, model.Registration{
-			Func: "register_btf_fmodret_id_set", IDSet: m[1], Cond: s.cond(), Pos: pos})
+			Func: "register_btf_fmodret_id_set", IDSet: m[1], Cond: s.cond(), Pos: pos, Text: m[0]})
 	}
 }

@@ -285,6 +285,7 @@ func unresolvedRegistrations(pre, post fileScan) []*model.Change {
 		out = append(out, &model.Change{Kind: model.KindAvailability, Pos: r.Pos,
 			Detail: "registration of " + r.IDSet + " for " + r.ProgType + " removed",
 			Access: []model.AccessChange{{ProgType: r.ProgType, What: model.AccessLost, Detail: "registration of " + r.IDSet + " removed"}},
+			Lines:  []string{"-" + r.Text},
 			Guess:  "the kfunc sets of " + r.IDSet + " are not in view"})
 	}
 	filters := map[string]string{}
@@ -299,6 +300,7 @@ func unresolvedRegistrations(pre, post fileScan) []*model.Change {
 		out = append(out, &model.Change{Kind: model.KindAvailability, Pos: ids.Pos,
 			Detail: "filter " + ids.Filter + " set on " + ids.Name,
 			Access: []model.AccessChange{{What: model.AccessFiltered, Detail: ids.Filter}},
+			Lines:  []string{"+\t.filter = " + ids.Filter + ","},
 			Guess:  "the kfuncs of " + ids.Name + " are not in view"})
 	}
 	return out

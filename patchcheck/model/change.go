@@ -99,6 +99,9 @@ type Change struct {
 	SigDiffs []SigDiff
 	// Access lists the availability differences (availability kind).
 	Access []AccessChange
+	// Lines are the source lines that show a change without a kfunc (a
+	// registration removed), with their +/- marks.
+	Lines []string
 	// Guess says why the change rests on a guess, such as a set taken
 	// for a kfunc set without its registration in view; "" when it does
 	// not.

@@ -211,6 +211,7 @@ type Registration struct {
 	IDSet    string
 	Cond     string
 	Pos      Pos
+	Text     string // the call as written, joined onto one line
 }
 
 // Route is one way BPF programs reach a kfunc: a set registered for a
