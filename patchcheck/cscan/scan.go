@@ -208,14 +208,15 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 				continue
 			}
 		}
-		if s.set != "" && isIdentifier(strings.TrimSuffix(trimmed, ";")) && len(s.funcMacros) > 0 {
+		if s.set != "" && isIdentifier(strings.TrimSuffix(trimmed, ";")) && len(s.funcMacros) > 0 &&
+			len(res.MacroUses) < maxMacroUses {
 			// A bare identifier inside a set: an X-macro list such as
 			// XDP_METADATA_KFUNC_xxx, expanded through the entry macro
 			// defined just above it.
 			s.res.MacroUses = append(s.res.MacroUses, MacroUse{
 				Name: strings.TrimSuffix(trimmed, ";"), Set: s.set, Cond: s.cond(),
 				Pos:  model.Pos{File: s.file, Line: lines[i].Line, PatchLine: lines[i].PatchLine},
-				Defs: maps.Clone(s.funcMacros),
+				Defs: s.funcMacros,
 			})
 			continue
 		}
@@ -306,10 +307,23 @@ func (s *scanner) stripComments(line string) (code, comment string) {
 // line (directives continue with a backslash).
 func (s *scanner) preprocessor(lines []Line, i int, trimmed string) int {
 	full := trimmed
-	for strings.HasSuffix(full, "\\") && i+1 < len(lines) {
-		i++
-		code, _ := s.stripComments(lines[i].Text)
-		full = strings.TrimSuffix(full, "\\") + " " + strings.TrimSpace(code)
+	if strings.HasSuffix(trimmed, "\\") {
+		// Continued lines are joined in one buffer, and only the first
+		// maxMacroBody bytes are kept: a directive continued over a
+		// megabyte costs linear time and bounded memory.
+		var b strings.Builder
+		b.WriteString(strings.TrimSuffix(trimmed, "\\"))
+		last := trimmed
+		for strings.HasSuffix(last, "\\") && i+1 < len(lines) {
+			i++
+			code, _ := s.stripComments(lines[i].Text)
+			last = strings.TrimSpace(code)
+			if b.Len() < maxMacroBody {
+				b.WriteByte(' ')
+				b.WriteString(strings.TrimSuffix(last, "\\"))
+			}
+		}
+		full = b.String()
 	}
 	d := strings.TrimSpace(strings.TrimPrefix(full, "#"))
 	word, rest, _ := strings.Cut(d, " ")
@@ -324,7 +338,11 @@ func (s *scanner) preprocessor(lines []Line, i int, trimmed string) int {
 		}
 		s.define(rest)
 	case "undef":
-		delete(s.funcMacros, rest)
+		if _, ok := s.funcMacros[rest]; ok {
+			m := maps.Clone(s.funcMacros)
+			delete(m, rest)
+			s.funcMacros = m
+		}
 	case "include":
 		s.include(rest)
 	}

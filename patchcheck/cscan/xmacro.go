@@ -3,6 +3,7 @@
 package cscan
 
 import (
+	"maps"
 	"path"
 	"strings"
 
@@ -31,6 +32,13 @@ const (
 	maxMacroBody  = 64 << 10
 	maxListMacros = 4096
 	maxExpansions = 4096
+	// maxFuncMacros bounds the entry macros in force at once; real files
+	// define one or two.
+	maxFuncMacros = 64
+	// maxMacroUses bounds the X-macro uses recorded per scan.
+	maxMacroUses = 256
+	// MaxExpandedEntries bounds the entries X-macros add to one file.
+	MaxExpandedEntries = 1 << 16
 )
 
 // define records the macros of a #define directive (text after the
@@ -60,10 +68,17 @@ func (s *scanner) define(rest string) {
 		for _, p := range strings.Split(rest[i+1:i+end], ",") {
 			params = append(params, strings.TrimSpace(p))
 		}
-		if s.funcMacros == nil {
-			s.funcMacros = map[string]FuncMacro{}
+		if len(s.funcMacros) >= maxFuncMacros {
+			return
 		}
-		s.funcMacros[name] = FuncMacro{Params: params, Body: body}
+		// Replaced, not changed in place: the uses recorded so far share
+		// the map they saw.
+		m := maps.Clone(s.funcMacros)
+		if m == nil {
+			m = map[string]FuncMacro{}
+		}
+		m[name] = FuncMacro{Params: params, Body: body}
+		s.funcMacros = m
 		return
 	}
 	body := strings.TrimSpace(rest[i:])

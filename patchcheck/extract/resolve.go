@@ -310,9 +310,15 @@ func unresolvedRegistrations(pre, post fileScan) []*model.Change {
 func expandMacros(r *cscan.Result, lists ListSource) *cscan.Result {
 	out := *r
 	out.Entries = slices.Clone(r.Entries)
+	added := 0
 	for _, u := range r.MacroUses {
+		if added >= cscan.MaxExpandedEntries {
+			break
+		}
 		if body, ok := lists(r, u.Name); ok {
-			out.Entries = append(out.Entries, u.Expand(body)...)
+			es := u.Expand(body)
+			added += len(es)
+			out.Entries = append(out.Entries, es...)
 		}
 	}
 	return &out
