@@ -48,3 +48,63 @@ func TestAdversarialShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestXMacroExpand expands Linux 6.12's XDP metadata list with the entry
+// macro net/core/xdp.c defines inside xdp_metadata_kfunc_ids.
+func TestXMacroExpand(t *testing.T) {
+	src := `BTF_KFUNCS_START(xdp_metadata_kfunc_ids)
+#define XDP_METADATA_KFUNC(_, __, name, ___) BTF_ID_FLAGS(func, name, KF_TRUSTED_ARGS)
+XDP_METADATA_KFUNC_xxx
+#undef XDP_METADATA_KFUNC
+BTF_KFUNCS_END(xdp_metadata_kfunc_ids)
+`
+	header := `#define XDP_METADATA_KFUNC_xxx	\
+	XDP_METADATA_KFUNC(XDP_METADATA_KFUNC_RX_TIMESTAMP, \
+			   NETDEV_XDP_RX_METADATA_TIMESTAMP, \
+			   bpf_xdp_metadata_rx_timestamp, \
+			   xmo_rx_timestamp) \
+	XDP_METADATA_KFUNC(XDP_METADATA_KFUNC_RX_HASH, \
+			   NETDEV_XDP_RX_METADATA_HASH, \
+			   bpf_xdp_metadata_rx_hash, \
+			   xmo_rx_hash) \
+
+enum xdp_rx_metadata {
+#define XDP_METADATA_KFUNC(name, _, __, ___) name,
+XDP_METADATA_KFUNC_xxx
+#undef XDP_METADATA_KFUNC
+};
+`
+	r := Scan("net/core/xdp.c", seg(src), nil)
+	h := Scan("include/net/xdp.h", seg(header), nil)
+	if len(r.MacroUses) != 1 || len(h.MacroUses) != 0 {
+		t.Fatalf("uses: %+v / %+v", r.MacroUses, h.MacroUses)
+	}
+	var got []string
+	for _, e := range r.MacroUses[0].Expand(h.ListMacros["XDP_METADATA_KFUNC_xxx"]) {
+		got = append(got, e.Set+" "+e.Name+" "+e.FlagString())
+	}
+	want := []string{
+		"xdp_metadata_kfunc_ids bpf_xdp_metadata_rx_timestamp KF_TRUSTED_ARGS",
+		"xdp_metadata_kfunc_ids bpf_xdp_metadata_rx_hash KF_TRUSTED_ARGS",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("expanded\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func FuzzExpand(f *testing.F) {
+	f.Add("_, __, name, ___", "BTF_ID_FLAGS(func, name, KF_TRUSTED_ARGS)", "M(A, B, bpf_x, C) M(D, E, bpf_y, F)")
+	f.Add("a", "BTF_ID(func, a)", "M((x), y) M(")
+	f.Fuzz(func(t *testing.T, params, body, list string) {
+		u := MacroUse{Name: "L", Set: "s", Defs: map[string]FuncMacro{"M": {Params: strings.Split(params, ","), Body: body}}}
+		es := u.Expand(list)
+		if len(es) > maxExpansions {
+			t.Fatalf("%d entries", len(es))
+		}
+		for _, e := range es {
+			if e.Name == "" || e.Set != "s" {
+				t.Fatalf("entry %+v", e)
+			}
+		}
+	})
+}

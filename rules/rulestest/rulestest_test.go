@@ -44,3 +44,18 @@ func TestWant(t *testing.T) {
 		t.Errorf("kfunc - : %+v %q", w, w.Key())
 	}
 }
+
+func FuzzParseWant(f *testing.F) {
+	f.Add(`STABLE_FLAGS_BREAKING bpf_task_acquire error ~"SLEEPABLE" @"+BTF_ID_FLAGS("`)
+	f.Add("STABILITY_UNKNOWN - check ~`a\\(b\\)`")
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWant(s)
+		if err != nil {
+			return
+		}
+		if w.Rule == "" {
+			t.Fatal("a want without a rule")
+		}
+		_ = w.Matches(model.Finding{Rule: w.Rule, Kfunc: w.Kfunc})
+	})
+}
