@@ -10,6 +10,7 @@ package kindex
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -59,8 +60,10 @@ type Tree struct {
 	Commit string
 	idx    *Index
 	// files maps the paths of kfunc files to their blobs; headers maps the
-	// headers those files include to theirs.
+	// headers those files include to theirs; absent holds included paths
+	// the tree does not have (generated headers), looked for once.
 	files, headers map[string]string
+	absent         map[string]bool
 }
 
 // outsideKernel are the trees whose C files are built into no kernel
@@ -144,7 +147,7 @@ func (x *Index) derive(pt *Tree, commit string) (*Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kfunc index of %s: %w", commit, err)
 	}
-	t := &Tree{Commit: commit, idx: x, files: clone(pt.files), headers: clone(pt.headers)}
+	t := &Tree{Commit: commit, idx: x, files: clone(pt.files), headers: clone(pt.headers), absent: pt.absent}
 	changed := map[string]string{}
 	for _, ch := range chs {
 		changed[ch.Path] = ch.Blob
@@ -167,10 +170,28 @@ func (x *Index) derive(pt *Tree, commit string) (*Tree, error) {
 			t.files[ch.Path] = ch.Blob
 		}
 	}
-	// A new kfunc file may include a header not watched yet; only the
-	// changed files are known without a walk, so a header outside them
-	// stays unknown until the next full walk.
 	t.watchHeaders(func(p string) (string, bool) { b, ok := changed[p]; return b, ok })
+	// A kfunc file may now use a list from a header no change names:
+	// look those few paths up in the tree itself.
+	if missing := t.unwatched(); len(missing) > 0 {
+		found, err := x.src.TreeFiles(commit, func(p string) bool { return missing[p] })
+		if err != nil {
+			return nil, fmt.Errorf("kfunc index of %s: %w", commit, err)
+		}
+		for _, f := range found {
+			t.headers[f.Path] = f.Blob
+			delete(missing, f.Path)
+		}
+		if len(missing) > 0 {
+			t.absent = maps.Clone(t.absent)
+			if t.absent == nil {
+				t.absent = map[string]bool{}
+			}
+			for p := range missing {
+				t.absent[p] = true
+			}
+		}
+	}
 	return t, nil
 }
 
@@ -199,6 +220,24 @@ func (t *Tree) watchHeaders(lookup func(string) (string, bool)) {
 			}
 		}
 	}
+}
+
+// unwatched returns the headers the kfunc files' X-macro uses include
+// that are not watched yet.
+func (t *Tree) unwatched() map[string]bool {
+	out := map[string]bool{}
+	for path, blob := range t.files {
+		r := t.idx.scan(path, blob)
+		if r == nil || len(r.MacroUses) == 0 {
+			continue
+		}
+		for _, inc := range r.Includes {
+			if _, ok := t.headers[inc]; !ok && !t.absent[inc] {
+				out[inc] = true
+			}
+		}
+	}
+	return out
 }
 
 // info reads a blob once and says whether it holds kfunc code.
