@@ -342,7 +342,9 @@ func (t *Tree) List(r *cscan.Result, name string) (string, bool) {
 	for _, inc := range r.Includes {
 		blob, ok := t.headers[inc]
 		if !ok {
-			continue
+			if blob, ok = t.files[inc]; !ok {
+				continue
+			}
 		}
 		if h := t.idx.scan(inc, blob); h != nil {
 			if body, ok := h.ListMacros[name]; ok {
