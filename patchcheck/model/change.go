@@ -2,6 +2,8 @@
 
 package model
 
+import "strings"
+
 // ChangeKind is the kind of a change to a kfunc. The string values are part
 // of the JSON contract.
 type ChangeKind string
@@ -129,4 +131,55 @@ func (c *Change) Breaking() bool {
 		}
 	}
 	return false
+}
+
+// Summary says what the change did in kfunc terms, as each kind puts it:
+// "promoted bpf_x", "flags of bpf_y: +KF_RCU -KF_RET_NULL",
+// "bpf_z no longer callable from BPF_PROG_TYPE_TRACING".
+func (c *Change) Summary() string {
+	name := c.Kfunc
+	if name == "" {
+		name = "kfuncs not in view"
+	}
+	flags := func() string {
+		var parts []string
+		for _, f := range c.FlagsAdded {
+			parts = append(parts, "+"+f)
+		}
+		for _, f := range c.FlagsRemoved {
+			parts = append(parts, "-"+f)
+		}
+		return strings.Join(parts, " ")
+	}
+	switch c.Kind {
+	case KindAdded:
+		return "added " + name
+	case KindRemoved:
+		return "removed " + name
+	case KindPromoted:
+		return "promoted " + name
+	case KindDemoted:
+		return "demoted " + name
+	case KindDeprecated:
+		return "deprecated " + name
+	case KindUndeprecated:
+		return "undeprecated " + name
+	case KindFlags:
+		return "flags of " + name + ": " + flags()
+	case KindSignature:
+		var what []string
+		for _, d := range c.SigDiffs {
+			what = append(what, d.What)
+		}
+		return "signature of " + name + ": " + strings.Join(what, "; ")
+	case KindMoved:
+		return "moved " + name + " " + c.Detail
+	case KindAvailability:
+		var what []string
+		for _, a := range c.Access {
+			what = append(what, a.String())
+		}
+		return name + " " + strings.Join(what, "; ")
+	}
+	return string(c.Kind) + " " + name
 }

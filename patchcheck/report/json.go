@@ -27,6 +27,8 @@ type JSONChange struct {
 	Gained []string `json:"availability_gained,omitempty"`
 	// Guess says what the change assumes, when it rests on a guess.
 	Guess string `json:"guess,omitempty"`
+	// Summary says what the change did in kfunc terms.
+	Summary string `json:"summary,omitempty"`
 }
 
 // JSONFinding is one finding in the JSON document.
@@ -94,6 +96,7 @@ func ToJSON(u Unit) JSONPatch {
 			}
 		}
 		jc.Guess = c.Guess
+		jc.Summary = c.Summary()
 		p.Changes = append(p.Changes, jc)
 	}
 	for _, f := range r.Findings {
