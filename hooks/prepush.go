@@ -107,6 +107,7 @@ func (h *PrePush) Run() int {
 	opt := h.Options
 	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
 	if idx := kindex.ForRepo(repo); idx != nil {
+		idx.NotKernel = opt.Policy.NotKernel
 		cache := kindex.CachePath(layout.GitDir)
 		idx.Load(cache)
 		defer idx.Save(cache)

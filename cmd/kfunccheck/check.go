@@ -212,6 +212,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// against their parents.
 		head, _ := repo.Resolve("HEAD")
 		if idx := kindex.ForRepo(repo); idx != nil {
+			idx.NotKernel = opt.Policy.NotKernel
 			cache := kindex.CachePath(layout.GitDir)
 			idx.Load(cache)
 			defer idx.Save(cache)

@@ -67,7 +67,7 @@ func Patch(p *model.Patch, opt Options) *Result {
 	missing := notes{}
 	var pres, posts []fileScan
 	for _, fd := range p.Files {
-		if fd.Binary || !IsSource(fd.Path()) || !interesting(fd, opt.Interest) {
+		if fd.Binary || !IsSource(fd.Path()) || !opt.Policy.InKernel(fd.Path()) || !interesting(fd, opt.Interest) {
 			continue
 		}
 		pre, post, full, note, err := segments(fd, opt.Baseline)

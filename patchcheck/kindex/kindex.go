@@ -42,6 +42,8 @@ type Index struct {
 	Reads int
 	// loaded counts the verdicts read from a cache file.
 	loaded int
+	// NotKernel are the path prefixes left out (policy.Config.NotKernel).
+	NotKernel []string
 }
 
 // blobInfo is what one blob holds for the index.
@@ -66,14 +68,10 @@ type Tree struct {
 	absent         map[string]bool
 }
 
-// outsideKernel are the trees whose C files are built into no kernel
-// image: the selftests' test module (bpf_testmod) registers kfuncs of its
-// own, and samples are examples. Their kfuncs are not the kernel's.
-var outsideKernel = []string{"tools/", "samples/"}
-
-// source keeps the C sources and headers of the kernel proper.
-func source(path string) bool {
-	for _, p := range outsideKernel {
+// source keeps the C sources and headers of the kernel proper: not the
+// policy's NotKernel trees (the selftests' bpf_testmod, samples).
+func (x *Index) source(path string) bool {
+	for _, p := range x.NotKernel {
 		if strings.HasPrefix(path, p) {
 			return false
 		}
@@ -121,7 +119,7 @@ func (x *Index) At(commit string) (*Tree, error) {
 
 // walk reads a whole tree: every C file and header once per blob.
 func (x *Index) walk(commit string) (*Tree, error) {
-	files, err := x.src.TreeFiles(commit, source)
+	files, err := x.src.TreeFiles(commit, x.source)
 	if err != nil {
 		return nil, fmt.Errorf("kfunc index of %s: %w", commit, err)
 	}
@@ -143,7 +141,7 @@ func (x *Index) walk(commit string) (*Tree, error) {
 
 // derive applies to a known tree the files that differ in commit's.
 func (x *Index) derive(pt *Tree, commit string) (*Tree, error) {
-	chs, err := x.src.Changes(pt.Commit, commit, source)
+	chs, err := x.src.Changes(pt.Commit, commit, x.source)
 	if err != nil {
 		return nil, fmt.Errorf("kfunc index of %s: %w", commit, err)
 	}

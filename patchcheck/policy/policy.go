@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
@@ -87,6 +88,9 @@ type Config struct {
 	// ImplicitArgTypes are the types of the trailing parameters the
 	// verifier supplies to KF_IMPLICIT_ARGS kfuncs.
 	ImplicitArgTypes []string `toml:"implicit_arg_types"`
+	// NotKernel are path prefixes of C files built into no kernel image:
+	// their kfuncs (the selftests' bpf_testmod) are not the kernel's.
+	NotKernel []string `toml:"not_kernel"`
 	// WaiverTrailer is the trailer key that waives one finding.
 	WaiverTrailer string `toml:"waiver_trailer"`
 	// FailOn is the lowest severity that fails a run (the pre-push hook
@@ -155,6 +159,9 @@ func Default() *Config {
 		// Adding these suffixes only lets the verifier accept NULL too
 		// (verifier.c:11806 and 12442; 12746 for __opt buffers).
 		RelaxingSuffixes: []string{"__opt", "__nullable"},
+		// tools/testing/selftests/bpf/bpf_testmod registers test kfuncs
+		// of its own; samples/ are examples.
+		NotKernel: []string{"tools/", "samples/"},
 		// v5.18 include/linux/btf.h, enum btf_kfunc_type and struct
 		// btf_kfunc_id_set: check_set makes a function callable, the other
 		// sets add a property that v6.0 ("bpf: Switch to new kfunc flags
@@ -205,6 +212,7 @@ type fileConfig struct {
 	EquivalentSuffixes []string          `toml:"equivalent_suffixes"`
 	RelaxingSuffixes   []string          `toml:"relaxing_suffixes"`
 	ImplicitArgTypes   []string          `toml:"implicit_arg_types"`
+	NotKernel          []string          `toml:"not_kernel"`
 	WaiverTrailer      *string           `toml:"waiver_trailer"`
 	FailOn             *string           `toml:"fail_on"`
 	StableLists        []string          `toml:"stable_lists"`
@@ -293,6 +301,9 @@ func parse(path string, data []byte) (*Config, error) {
 	}
 	if f.ImplicitArgTypes != nil {
 		c.ImplicitArgTypes = f.ImplicitArgTypes
+	}
+	if f.NotKernel != nil {
+		c.NotKernel = f.NotKernel
 	}
 	if err := c.applyText(f.Text); err != nil {
 		return nil, fmt.Errorf("policy: %s: %w", path, err)
@@ -403,6 +414,17 @@ func (c *Config) FlagChangeEffect(flag string, add bool, before, after []string)
 		}
 	}
 	return f.Add, true
+}
+
+// InKernel reports whether path is a file of the kernel proper, whose
+// kfuncs are part of the contract.
+func (c *Config) InKernel(path string) bool {
+	for _, p := range c.NotKernel {
+		if strings.HasPrefix(path, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsLifecycle reports whether flag is the stable or deprecated flag.
