@@ -74,8 +74,9 @@ func openGoGitWithCache(l *Layout, objects cache.Object) (*goGitRepo, error) {
 	if l.GitDir != l.CommonDir {
 		fs = dotgit.NewRepositoryFilesystem(osfs.New(l.GitDir), fs)
 	}
+	fs = withAlternates(fs, l.CommonDir)
 	st := filesystem.NewStorageWithOptions(fs, objects,
-		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: 32 << 20})
+		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: 32 << 20, AlternatesFS: alternatesRoot()})
 	repo, err := git.Open(st, nil)
 	if err != nil {
 		st.Close()

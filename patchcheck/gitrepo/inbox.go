@@ -3,6 +3,7 @@
 package gitrepo
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 )
 
 // ErrCursorLost is returned when a cursor commit is no longer in an
@@ -37,6 +39,12 @@ type InboxMessage struct {
 	Time    time.Time
 	Deleted bool
 	Data    []byte // the raw message ("m"); nil for deletions
+	// Blob is the id of the message's blob ("m" or "d").
+	Blob string
+	// Err is set when the message cannot be read (its blob is missing
+	// from a partial mirror, or corrupt): the walk goes on past it, so
+	// that one lost message never stops the reader.
+	Err error
 }
 
 // Epochs lists the epoch numbers present now, in order; new epochs appear
@@ -64,13 +72,18 @@ func (in *Inbox) epochDir(epoch int) string {
 	return filepath.Join(in.Dir, "git", strconv.Itoa(epoch)+".git")
 }
 
+// inboxCache bounds the object cache of an epoch: each message is read
+// once, so a large cache only holds mail that will not be read again, and
+// would make memory grow with the archive.
+const inboxCache = 16 * cache.MiByte
+
 // Epoch opens one epoch repository.
 func (in *Inbox) Epoch(epoch int) (*Epoch, error) {
 	l, err := layoutOf(in.epochDir(epoch), "")
 	if err != nil {
 		return nil, err
 	}
-	r, err := openGoGit(l)
+	r, err := openGoGitWithCache(l, cache.NewObjectLRU(inboxCache))
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +156,13 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 	if err != nil {
 		return err
 	}
-	var ids []plumbing.Hash
+	// Only what the second, oldest-first loop needs is kept: a commit's
+	// id, tree and time (56 bytes a message), not the decoded commits.
+	type step struct {
+		id, tree plumbing.Hash
+		when     time.Time
+	}
+	var steps []step
 	found := cursor == ""
 	for !h.IsZero() {
 		if h.String() == cursor {
@@ -157,7 +176,7 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 		if !since.IsZero() && c.Committer.When.Before(since) {
 			break
 		}
-		ids = append(ids, h)
+		steps = append(steps, step{h, c.TreeHash, c.Committer.When})
 		if c.NumParents() == 0 {
 			break
 		}
@@ -166,11 +185,9 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 	if !found && since.IsZero() {
 		return fmt.Errorf("epoch %d: cursor %s: %w", e.n, cursor, ErrCursorLost)
 	}
-	for i := len(ids) - 1; i >= 0; i-- {
-		m, err := e.message(ids[i])
-		if err != nil {
-			return err
-		}
+	for i := len(steps) - 1; i >= 0; i-- {
+		st := steps[i]
+		m := e.message(st.id, st.tree, st.when)
 		if err := fn(m); err != nil {
 			return err
 		}
@@ -178,37 +195,58 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 	return nil
 }
 
-func (e *Epoch) message(h plumbing.Hash) (InboxMessage, error) {
-	c, err := e.r.repo.CommitObject(h)
+// message reads one commit's message. A tree or blob that cannot be read
+// is reported in the message's Err, naming the epoch, commit and blob.
+func (e *Epoch) message(h, tree plumbing.Hash, when time.Time) InboxMessage {
+	m := InboxMessage{Epoch: e.n, Commit: h.String(), Time: when}
+	t, err := e.r.repo.TreeObject(tree)
 	if err != nil {
-		return InboxMessage{}, err
-	}
-	m := InboxMessage{Epoch: e.n, Commit: h.String(), Time: c.Committer.When}
-	t, err := c.Tree()
-	if err != nil {
-		return m, fmt.Errorf("epoch %d: commit %s: %w", e.n, h, err)
+		m.Err = fmt.Errorf("epoch %d: commit %s: tree %s: %w", e.n, h, tree, err)
+		return m
 	}
 	for _, ent := range t.Entries {
 		switch ent.Name {
 		case "d":
 			m.Deleted = true
+			m.Blob = ent.Hash.String()
 		case "m":
-			b, err := e.r.repo.BlobObject(ent.Hash)
+			m.Blob = ent.Hash.String()
+			data, err := e.blob(ent.Hash)
 			if err != nil {
-				return m, fmt.Errorf("epoch %d: commit %s: %w", e.n, h, err)
+				m.Err = fmt.Errorf("epoch %d: commit %s: blob %s: %w", e.n, h, ent.Hash, err)
+				return m
 			}
-			rd, err := b.Reader()
-			if err != nil {
-				return m, err
-			}
-			m.Data, err = io.ReadAll(io.LimitReader(rd, 64<<20))
-			rd.Close()
-			if err != nil {
-				return m, err
-			}
+			m.Data = data
 		}
 	}
-	return m, nil
+	if m.Blob == "" {
+		m.Err = fmt.Errorf("epoch %d: commit %s: no message in tree %s", e.n, h, tree)
+	}
+	return m
+}
+
+// maxInboxMessage bounds one message read from an archive.
+const maxInboxMessage = 64 << 20
+
+func (e *Epoch) blob(h plumbing.Hash) ([]byte, error) {
+	b, err := e.r.repo.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	if b.Size > maxInboxMessage {
+		return nil, fmt.Errorf("%d bytes, more than the %d a message may have", b.Size, maxInboxMessage)
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data := make([]byte, 0, b.Size)
+	buf := bytes.NewBuffer(data)
+	if _, err := io.Copy(buf, io.LimitReader(rd, maxInboxMessage)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Fetch updates the epoch from its configured remote (go-git fetch). It is
