@@ -4,9 +4,7 @@ package bot
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -55,13 +53,12 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 	case n.Warnings > 0:
 		state, desc = "warning", fmt.Sprintf("%d warning(s): %s", n.Warnings, r.Findings[0].Rule)
 	}
-	var posted string
-	err := store.db.QueryRow(`SELECT state FROM patchwork WHERE message_id = ?`, msgID).Scan(&posted)
-	if err == nil && posted == state {
-		return nil
-	}
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	posted, err := store.PatchworkState(msgID)
+	if err != nil {
 		return err
+	}
+	if posted == state {
+		return nil
 	}
 	id, err := pw.patchID(msgID)
 	if err != nil {
@@ -82,11 +79,7 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 	if resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("patchwork: posting the check of %s: %s", msgID, resp.Status)
 	}
-	return store.tx(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO patchwork (message_id, state) VALUES (?, ?)
-			ON CONFLICT(message_id) DO UPDATE SET state = excluded.state`, msgID, state)
-		return err
-	})
+	return store.SetPatchworkState(msgID, state)
 }
 
 // patchID finds the patchwork id of the patch with a Message-ID.

@@ -57,7 +57,7 @@ func (b *Bot) Once(src Source) error {
 	} else if err != nil {
 		b.logf("%v; the rest waits", err)
 	}
-	return nil
+	return b.store.Reclaim()
 }
 
 // Run repeats Once every interval until ctx ends.
@@ -117,18 +117,35 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 	}
 	// Messages go to the store in batches, each with its cursor, so that
 	// a long backlog costs few transactions and a kill loses no message.
+	// Every few batches, the series whose grace ended by the archive's
+	// time are judged: a replay of years of mail holds only the series
+	// still in progress at its point, not the whole archive.
 	var batch []Archived
+	var archiveTime time.Time
+	batches := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		err := b.IngestBatch(batch)
 		batch = batch[:0]
-		return err
+		if err != nil {
+			return err
+		}
+		if batches++; batches%judgeEvery == 0 {
+			if _, err := b.judgeAt(minTime(archiveTime, b.cfg.Now())); err != nil {
+				return err
+			}
+			return b.store.Reclaim()
+		}
+		return nil
 	}
 	ingest := func(m gitrepo.InboxMessage) error {
-		batch = append(batch, Archived{Epoch: n, ID: m.Commit, Data: m.Data, Deleted: m.Deleted,
-			Cursor: &Cursor{Epoch: n, Commit: m.Commit, Time: m.Time}})
+		batch = append(batch, Archived{Epoch: n, ID: m.Commit, Data: m.Data, Deleted: m.Deleted, Blob: m.Blob, Err: m.Err,
+			Time: m.Time, Cursor: &Cursor{Epoch: n, Commit: m.Commit, Time: m.Time}})
+		if m.Time.After(archiveTime) {
+			archiveTime = m.Time
+		}
 		if len(batch) >= ingestBatch {
 			return flush()
 		}
@@ -150,6 +167,17 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 // ingestBatch is how many archived messages share one transaction.
 const ingestBatch = 256
 
+// judgeEvery is how many batches are read between two judging rounds of
+// a long read.
+const judgeEvery = 8
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 // readMbox reads an mbox file each pass; Message-IDs make repeats harmless.
 func (b *Bot) readMbox(src Source) error {
 	f, err := os.Open(src.Mbox)
@@ -158,7 +186,7 @@ func (b *Bot) readMbox(src Source) error {
 	}
 	defer f.Close()
 	name := "mbox:" + src.Mbox
-	first, err := b.firstPass(name)
+	first, err := b.store.FirstPass(name)
 	if err != nil {
 		return err
 	}
@@ -175,13 +203,13 @@ func (b *Bot) readMbox(src Source) error {
 			return err
 		}
 	}
-	return b.passDone(name)
+	return b.store.PassDone(name, b.cfg.Now())
 }
 
 // readMaildir reads new/ and cur/ of a Maildir in name order.
 func (b *Bot) readMaildir(src Source) error {
 	source := "maildir:" + src.Maildir
-	first, err := b.firstPass(source)
+	first, err := b.store.FirstPass(source)
 	if err != nil {
 		return err
 	}
@@ -212,7 +240,7 @@ func (b *Bot) readMaildir(src Source) error {
 			return err
 		}
 	}
-	return b.passDone(source)
+	return b.store.PassDone(source, b.cfg.Now())
 }
 
 // ingestFile ingests a message of an mbox or Maildir. On the first pass
@@ -223,37 +251,26 @@ func (b *Bot) ingestFile(id string, raw *mail.Raw, first bool, src Source) error
 	if raw.FromLine != "" {
 		data = append([]byte(raw.FromLine+"\n"), data...)
 	}
-	p := mail.Parse(raw, id, 1)
-	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(p.Header.Date, src.Since)) {
+	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(raw.Data, src.Since)) {
 		sum := sha256.Sum256(data)
-		msgID := p.Header.MessageID
+		msgID := readEnvelope(raw.Data).MessageID
 		if msgID == "" {
 			msgID = "kfunccheck-nomsgid-" + hex.EncodeToString(sum[:12])
 		}
-		_, err := b.store.db.Exec(`INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, -1, ?, ?)`,
-			msgID, id, b.cfg.Now().Unix())
-		return err
+		return b.store.Batch(func(tx *Batch) error {
+			return tx.Remember(Message{ID: msgID, Epoch: -1, Commit: id}, b.cfg.Now())
+		})
 	}
 	return b.Ingest(Archived{Epoch: -1, ID: id, Data: data})
 }
 
-// firstPass reports whether a file source was never read completely.
-func (b *Bot) firstPass(source string) (bool, error) {
-	var n int
-	err := b.store.db.QueryRow(`SELECT count(*) FROM source WHERE name = ?`, source).Scan(&n)
-	return n == 0, err
-}
-
-// passDone records that a file source was read completely once; until then
-// a restarted bot still treats its messages as the past.
-func (b *Bot) passDone(source string) error {
-	_, err := b.store.db.Exec(`INSERT OR IGNORE INTO source (name, first_pass) VALUES (?, ?)`, source, b.cfg.Now().Unix())
-	return err
-}
-
-// dateBefore reports whether a Date header is before t (unparsable dates
-// count as recent).
-func dateBefore(date string, t time.Time) bool {
-	d, err := netmail.ParseDate(date)
+// dateBefore reports whether a message's Date is before t (unparsable
+// dates count as recent).
+func dateBefore(raw []byte, t time.Time) bool {
+	m, err := netmail.ReadMessage(bytes.NewReader(raw[:headerEnd(raw)]))
+	if err != nil {
+		return false
+	}
+	d, err := netmail.ParseDate(m.Header.Get("Date"))
 	return err == nil && d.Before(t)
 }

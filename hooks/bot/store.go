@@ -79,6 +79,25 @@ var migrations = []string{
 	// When a reply last went to "sending": an interrupted delivery is
 	// held until the archive had time to show it.
 	`ALTER TABLE outbox ADD COLUMN attempt_at INTEGER;`,
+	// Grace runs from the mails' dates (started); a series whose judging
+	// failed waits next_try and keeps its error; a reply that could not
+	// be delivered waits next_try; an unreadable message is recorded.
+	`ALTER TABLE series ADD COLUMN started INTEGER;
+	UPDATE series SET started = first_seen;
+	ALTER TABLE series ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE series ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE series ADD COLUMN last_error TEXT;
+	ALTER TABLE series ADD COLUMN reply TEXT;
+	ALTER TABLE outbox ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX series_open ON series(state, next_try);
+	CREATE TABLE skipped (
+		epoch INTEGER NOT NULL,
+		commit_id TEXT NOT NULL,
+		blob TEXT,
+		reason TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (epoch, commit_id)
+	);`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
@@ -89,11 +108,39 @@ func OpenStore(path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
+	if err := s.autoVacuum(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// autoVacuum turns on incremental vacuum: the raw mail of judged series is
+// dropped, and without it the file would keep the space as free pages
+// forever. A state file made before needs one full VACUUM to switch.
+func (s *Store) autoVacuum() error {
+	var mode int
+	if err := s.db.QueryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil {
+		return err
+	}
+	if mode == 2 {
+		return nil
+	}
+	if _, err := s.db.Exec(`PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+		return err
+	}
+	_, err := s.db.Exec(`VACUUM`)
+	return err
+}
+
+// Reclaim returns the free pages of the state file to the file system.
+func (s *Store) Reclaim() error {
+	_, err := s.db.Exec(`PRAGMA incremental_vacuum`)
+	return err
 }
 
 // Close closes the store.

@@ -154,6 +154,11 @@ func toLines(text []byte, first int) []model.Line {
 	return out
 }
 
+// DecodeHeader decodes the RFC 2047 encoded words of a header value and
+// joins its white space; a value that does not decode is returned as it
+// is (callers that put it in mail must clean it).
+func DecodeHeader(v string) string { return decodeHeader(v) }
+
 func decodeHeader(v string) string {
 	d, err := wordDecoder.DecodeHeader(v)
 	if err != nil {
