@@ -206,21 +206,36 @@ type parsed struct {
 // IngestBatch records messages in order in one transaction, the cursor
 // moving with them: a bot killed mid-batch resumes before the batch.
 func (b *Bot) IngestBatch(ms []Archived) error {
-	ps := make([]parsed, len(ms))
-	for i, m := range ms {
-		if m.Err != nil || m.Deleted {
-			continue
-		}
-		ps[i] = parsed{mail.Parse(mail.NewRaw(m.Data), "archive", 1), readEnvelope(m.Data)}
+	for i := range ms {
+		ms[i].parse()
 	}
 	return b.store.Batch(func(tx *Batch) error {
-		for i, m := range ms {
-			if err := b.ingest(tx, m, ps[i]); err != nil {
+		for _, m := range ms {
+			if err := b.ingest(tx, m, *m.parsed); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// parse reads the message once, before the transaction (or in the reading
+// goroutine). A parser failure becomes the message's error: the message
+// is skipped, the bot goes on.
+func (a *Archived) parse() {
+	if a.parsed != nil {
+		return
+	}
+	a.parsed = &parsed{}
+	if a.Err != nil || a.Deleted {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			a.Err = fmt.Errorf("internal error reading the message: %v", r)
+		}
+	}()
+	*a.parsed = parsed{mail.Parse(mail.NewRaw(a.Data), "archive", 1), readEnvelope(a.Data)}
 }
 
 func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
@@ -317,6 +332,7 @@ type Archived struct {
 	Time time.Time
 	// Cursor, when set, is stored with the message.
 	Cursor *Cursor
+	parsed *parsed
 }
 
 // Judge checks every series ready now: its verdict, and its reply when

@@ -170,3 +170,18 @@ func TestCorpusEpochBuild(t *testing.T) {
 		t.Fatalf("%d messages in the real archive, want 33494", n)
 	}
 }
+
+// BenchmarkCorpusReplay replays the real archive from a cold start (one
+// pass: read, group, judge, write replies) and reports messages/s.
+func BenchmarkCorpusReplay(b *testing.B) {
+	dir, n := corpusEpoch(b)
+	for b.Loop() {
+		tb := newTestBot(b, filepath.Join(b.TempDir(), "state.db"))
+		tb.now = time.Now()
+		start := time.Now()
+		if err := tb.Once(Source{Inbox: dir, Since: time.Unix(1, 0)}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msgs/s")
+	}
+}

@@ -140,28 +140,74 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 		}
 		return nil
 	}
-	ingest := func(m gitrepo.InboxMessage) error {
-		batch = append(batch, Archived{Epoch: n, ID: m.Commit, Data: m.Data, Deleted: m.Deleted, Blob: m.Blob, Err: m.Err,
-			Time: m.Time, Cursor: &Cursor{Epoch: n, Commit: m.Commit, Time: m.Time}})
-		if m.Time.After(archiveTime) {
-			archiveTime = m.Time
+	ingest := func(a Archived) error {
+		batch = append(batch, a)
+		if a.Time.After(archiveTime) {
+			archiveTime = a.Time
 		}
 		if len(batch) >= ingestBatch {
 			return flush()
 		}
 		return nil
 	}
-	err := ep.Walk(cur.Commit, src.Since, ingest)
+	err := readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk(cur.Commit, src.Since, fn) }, ingest)
 	if errors.Is(err, gitrepo.ErrCursorLost) {
 		// History was rewritten (mail purged): resync from the cursor's
 		// date; messages already seen are recognised by Message-ID.
 		b.logf("epoch %d: %v; resyncing from %s", n, err, cur.Time.Format(time.RFC3339))
-		err = ep.Walk("", cur.Time.Add(-time.Minute), ingest)
+		err = readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk("", cur.Time.Add(-time.Minute), fn) }, ingest)
 	}
 	if err != nil {
 		return err
 	}
 	return flush()
+}
+
+// errStopped ends a walk whose consumer failed.
+var errStopped = errors.New("stopped")
+
+// readAhead runs walk in a goroutine of its own and parses each message
+// in another, handing the messages to consume in order: inflating the
+// archive, parsing mail, and recording and judging overlap. Only a bounded
+// number of messages is in flight.
+func readAhead(walk func(func(gitrepo.InboxMessage) error) error, consume func(Archived) error) error {
+	raw := make(chan Archived, 16)
+	ready := make(chan Archived, 16)
+	stop := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(raw)
+		errc <- walk(func(m gitrepo.InboxMessage) error {
+			select {
+			case raw <- Archived{Epoch: m.Epoch, ID: m.Commit, Data: m.Data, Deleted: m.Deleted, Blob: m.Blob, Err: m.Err,
+				Time: m.Time, Cursor: &Cursor{Epoch: m.Epoch, Commit: m.Commit, Time: m.Time}}:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	go func() {
+		defer close(ready)
+		for a := range raw {
+			a.parse()
+			ready <- a
+		}
+	}()
+	var cerr error
+	for a := range ready {
+		if cerr != nil {
+			continue
+		}
+		if cerr = consume(a); cerr != nil {
+			close(stop)
+		}
+	}
+	werr := <-errc
+	if cerr != nil {
+		return cerr
+	}
+	return werr
 }
 
 // ingestBatch is how many archived messages share one transaction.
