@@ -96,8 +96,11 @@ func (b *Batch) AddToSeries(m Message, subject string, root bool, now time.Time)
 	if _, err := b.tx.Exec(`UPDATE series SET started = min(started, ?) WHERE key = ?`, m.Dated.Unix(), m.Series); err != nil {
 		return err
 	}
-	_, err := b.tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Series, m.Number, m.Epoch, m.Commit, now.Unix(), m.Raw)
+	if _, err := b.tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received)
+		VALUES (?, ?, ?, ?, ?, ?)`, m.ID, m.Series, m.Number, m.Epoch, m.Commit, now.Unix()); err != nil {
+		return err
+	}
+	_, err := b.tx.Exec(`INSERT INTO mailbody (message_id, series_key, data) VALUES (?, ?, ?)`, m.ID, m.Series, m.Raw)
 	return err
 }
 
@@ -115,7 +118,7 @@ type ReadySeries struct {
 func (s *Store) Ready(now time.Time, grace time.Duration) ([]ReadySeries, error) {
 	rows, err := s.db.Query(`SELECT s.key, s.subject, s.author, s.root_id, s.version, s.total, s.started, s.attempts,
 		(SELECT count(DISTINCT number) FROM message m WHERE m.series_key = s.key AND m.number >= 1 AND m.number <= s.total),
-		(SELECT count(*) FROM message m WHERE m.series_key = s.key AND m.raw IS NOT NULL)
+		(SELECT count(*) FROM mailbody b WHERE b.series_key = s.key)
 		FROM series s WHERE s.state = 'open' AND s.next_try <= ? ORDER BY s.started, s.key`, now.Unix())
 	if err != nil {
 		return nil, err
@@ -147,8 +150,8 @@ type StoredMessage struct {
 // SeriesMessages calls fn for each message of a series with content, by
 // part number then arrival; only one message is in memory at a time.
 func (s *Store) SeriesMessages(key string, fn func(StoredMessage) error) error {
-	rows, err := s.db.Query(`SELECT message_id, number, raw FROM message WHERE series_key = ? AND raw IS NOT NULL
-		ORDER BY number, received, rowid`, key)
+	rows, err := s.db.Query(`SELECT m.message_id, m.number, b.data FROM mailbody b JOIN message m ON m.message_id = b.message_id
+		WHERE b.series_key = ? ORDER BY m.number, m.received, m.rowid`, key)
 	if err != nil {
 		return err
 	}
@@ -190,7 +193,7 @@ func (s *Store) CloseSeries(key string, v Verdict, reply *Reply, from string, no
 				return err
 			}
 		}
-		_, err := tx.Exec(`UPDATE message SET raw = NULL WHERE series_key = ?`, key)
+		_, err := tx.Exec(`DELETE FROM mailbody WHERE series_key = ?`, key)
 		return err
 	})
 }
@@ -225,7 +228,7 @@ func (s *Store) FailSeries(key string, cause error, now time.Time) (abandoned bo
 				attempts, cause.Error(), now.Unix(), key); err != nil {
 				return err
 			}
-			_, err := tx.Exec(`UPDATE message SET raw = NULL WHERE series_key = ?`, key)
+			_, err := tx.Exec(`DELETE FROM mailbody WHERE series_key = ?`, key)
 			return err
 		}
 		_, err := tx.Exec(`UPDATE series SET attempts = ?, last_error = ?, next_try = ? WHERE key = ?`,

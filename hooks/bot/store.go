@@ -98,6 +98,18 @@ var migrations = []string{
 		at INTEGER NOT NULL,
 		PRIMARY KEY (epoch, commit_id)
 	);`,
+	// The raw mail of open series lives apart from the message rows that
+	// stay for deduplication: a deleted row frees its pages, a blob set
+	// to NULL in place left most of the file as half-empty pages.
+	`CREATE TABLE mailbody (
+		message_id TEXT PRIMARY KEY,
+		series_key TEXT NOT NULL,
+		data BLOB NOT NULL
+	);
+	CREATE INDEX mailbody_series ON mailbody(series_key);
+	INSERT INTO mailbody (message_id, series_key, data)
+		SELECT message_id, series_key, raw FROM message WHERE raw IS NOT NULL AND series_key IS NOT NULL;
+	UPDATE message SET raw = NULL WHERE raw IS NOT NULL;`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
