@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/memory"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 )
 
@@ -168,6 +170,89 @@ func TestCorpusEpochBuild(t *testing.T) {
 	_, n := corpusEpoch(t)
 	if n != 33494 {
 		t.Fatalf("%d messages in the real archive, want 33494", n)
+	}
+}
+
+// TestCorpusReplay replays the real archive, with the kfuncs of Linux
+// 6.12 declared stable, from a cold start, followed by a second epoch of
+// known bad series (one without its cover letter in the archive): every
+// series that can be judged is judged in that one pass, the message whose
+// blob is missing is skipped and recorded, every series with errors gets
+// a reply, and a second pass sends nothing.
+func TestCorpusReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the real archive's replay is skipped")
+	}
+	corpus, n := corpusEpoch(t)
+	a := newArchive(t)
+	if err := os.MkdirAll(filepath.Join(a.dir, "git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(corpus, "git", "0.git"), filepath.Join(a.dir, "git", "0.git")); err != nil {
+		t.Fatal(err)
+	}
+	series := "STABLE_REMOVAL/series-deprecate-then-remove/"
+	a.add(1, mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""))
+	a.add(1, mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""))
+	a.add(1, mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", ""))
+	// The cover letter of this v2 never reached the archive.
+	a.add(1, mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "q1@x", "lost-cover@x", "v2"))
+	a.add(1, mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "q2@x", "lost-cover@x", "v2"))
+	a.add(1, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""))
+
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	list, err := baseline.LoadStableList(filepath.Join("testdata", "linux-6.12-kfuncs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.cfg.Check.Baseline = baseline.Multi{list, baseline.HunksOnly{}}
+	tb.now = time.Now()
+	src := Source{Inbox: a.dir, Since: time.Unix(1, 0)}
+	start := time.Now()
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	t.Logf("replayed %d messages in %s: %.0f messages/s; peak RSS of the test process %d MB",
+		n+6, took.Round(time.Millisecond), float64(n+6)/took.Seconds(), ru.Maxrss>>10)
+
+	db := tb.store.db
+	count := func(q string) int {
+		t.Helper()
+		var c int
+		if err := db.QueryRow(q).Scan(&c); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return c
+	}
+	if c := count(`SELECT count(*) FROM series WHERE state = 'open' AND key IN (SELECT series_key FROM mailbody)`); c != 0 {
+		t.Errorf("%d series left open with mail to judge", c)
+	}
+	if c := count(`SELECT count(*) FROM skipped`); c != 1 {
+		t.Errorf("%d skipped messages recorded, want the one whose blob is missing", c)
+	}
+	if c := count(`SELECT count(*) FROM series WHERE state = 'checked'`); c < 4000 {
+		t.Errorf("only %d series judged", c)
+	}
+	withErrors := count(`SELECT count(*) FROM series WHERE errors > 0`)
+	if c := count(`SELECT count(*) FROM series WHERE errors > 0 AND reply = 'queued' AND key IN (SELECT series_key FROM outbox)`); c != withErrors || c < 3 {
+		t.Errorf("%d series with errors, %d of them answered", withErrors, c)
+	}
+	r := tb.replies(t)
+	if rep := r["q1@x"]; !strings.Contains(rep, "References: <lost-cover@x> <q1@x>") {
+		t.Errorf("the series without its cover letter is not answered on its first patch:\n%s", rep)
+	}
+	if r["cover@x"] == "" || r["rm@x"] == "" {
+		t.Errorf("replies to %v", keys(r))
+	}
+	before := len(r)
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	if c := count(`SELECT count(*) FROM outbox`); c != before || len(tb.replies(t)) != before {
+		t.Errorf("the second pass added replies: %d in the outbox, %d before", c, before)
 	}
 }
 
