@@ -103,9 +103,6 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 	if env.Bot {
 		return nil, "the answered mail is the bot's own (loop guard)"
 	}
-	if env.MessageID == "" {
-		return nil, "the answered mail has no valid Message-ID to reply to"
-	}
 	domain := b.addr[strings.LastIndexByte(b.addr, '@')+1:]
 	id := ReplyID(s.Key, domain)
 	list := strings.ToLower(b.cfg.Check.Policy.List)
@@ -219,7 +216,9 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 		}
 	}
 	body.WriteString("To reproduce locally:\n\n")
-	fmt.Fprintf(&body, "  b4 am -o - %s > series.mbox\n", env.MessageID)
+	if env.MessageID != "" {
+		fmt.Fprintf(&body, "  b4 am -o - %s > series.mbox\n", env.MessageID)
+	}
 	body.WriteString("  kfunccheck check --show-types series.mbox\n\n")
 	body.WriteString(wrap("Each rule is explained by \"kfunccheck explain RULE_ID\". A finding that is deliberate can be waived with a \"Kfunc-Stability-Waiver: RULE_ID kfunc: reason\" trailer.", ""))
 	body.WriteString("-- \n")
@@ -237,7 +236,10 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 	if len(refs) > maxReferences-1 {
 		refs = append([]string{refs[0]}, refs[len(refs)-(maxReferences-2):]...)
 	}
-	refs = append(slices.Clone(refs), env.MessageID)
+	refs = slices.Clone(refs)
+	if env.MessageID != "" {
+		refs = append(refs, env.MessageID)
+	}
 	for i := range refs {
 		refs[i] = "<" + refs[i] + ">"
 	}
@@ -252,8 +254,14 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 	headerField(&h, "Subject", encodeText(subject))
 	headerField(&h, "Date", b.cfg.Now().UTC().Format(time.RFC1123Z))
 	headerField(&h, "Message-ID", "<"+id+">")
-	headerField(&h, "In-Reply-To", "<"+env.MessageID+">")
-	headerField(&h, "References", strings.Join(refs, " "))
+	// A Message-ID that is not a valid msg-id is not copied: the reply
+	// then threads by the references that are.
+	if env.MessageID != "" {
+		headerField(&h, "In-Reply-To", "<"+env.MessageID+">")
+	}
+	if len(refs) > 0 {
+		headerField(&h, "References", strings.Join(refs, " "))
+	}
 	headerField(&h, Header, loopValue(s.Key))
 	// RFC 3834: an automatic answer; auto-responders do not answer it.
 	headerField(&h, "Auto-Submitted", "auto-replied")
