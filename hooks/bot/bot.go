@@ -81,6 +81,8 @@ type Bot struct {
 	cfg   Config
 	store *Store
 	addr  string // the bot's own address, lower case
+	// check is the engine (patchcheck.CheckSeries; tests make it fail).
+	check func(*model.Series, patchcheck.Options) []*patchcheck.Result
 }
 
 // New returns a bot over an open store.
@@ -112,7 +114,7 @@ func New(cfg Config, store *Store) (*Bot, error) {
 		cfg.CcDeny[i] = strings.ToLower(cfg.CcDeny[i])
 	}
 	cfg.Check.Baseline = relabel(cfg.Check.Baseline, cfg.StableLabels)
-	return &Bot{cfg: cfg, store: store, addr: strings.ToLower(a.Address)}, nil
+	return &Bot{cfg: cfg, store: store, addr: strings.ToLower(a.Address), check: patchcheck.CheckSeries}, nil
 }
 
 // relabel returns a baseline whose stable lists and repositories are
@@ -427,7 +429,7 @@ func (b *Bot) judge(s ReadySeries) (err error) {
 			missing = append(missing, i)
 		}
 	}
-	results := patchcheck.CheckSeries(series, b.cfg.Check)
+	results := b.check(series, b.cfg.Check)
 	var n report.Counts
 	var reported []*patchcheck.Result
 	for _, r := range results {
