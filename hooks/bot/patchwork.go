@@ -5,6 +5,7 @@ package bot
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,17 +23,45 @@ type Patchwork struct {
 	URL       string // e.g. https://patchwork.kernel.org
 	Token     string // from a file or the environment, never a flag
 	TargetURL string // where the check's details are (the list archive)
+	// AllowHTTP lets the token go over plain http:// (a loopback or
+	// otherwise trusted server, and only when the operator says so).
+	AllowHTTP bool
 	Client    *http.Client
+}
+
+// ErrPlainHTTP is returned instead of sending the token over plain HTTP.
+var ErrPlainHTTP = errors.New("patchwork: refusing to send the API token over plain http:// (use https://, or allow it explicitly)")
+
+// secure reports whether a request to u may carry the token.
+func (pw *Patchwork) secure(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, "https") || pw.AllowHTTP && strings.EqualFold(u.Scheme, "http")
 }
 
 // Context is the patchwork check context kfunccheck posts under.
 const Context = "kfunc_stability"
 
+// client returns the HTTP client, which never follows a redirect that
+// would carry the token to plain HTTP.
 func (pw *Patchwork) client() *http.Client {
+	c := &http.Client{Timeout: 30 * time.Second}
 	if pw.Client != nil {
-		return pw.Client
+		cc := *pw.Client
+		c = &cc
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !pw.secure(req.URL) {
+			return ErrPlainHTTP
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("patchwork: too many redirects")
+		}
+		return nil
+	}
+	return c
 }
 
 // Report posts the check of one patch, unless the same state was posted
@@ -68,6 +97,9 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 	req, err := http.NewRequest("POST", fmt.Sprintf("%s/api/1.2/patches/%d/checks/", strings.TrimRight(pw.URL, "/"), id), bytes.NewReader(body))
 	if err != nil {
 		return err
+	}
+	if !pw.secure(req.URL) {
+		return ErrPlainHTTP
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Token "+pw.Token)
