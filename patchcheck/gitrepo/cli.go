@@ -116,6 +116,9 @@ func (r *cliRepo) RefsWithPrefix(prefix string) ([]string, error) {
 }
 
 func (r *cliRepo) Blob(id string) ([]byte, error) {
+	if !validAbbrev(id) {
+		return nil, fmt.Errorf("blob %q: %w (an object id of 4 to 64 hex digits)", id, ErrNotFound)
+	}
 	out, err := r.git(nil, "cat-file", "blob", id)
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w", id, ErrNotFound)
