@@ -4,6 +4,7 @@ package bot
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	netmail "net/mail"
@@ -50,7 +51,13 @@ const corpusMissingAt = 16000
 // from the real archive: one commit per message, the message as blob "m",
 // committed at the mail's Date (never going back), packed without deltas.
 // One commit's blob is left out, as in the real public copy.
-func corpusEpoch(tb testing.TB) (dir string, messages int) {
+func corpusEpoch(tb testing.TB) (dir string, messages int) { return corpusEpochCopies(tb, 1) }
+
+// corpusEpochCopies builds the epoch from copies of the archive one after
+// the other (for a large replay); copies after the first have their
+// header block's angle-bracket ids and addresses suffixed, so that they
+// are new messages threaded among themselves.
+func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 	tb.Helper()
 	src := corpusMbox(tb)
 	fi, err := os.Stat(src)
@@ -58,20 +65,15 @@ func corpusEpoch(tb testing.TB) (dir string, messages int) {
 		tb.Fatal(err)
 	}
 	dir = filepath.Join(os.TempDir(), fmt.Sprintf("kfunccheck-corpus-%d-%d", fi.Size(), fi.ModTime().Unix()))
+	if copies > 1 {
+		dir += fmt.Sprintf("-x%d", copies)
+	}
 	done := filepath.Join(dir, "built")
 	if data, err := os.ReadFile(done); err == nil {
 		fmt.Sscan(string(data), &messages)
 		return dir, messages
 	}
 	os.RemoveAll(dir)
-	cmd := exec.Command("xz", "-dc", src)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
 	mem := memory.NewStorage()
 	put := func(typ plumbing.ObjectType, encode func(plumbing.EncodedObject) error) plumbing.Hash {
 		obj := mem.NewEncodedObject()
@@ -88,7 +90,6 @@ func corpusEpoch(tb testing.TB) (dir string, messages int) {
 	var hashes []plumbing.Hash
 	var tip plumbing.Hash
 	when := time.Unix(0, 0)
-	sp := mail.NewSplitter(bufio.NewReaderSize(out, 1<<20), 0)
 	commit := func(blob plumbing.Hash, store bool, data []byte) {
 		if store {
 			blob = put(plumbing.BlobObject, func(o plumbing.EncodedObject) error {
@@ -112,27 +113,44 @@ func corpusEpoch(tb testing.TB) (dir string, messages int) {
 		tip = put(plumbing.CommitObject, c.Encode)
 		hashes = append(hashes, tree, tip)
 	}
-	for {
-		raw, err := sp.Next()
-		if err == io.EOF {
-			break
-		}
+	for copy := 0; copy < copies; copy++ {
+		cmd := exec.Command("xz", "-dc", src)
+		out, err := cmd.StdoutPipe()
 		if err != nil {
-			tb.Fatalf("%s: %v", src, err)
+			tb.Fatal(err)
 		}
-		if messages == corpusMissingAt {
-			commit(plumbing.ComputeHash(plumbing.BlobObject, []byte("a blob the mirror lost\n")), false, nil)
+		if err := cmd.Start(); err != nil {
+			tb.Fatal(err)
 		}
-		if m, err := netmail.ReadMessage(strings.NewReader(string(raw.Data[:min(len(raw.Data), 16<<10)]))); err == nil {
-			if d, err := m.Header.Date(); err == nil && d.After(when) && d.Before(time.Now()) {
-				when = d
+		sp := mail.NewSplitter(bufio.NewReaderSize(out, 1<<20), 0)
+		for {
+			raw, err := sp.Next()
+			if err == io.EOF {
+				break
 			}
+			if err != nil {
+				tb.Fatalf("%s: %v", src, err)
+			}
+			if messages == corpusMissingAt {
+				commit(plumbing.ComputeHash(plumbing.BlobObject, []byte("a blob the mirror lost\n")), false, nil)
+			}
+			data := raw.Data
+			if copy > 0 {
+				n := headerEnd(data)
+				data = append(bytes.ReplaceAll(data[:n], []byte(">"), []byte(fmt.Sprintf(".c%d>", copy))), data[n:]...)
+			}
+			if m, err := netmail.ReadMessage(bytes.NewReader(data[:min(len(data), 16<<10)])); err == nil {
+				if d, err := m.Header.Date(); err == nil && d.After(when) && d.Before(time.Now()) {
+					when = d
+				}
+			}
+			commit(plumbing.ZeroHash, true, data)
+			messages++
 		}
-		commit(plumbing.ZeroHash, true, raw.Data)
-		messages++
-	}
-	if err := cmd.Wait(); err != nil {
-		tb.Fatalf("xz -dc %s: %v", src, err)
+		if err := cmd.Wait(); err != nil {
+			tb.Fatalf("xz -dc %s: %v", src, err)
+		}
+		when = when.Add(time.Hour)
 	}
 	r, err := git.PlainInit(filepath.Join(dir, "git", "0.git"), true)
 	if err != nil {
@@ -254,6 +272,17 @@ func TestCorpusReplay(t *testing.T) {
 	if c := count(`SELECT count(*) FROM outbox`); c != before || len(tb.replies(t)) != before {
 		t.Errorf("the second pass added replies: %d in the outbox, %d before", c, before)
 	}
+}
+
+// TestCorpusEpochBuild95k builds an epoch of three copies of the real
+// archive (100,482 messages) for measuring a large replay; only on
+// demand (KFUNCCHECK_CORPUS_95K=1): it takes a minute and 2 GB.
+func TestCorpusEpochBuild95k(t *testing.T) {
+	if os.Getenv("KFUNCCHECK_CORPUS_95K") == "" {
+		t.Skip("set KFUNCCHECK_CORPUS_95K=1 to build the three-copy epoch")
+	}
+	dir, n := corpusEpochCopies(t, 3)
+	t.Logf("%s: %d messages", dir, n)
 }
 
 // BenchmarkCorpusReplay replays the real archive from a cold start (one
