@@ -6,6 +6,18 @@
 // complete (or after a grace time), and answers the author on the list
 // when the stable-kfunc process is not followed, the way the kernel test
 // robot answers build failures. Its state lives in one SQLite file.
+//
+// The steps read as the guarantees they keep. Reading (run.go) never
+// stops on one message: an unreadable one is skipped and recorded.
+// Recording (Store.Batch: remember, skip, open a series, add to it) moves
+// the cursor with the messages. Judging (Judge) takes the series that are
+// ready (complete, or past their grace time counted from the mails'
+// dates), records a failure with backoff instead of stopping, and closes
+// each series with its verdict and reply in one transaction, dropping its
+// raw mail. Replying (compose, reply.go) uses only cleaned values of the
+// answered mail (headers.go) and withholds, with a logged reason, what
+// must not be sent. Delivering (Drain, deliver.go) claims, sends and
+// finishes each reply, with per-recipient refusals and a bounded retry.
 package bot
 
 import (
