@@ -242,6 +242,12 @@ func (b *Bot) readMbox(src Source) error {
 		if err == io.EOF {
 			break
 		}
+		if err != nil && !sp.Failed() {
+			// One unreadable message (too large) is skipped; the rest of
+			// the mbox is still read.
+			b.logf("warning: mbox %s: skipped a message: %v", src.Mbox, err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("mbox %s: %w", src.Mbox, err)
 		}
@@ -275,7 +281,9 @@ func (b *Bot) readMaildir(src Source) error {
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(src.Maildir, n))
 		if err != nil {
-			return err
+			// Gone (another reader moved it) or unreadable: skipped.
+			b.logf("warning: maildir %s: skipped: %v", n, err)
+			continue
 		}
 		raw, err := mail.NewSplitter(bytes.NewReader(data), 0).Next()
 		if err != nil {

@@ -305,3 +305,35 @@ func TestAdversarialShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitterSkipsTooLarge: in an mbox, a message over the limit (or
+// with a line over it) is skipped with an error of its own, and the
+// messages after it are still read.
+func TestSplitterSkipsTooLarge(t *testing.T) {
+	msg := func(id, body string) string {
+		return "From a@example.org Mon Mar  2 10:00:00 2026\nMessage-ID: <" + id + ">\nSubject: x\n\n" + body + "\n\n"
+	}
+	for _, big := range []string{strings.Repeat("line\n", 400), strings.Repeat("x", 5000)} {
+		in := msg("1@x", "small") + msg("2@x", big) + msg("3@x", "small")
+		sp := NewSplitter(strings.NewReader(in), 1000)
+		var got []string
+		skipped := 0
+		for {
+			raw, err := sp.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if !errors.Is(err, ErrTooLarge) || sp.Failed() {
+					t.Fatalf("error %v, failed %v", err, sp.Failed())
+				}
+				skipped++
+				continue
+			}
+			got = append(got, strings.Fields(string(raw.Data))[1])
+		}
+		if skipped != 1 || strings.Join(got, " ") != "<1@x> <3@x>" {
+			t.Errorf("read %v, skipped %d", got, skipped)
+		}
+	}
+}
