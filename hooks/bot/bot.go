@@ -290,7 +290,7 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	if d, err := netmail.ParseDate(p.Header.Date); err == nil && d.Before(arrived) {
 		dated = d
 	}
-	msg := Message{ID: msgID, Epoch: m.Epoch, Commit: m.ID, Dated: dated, Raw: m.Data}
+	msg := Message{ID: msgID, Epoch: m.Epoch, Commit: m.ID, Dated: dated, Arrived: arrived, Raw: m.Data}
 	r := b.classify(p, env)
 	if r == roleAuto && p.HasDiff() {
 		b.logf("%s is %s: not checked, never answered", msgID, env.Auto)
@@ -353,17 +353,26 @@ type Archived struct {
 // the findings call for one, are stored in one transaction. A series
 // whose judging fails is recorded with its error and retried later; it
 // never stops the others.
-func (b *Bot) Judge() (int, error) { return b.judgeAt(b.cfg.Now()) }
-
-// judgeAt judges the series ready at now: the clock at the end of a pass,
-// or, during a long replay, the archive's own time, so that series whose
-// grace ended long ago are judged (and their mail dropped) as the replay
-// goes, and series still in progress at that point of the archive wait.
-func (b *Bot) judgeAt(now time.Time) (int, error) {
-	list, err := b.store.Ready(now, b.cfg.Grace)
+func (b *Bot) Judge() (int, error) {
+	list, err := b.store.Ready(b.cfg.Now(), b.cfg.Grace)
 	if err != nil {
 		return 0, err
 	}
+	return b.judgeList(list)
+}
+
+// judgeBy judges, during a long read, the series ready by the archive's
+// own time, so that a replay of years of mail holds only the series still
+// in progress at its point, and series still in progress there wait.
+func (b *Bot) judgeBy(archive time.Time) (int, error) {
+	list, err := b.store.ReadyBy(archive, b.cfg.Grace)
+	if err != nil {
+		return 0, err
+	}
+	return b.judgeList(list)
+}
+
+func (b *Bot) judgeList(list []ReadySeries) (int, error) {
 	n := 0
 	for _, s := range list {
 		err := b.judge(s)

@@ -295,3 +295,31 @@ func TestGraceFromDate(t *testing.T) {
 		t.Fatal("the future-dated series was not judged after its grace from arrival")
 	}
 }
+
+// TestReplayWaitsForLateParts: during a long replay, a series whose
+// mails carry old dates is not judged before the archive has moved past
+// its last part by the grace time.
+func TestReplayWaitsForLateParts(t *testing.T) {
+	defer func(b, j int) { ingestBatch, judgeEvery = b, j }(ingestBatch, judgeEvery)
+	ingestBatch, judgeEvery = 2, 1
+	old := func(m string) string {
+		return strings.Replace(m, "Date: Mon, 2 Mar 2026 10:00:00 +0000", "Date: Mon, 2 Mar 2020 10:00:00 +0000", 1)
+	}
+	series := "STABLE_REMOVAL/series-deprecate-then-remove/"
+	a := newArchive(t)
+	a.add(0, old(mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", "")))
+	a.add(0, old(mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", "")))
+	for i := 0; i < 8; i++ {
+		a.add(0, review(fmt.Sprintf("r%d@x", i), "other@x", "[PATCH] other"))
+	}
+	a.add(0, old(mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", "")))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	tb.now = a.clock.Add(24 * time.Hour)
+	if err := tb.Once(Source{Inbox: a.dir, Since: time.Unix(1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	r := tb.replies(t)["cover@x"]
+	if r == "" || strings.Contains(r, "had not arrived") || !strings.Contains(r, "2 patches") {
+		t.Errorf("the series was judged before its last part:\n%s", r)
+	}
+}

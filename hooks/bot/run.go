@@ -133,7 +133,7 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 			return err
 		}
 		if batches++; batches%judgeEvery == 0 {
-			if _, err := b.judgeAt(minTime(archiveTime, b.cfg.Now())); err != nil {
+			if _, err := b.judgeBy(minTime(archiveTime, b.cfg.Now())); err != nil {
 				return err
 			}
 			return b.store.Reclaim()
@@ -210,12 +210,10 @@ func readAhead(walk func(func(gitrepo.InboxMessage) error) error, consume func(A
 	return werr
 }
 
-// ingestBatch is how many archived messages share one transaction.
-const ingestBatch = 256
-
-// judgeEvery is how many batches are read between two judging rounds of
-// a long read.
-const judgeEvery = 8
+// ingestBatch is how many archived messages share one transaction, and
+// judgeEvery how many batches are read between two judging rounds of a
+// long read (variables for tests).
+var ingestBatch, judgeEvery = 256, 8
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {

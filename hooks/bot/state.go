@@ -41,6 +41,9 @@ type Message struct {
 	// Dated is when the mail was written, as far as the bot believes it:
 	// its Date, but never later than its arrival.
 	Dated time.Time
+	// Arrived is when the archive got it (its commit time), or when the
+	// bot read it.
+	Arrived time.Time
 	// Series and Number place a patch or cover letter; Raw is its mail.
 	Series string
 	Number int
@@ -93,7 +96,8 @@ func (b *Batch) AddToSeries(m Message, subject string, root bool, now time.Time)
 			return err
 		}
 	}
-	if _, err := b.tx.Exec(`UPDATE series SET started = min(started, ?) WHERE key = ?`, m.Dated.Unix(), m.Series); err != nil {
+	if _, err := b.tx.Exec(`UPDATE series SET started = min(started, ?), last_arrival = max(last_arrival, ?) WHERE key = ?`,
+		m.Dated.Unix(), m.Arrived.Unix(), m.Series); err != nil {
 		return err
 	}
 	if _, err := b.tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received)
@@ -116,7 +120,21 @@ type ReadySeries struct {
 // with something to judge once their grace time has passed (counted from
 // Started), and not waiting after a failure.
 func (s *Store) Ready(now time.Time, grace time.Duration) ([]ReadySeries, error) {
-	rows, err := s.db.Query(`SELECT s.key, s.subject, s.author, s.root_id, s.version, s.total, s.started, s.attempts,
+	return s.ready(now, func(r ReadySeries, _ time.Time) bool { return now.Sub(r.Started) >= grace })
+}
+
+// ReadyBy lists, during a long read, the open series that are complete or
+// whose last part arrived at least grace before the archive's time: a
+// series whose mails carry old dates is not judged before the archive
+// has moved past its last part.
+func (s *Store) ReadyBy(archive time.Time, grace time.Duration) ([]ReadySeries, error) {
+	return s.ready(archive, func(r ReadySeries, last time.Time) bool {
+		return archive.Sub(last) >= grace && archive.Sub(r.Started) >= grace
+	})
+}
+
+func (s *Store) ready(now time.Time, graceOver func(r ReadySeries, lastArrival time.Time) bool) ([]ReadySeries, error) {
+	rows, err := s.db.Query(`SELECT s.key, s.subject, s.author, s.root_id, s.version, s.total, s.started, s.last_arrival, s.attempts,
 		(SELECT count(DISTINCT number) FROM message m WHERE m.series_key = s.key AND m.number >= 1 AND m.number <= s.total),
 		(SELECT count(*) FROM mailbody b WHERE b.series_key = s.key)
 		FROM series s WHERE s.state = 'open' AND s.next_try <= ? ORDER BY s.started, s.key`, now.Unix())
@@ -127,13 +145,13 @@ func (s *Store) Ready(now time.Time, grace time.Duration) ([]ReadySeries, error)
 	var out []ReadySeries
 	for rows.Next() {
 		var r ReadySeries
-		var started int64
-		if err := rows.Scan(&r.Key, &r.Subject, &r.Author, &r.Root, &r.Version, &r.Total, &started, &r.Attempts, &r.Have, &r.Messages); err != nil {
+		var started, last int64
+		if err := rows.Scan(&r.Key, &r.Subject, &r.Author, &r.Root, &r.Version, &r.Total, &started, &last, &r.Attempts, &r.Have, &r.Messages); err != nil {
 			return nil, err
 		}
 		r.Started = time.Unix(started, 0)
 		complete := r.Total > 0 && r.Have >= r.Total
-		if r.Messages > 0 && (complete || now.Sub(r.Started) >= grace) {
+		if r.Messages > 0 && (complete || graceOver(r, time.Unix(last, 0))) {
 			out = append(out, r)
 		}
 	}

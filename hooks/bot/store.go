@@ -110,6 +110,11 @@ var migrations = []string{
 	INSERT INTO mailbody (message_id, series_key, data)
 		SELECT message_id, series_key, raw FROM message WHERE raw IS NOT NULL AND series_key IS NOT NULL;
 	UPDATE message SET raw = NULL WHERE raw IS NOT NULL;`,
+	// When the archive last got a part of the series: a long replay
+	// judges a series on its way only once the archive has moved past
+	// that by the grace time.
+	`ALTER TABLE series ADD COLUMN last_arrival INTEGER NOT NULL DEFAULT 0;
+	UPDATE series SET last_arrival = first_seen;`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
