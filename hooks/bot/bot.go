@@ -95,6 +95,44 @@ type Bot struct {
 	addr  string // the bot's own address, lower case
 	// check is the engine (patchcheck.CheckSeries; tests make it fail).
 	check func(*model.Series, patchcheck.Options) []*patchcheck.Result
+	// recent keeps the patches parsed at ingest for the judging that
+	// usually follows within a few batches, so that most mail is parsed
+	// once; bounded (recentMax), only the reading goroutine touches it.
+	recent      map[string]*model.Patch
+	recentOrder []string
+}
+
+// recentMax bounds the parsed patches kept between ingest and judging.
+const recentMax = 512
+
+// remember keeps a parsed patch for its judging.
+func (b *Bot) remember(msgID string, number int, p *model.Patch) {
+	if b.recent == nil {
+		b.recent = map[string]*model.Patch{}
+	}
+	if len(b.recentOrder) >= recentMax {
+		delete(b.recent, b.recentOrder[0])
+		b.recentOrder = b.recentOrder[1:]
+	}
+	// As judge would parse it: named by its Message-ID and part number.
+	p.Source, p.Index = msgID, number
+	for _, e := range p.Errors {
+		if me, ok := e.(*mail.Error); ok {
+			me.Source = msgID
+		}
+	}
+	b.recent[msgID] = p
+	b.recentOrder = append(b.recentOrder, msgID)
+}
+
+// parsedOf returns a message's patch, parsed at ingest when still kept
+// (once: the engine may change what it is given), or parsed now.
+func (b *Bot) parsedOf(m StoredMessage) *model.Patch {
+	if p, ok := b.recent[m.ID]; ok {
+		delete(b.recent, m.ID)
+		return p
+	}
+	return mail.Parse(mail.NewRaw(m.Raw), m.ID, m.Number)
 }
 
 // New returns a bot over an open store.
@@ -322,7 +360,11 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	// The reply goes to the cover letter, or to patch 1 when it starts
 	// the thread.
 	isRoot := r == roleCover && number == 0 || number == 1 && root == msgID
-	return tx.AddToSeries(msg, cleanText(p.Subject.Raw, maxSubject), isRoot, now)
+	if err := tx.AddToSeries(msg, cleanText(p.Subject.Raw, maxSubject), isRoot, now); err != nil {
+		return err
+	}
+	b.remember(msgID, number, p)
+	return nil
 }
 
 func orNone(s string) string {
@@ -414,7 +456,7 @@ func (b *Bot) judge(s ReadySeries) (err error) {
 		if have[m.Number] || len(series.Patches) >= maxParts {
 			return nil
 		}
-		p := mail.Parse(mail.NewRaw(m.Raw), m.ID, m.Number)
+		p := b.parsedOf(m)
 		if m.ID == s.Root {
 			root, rootRaw = p, m.Raw
 		}
