@@ -259,8 +259,12 @@ func (b *Bot) Drain() (int, error) {
 				continue
 			}
 		}
+		raw, err := b.store.Raw(it.ID)
+		if err != nil {
+			return done, err
+		}
 		if b.cfg.Outbox != "" {
-			if _, err := WriteMaildir(b.cfg.Outbox, it.ID, it.Raw); err != nil {
+			if _, err := WriteMaildir(b.cfg.Outbox, it.ID, raw); err != nil {
 				return done, fmt.Errorf("outbox %s: %w", b.cfg.Outbox, err)
 			}
 		}
@@ -277,7 +281,7 @@ func (b *Bot) Drain() (int, error) {
 		if err := b.store.Claim(it.ID, b.cfg.Now()); err != nil {
 			return done, err
 		}
-		refused, err := b.cfg.SMTP.Send(it.From, it.Recipients, it.Raw, func() error {
+		refused, err := b.cfg.SMTP.Send(it.From, it.Recipients, raw, func() error {
 			return b.store.Sent(it.ID, b.cfg.Now())
 		})
 		if len(refused) > 0 {

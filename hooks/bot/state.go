@@ -260,16 +260,16 @@ func (s *Store) FailSeries(key string, cause error, now time.Time) (abandoned bo
 type Delivery struct {
 	ID, From   string
 	Recipients []string
-	Raw        []byte
 	State      string
 	Attempts   int
 	AttemptAt  time.Time // when it last went to "sending"
 }
 
 // Deliveries lists the replies to deliver at now: pending ones whose
-// retry time has come, and those left "sending".
+// retry time has come, and those left "sending". Their text is not read
+// (see Raw): a backlog of replies costs little memory.
 func (s *Store) Deliveries(now time.Time) ([]Delivery, error) {
-	rows, err := s.db.Query(`SELECT message_id, envelope_from, recipients, raw, state, attempts, coalesce(attempt_at, 0) FROM outbox
+	rows, err := s.db.Query(`SELECT message_id, envelope_from, recipients, state, attempts, coalesce(attempt_at, 0) FROM outbox
 		WHERE state = 'sending' OR state = 'pending' AND next_try <= ? ORDER BY created, message_id`, now.Unix())
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func (s *Store) Deliveries(now time.Time) ([]Delivery, error) {
 		var d Delivery
 		var rcpt string
 		var at int64
-		if err := rows.Scan(&d.ID, &d.From, &rcpt, &d.Raw, &d.State, &d.Attempts, &at); err != nil {
+		if err := rows.Scan(&d.ID, &d.From, &rcpt, &d.State, &d.Attempts, &at); err != nil {
 			return nil, err
 		}
 		d.Recipients = splitRecipients(rcpt)
@@ -288,6 +288,13 @@ func (s *Store) Deliveries(now time.Time) ([]Delivery, error) {
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// Raw returns the text of a reply of the outbox.
+func (s *Store) Raw(id string) ([]byte, error) {
+	var raw []byte
+	err := s.db.QueryRow(`SELECT raw FROM outbox WHERE message_id = ?`, id).Scan(&raw)
+	return raw, err
 }
 
 // Claim marks a reply "sending" before it is handed to SMTP.
