@@ -260,6 +260,26 @@ func TestHostileMail(t *testing.T) {
 					t.Errorf("an invalid Message-ID was copied: %v %v", h["in-reply-to"], h["bcc"])
 				}
 			}},
+		{name: "encoded CR LF in the sender's name",
+			header: strings.Replace(baseHeader, "From: Jane Developer <jane@example.org>",
+				"From: =?utf-8?q?Jane=0D=0ABcc:_victim@evil.example=0D?= <jane@example.org>", 1),
+			check: func(t *testing.T, msg string, h map[string][]string, rcpt []string) {
+				// net/mail refuses the name: the sender is not parsed, and
+				// the reply goes to the list and Cc's only.
+				if len(h["bcc"]) > 0 || len(h["to"]) > 0 && !strings.HasSuffix(h["to"][0], "<jane@example.org>") {
+					t.Errorf("the sender's name forged a header: To %v, Bcc %v", h["to"], h["bcc"])
+				}
+				if strings.Contains(strings.Join(rcpt, ","), "evil") {
+					t.Errorf("RCPT %v", rcpt)
+				}
+			}},
+		{name: "CR and junk in References and In-Reply-To",
+			header: baseHeader + "In-Reply-To: <root@x>\rBcc: victim@evil.example\nReferences: <root@x>\r<bad id@x> <ok@x>\rBcc: v@evil.example\n",
+			check: func(t *testing.T, msg string, h map[string][]string, rcpt []string) {
+				if len(h["bcc"]) > 0 || h["references"][0] != "<root@x> <ok@x> <h@x>" {
+					t.Errorf("References %q, Bcc %v", h["references"], h["bcc"])
+				}
+			}},
 		{name: "in-body From and Subject with CR",
 			body: "From: Evil <evil@evil.example>\rBcc: victim@evil.example\nSubject: x\rBcc: victim2@evil.example\n\n",
 			check: func(t *testing.T, msg string, h map[string][]string, rcpt []string) {
