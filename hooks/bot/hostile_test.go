@@ -10,9 +10,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 )
@@ -449,5 +451,42 @@ func TestRefusedRecipient(t *testing.T) {
 	tb3.store.db.QueryRow(`SELECT state, attempts FROM outbox`).Scan(&state, &attempts)
 	if state != "failed" || attempts != 1 {
 		t.Errorf("after a 554: state %s after %d attempts", state, attempts)
+	}
+}
+
+// TestEnvelopeAdversarial: header blocks of 1 MB in hostile shapes are
+// read in linear time and bounded memory (under a second, 100 MB).
+func TestEnvelopeAdversarial(t *testing.T) {
+	mb := 1 << 20
+	refs := strings.Repeat("<a@b> ", mb/6)
+	cc := strings.Repeat("x@example.org, ", mb/15)
+	for _, tt := range []struct{ name, header string }{
+		{"References", "References: " + refs + "\n"},
+		{"unclosed References", "References: " + strings.Repeat("<", mb) + "\n"},
+		{"Cc", "Cc: " + cc + "\n"},
+		{"unparsable Cc", "Cc: " + strings.Repeat("\"a, ", mb/4) + "\n"},
+		{"Subject", "Subject: " + strings.Repeat("=?utf-8?q?=C3=A9?= ", mb/19) + "\n"},
+		{"folded Subject", "Subject: x" + strings.Repeat("\n y", mb/3) + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := []byte("From: Jane <jane@example.org>\nMessage-ID: <m@x>\n" + tt.header + "\nbody\n")
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			env := readEnvelope(raw)
+			var h strings.Builder
+			headerField(&h, "Subject", encodeText(env.Subject))
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			if took > time.Second {
+				t.Errorf("took %s", took)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+			if env.MessageID != "m@x" {
+				t.Errorf("Message-ID %q", env.MessageID)
+			}
+		})
 	}
 }
