@@ -323,3 +323,38 @@ func TestReplayWaitsForLateParts(t *testing.T) {
 		t.Errorf("the series was judged before its last part:\n%s", r)
 	}
 }
+
+// TestBrokenHistory: a commit object missing from an epoch (a corrupt or
+// partial copy) does not stop the bot: the messages after it are read
+// and answered, with a warning, and later passes go on.
+func TestBrokenHistory(t *testing.T) {
+	a := newArchive(t)
+	a.add(0, review("start@x", "none@x", "[PATCH] start"))
+	a.add(0, mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "before@x", "", ""))
+	lost := a.add(0, review("lost@x", "none@x", "[PATCH] lost"))
+	a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""))
+	obj := filepath.Join(a.dir, "git", "0.git", "objects", lost.String()[:2], lost.String()[2:])
+	if err := os.Remove(obj); err != nil {
+		t.Fatal(err)
+	}
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	var log bytes.Buffer
+	tb.cfg.Log = &log
+	src := Source{Inbox: a.dir, Since: time.Unix(1, 0)}
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tb.replies(t)["rm@x"]; !ok {
+		t.Fatal("the message after the broken commit was not answered")
+	}
+	if !strings.Contains(log.String(), "commit "+lost.String()) {
+		t.Errorf("no warning naming the broken commit:\n%s", log.String())
+	}
+	a.add(0, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "next@x", "", ""))
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tb.replies(t)["next@x"]; !ok {
+		t.Fatal("a later pass did not go on")
+	}
+}

@@ -88,10 +88,16 @@ func (b *Bot) readInbox(src Source) error {
 	for _, n := range epochs {
 		ep, err := in.Epoch(n)
 		if err != nil {
-			return fmt.Errorf("inbox %s: epoch %d: %w", src.Inbox, n, err)
+			// One unreadable epoch must not stop the others.
+			b.logf("warning: inbox %s: epoch %d cannot be opened, skipped this pass: %v", src.Inbox, n, err)
+			continue
 		}
 		err = b.readEpoch(ep, n, cursors, firstRun, src)
 		ep.Close()
+		if errors.Is(err, gitrepo.ErrBrokenHistory) {
+			b.logf("warning: %v; the messages after it were read, those before it cannot be", err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -157,10 +163,13 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 		b.logf("epoch %d: %v; resyncing from %s", n, err, cur.Time.Format(time.RFC3339))
 		err = readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk("", cur.Time.Add(-time.Minute), fn) }, ingest)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, gitrepo.ErrBrokenHistory) {
 		return err
 	}
-	return flush()
+	if ferr := flush(); ferr != nil {
+		return ferr
+	}
+	return err
 }
 
 // errStopped ends a walk whose consumer failed.

@@ -24,6 +24,11 @@ import (
 // by date and deduplicate by Message-ID.
 var ErrCursorLost = errors.New("cursor commit no longer in the epoch's history")
 
+// ErrBrokenHistory is returned by Walk, after the messages it could read,
+// when a commit of the epoch's history is missing or corrupt: the
+// messages above it were handed over, those below it cannot be reached.
+var ErrBrokenHistory = errors.New("epoch history broken")
+
 // Inbox is a public-inbox v2 archive: epoch repositories git/0.git,
 // git/1.git, ..., each commit adding one message as the blob "m" (or
 // deleting one, "d"). Epochs are read directly, not through all.git,
@@ -151,6 +156,8 @@ func (e *Epoch) head() (plumbing.Hash, error) {
 // oldest first, up to the tip. With since set, commits older than since
 // are skipped (a replay, or a resync after rewritten history). It returns
 // ErrCursorLost when cursor is not in the history; fn errors stop the walk.
+// A commit that cannot be read ends the walk back in time: the messages
+// after it are handed over, then ErrBrokenHistory is returned.
 func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error) error {
 	h, err := e.head()
 	if err != nil {
@@ -163,6 +170,7 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 		when     time.Time
 	}
 	var steps []step
+	var broken error
 	found := cursor == ""
 	for !h.IsZero() {
 		if h.String() == cursor {
@@ -171,7 +179,11 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 		}
 		c, err := e.r.repo.CommitObject(h)
 		if err != nil {
-			return fmt.Errorf("epoch %d: commit %s: %w", e.n, h, err)
+			// The newer messages are still read; the walk cannot go
+			// further back.
+			broken = fmt.Errorf("epoch %d: commit %s: %v: %w", e.n, h, err, ErrBrokenHistory)
+			found = true
+			break
 		}
 		if !since.IsZero() && c.Committer.When.Before(since) {
 			break
@@ -192,7 +204,7 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 			return err
 		}
 	}
-	return nil
+	return broken
 }
 
 // message reads one commit's message. A tree or blob that cannot be read
