@@ -13,6 +13,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
@@ -105,6 +106,9 @@ func (h *PrePush) Run() int {
 	repo.SetSelector(gitrepo.KfuncSelector(h.Options.Interest))
 	opt := h.Options
 	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
+	if tf, ok := kindex.TreeFor(repo, ""); ok {
+		opt.Tree = tf
+	}
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
 	var counts report.Counts
 	failed := false

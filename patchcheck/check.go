@@ -8,7 +8,9 @@
 package patchcheck
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
@@ -29,6 +31,10 @@ type Options struct {
 	// KfuncSource tells whether a built kernel exports a function as a
 	// kfunc, and names the kernel (check --btf).
 	KfuncSource func(name string) (string, bool)
+	// Tree returns the pre-image tree of a patch from the tree-wide kfunc
+	// index (nil, nil when none is known); nil when no repository is
+	// given.
+	Tree func(p *model.Patch) (extract.TreeView, error)
 }
 
 func (opt *Options) defaults() {
@@ -77,20 +83,86 @@ func (r *Result) Lines() int {
 // removed in patch 3 was not deprecated "before the series".
 func CheckSeries(s *model.Series, opt Options) []*Result {
 	opt.defaults()
-	seriesBefore := map[string]*model.KfuncState{}
-	introduced := map[string]bool{}
+	mem := newSeriesMemory()
 	var out []*Result
 	for _, p := range s.Patches {
-		ex := extract.Patch(p, extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest})
+		eo := extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest}
+		var treeErr error
+		if opt.Tree != nil {
+			eo.Tree, treeErr = opt.Tree(p)
+		}
+		ex := extract.Patch(p, eo)
 		res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
 		res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
-		res.Findings = judge(p, s, ex.Changes, opt, seriesBefore, introduced)
-		for _, c := range ex.Changes {
-			rememberBefore(seriesBefore, c)
+		if treeErr != nil {
+			res.Errors = append(res.Errors, treeErr)
 		}
+		mem.markSeen(ex.Changes)
+		res.Findings = judge(p, s, ex.Changes, opt, mem)
+		mem.after(ex.Changes, opt.Policy)
 		out = append(out, res)
 	}
 	return out
+}
+
+// seriesMemory is what the earlier patches of a series did: the patches
+// before are the baseline of the later ones.
+type seriesMemory struct {
+	// before is each kfunc's state before the first patch that touched it.
+	before map[string]*model.KfuncState
+	// introduced: this patch or an earlier one made it a kfunc;
+	// introducedEarlier and promotedEarlier: an earlier patch did.
+	introduced, introducedEarlier, promotedEarlier map[string]bool
+	// seen holds the changes already made, by changeKey.
+	seen map[string]bool
+}
+
+func newSeriesMemory() *seriesMemory {
+	return &seriesMemory{before: map[string]*model.KfuncState{}, introduced: map[string]bool{},
+		introducedEarlier: map[string]bool{}, promotedEarlier: map[string]bool{}, seen: map[string]bool{}}
+}
+
+// changeKey identifies a change independently of where a patch shows it:
+// a removal is one removal however many patches it takes.
+func changeKey(c *model.Change) string {
+	if c.Kind == model.KindRemoved {
+		return "removed " + c.Kfunc
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %v %v", c.Kind, c.Kfunc, c.FlagsAdded, c.FlagsRemoved)
+	for _, d := range c.SigDiffs {
+		b.WriteString(" " + d.What)
+	}
+	for _, a := range c.Access {
+		b.WriteString(" " + a.String())
+	}
+	return b.String()
+}
+
+// markSeen flags the changes an earlier patch of the series already made.
+func (m *seriesMemory) markSeen(changes []*model.Change) {
+	for _, c := range changes {
+		if c.Kfunc != "" && m.seen[changeKey(c)] {
+			c.SeenEarlier = true
+		}
+	}
+}
+
+// after records what one patch did, for the patches after it.
+func (m *seriesMemory) after(changes []*model.Change, cfg *policy.Config) {
+	for _, c := range changes {
+		if c.Kfunc == "" {
+			continue
+		}
+		m.seen[changeKey(c)] = true
+		rememberBefore(m.before, c)
+		if m.introduced[c.Kfunc] {
+			m.introducedEarlier[c.Kfunc] = true
+		}
+		if c.Kind == model.KindPromoted || c.Kind == model.KindAdded && c.After.HasFlag(cfg.StableFlag) {
+			m.promotedEarlier[c.Kfunc] = true
+		}
+	}
 }
 
 // CheckChanges runs the rules on changes found elsewhere than in a patch's
@@ -100,18 +172,17 @@ func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result 
 	opt.defaults()
 	s := &model.Series{Source: p.Source, Patches: []*model.Patch{p}}
 	return &Result{Patch: p, Series: s, Changes: changes,
-		Findings: judge(p, s, changes, opt, map[string]*model.KfuncState{}, map[string]bool{})}
+		Findings: judge(p, s, changes, opt, newSeriesMemory())}
 }
 
 // judge runs the rules on one patch's changes, with the series' memory of
 // what came before, and applies severities, ignores and waivers.
-func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options,
-	seriesBefore map[string]*model.KfuncState, introduced map[string]bool) []model.Finding {
+func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) []model.Finding {
 	// Record what this patch introduces before the rules run: a new
 	// kfunc promoted in its own patch is "introduced by the series".
 	for _, c := range changes {
-		if c.Kind == model.KindAdded && (c.Before == nil || c.Before.Proto == nil) && c.After != nil && c.After.Proto != nil {
-			introduced[c.Kfunc] = true
+		if c.Kind == model.KindAdded && c.Kfunc != "" && c.Before.Prototype() == nil && c.After.Prototype() != nil {
+			mem.introduced[c.Kfunc] = true
 		}
 	}
 	base := rules.Pass{
@@ -122,8 +193,10 @@ func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options
 		Msg:                rules.AnalyzeMessage(p, opt.Policy),
 		StableSource:       opt.Baseline.Stable,
 		KfuncSource:        opt.KfuncSource,
-		SeriesBefore:       func(k string) *model.KfuncState { return seriesBefore[k] },
-		IntroducedInSeries: func(k string) bool { return introduced[k] },
+		SeriesBefore:       func(k string) *model.KfuncState { return mem.before[k] },
+		IntroducedInSeries: func(k string) bool { return mem.introduced[k] },
+		IntroducedEarlier:  func(k string) bool { return mem.introducedEarlier[k] },
+		PromotedEarlier:    func(k string) bool { return mem.promotedEarlier[k] },
 	}
 	var findings []model.Finding
 	for _, r := range opt.Rules {
@@ -138,6 +211,7 @@ func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options
 		})
 		r.Check(pass)
 	}
+	findings = onePerKfunc(findings)
 	applyWaivers(findings, base.Msg.Waivers)
 	slices.SortStableFunc(findings, func(a, b model.Finding) int { return a.Pos.PatchLine - b.Pos.PatchLine })
 	return findings
@@ -147,7 +221,7 @@ func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options
 // from the first patch of the series that shows them: a part an earlier
 // patch changed would have been visible in that patch.
 func rememberBefore(m map[string]*model.KfuncState, c *model.Change) {
-	if c.Before == nil {
+	if c.Before == nil || c.Kfunc == "" {
 		return
 	}
 	s, ok := m[c.Kfunc]
@@ -178,4 +252,29 @@ func applyWaivers(fs []model.Finding, ws []rules.Waiver) {
 			break
 		}
 	}
+}
+
+// onePerKfunc merges the findings of one rule about one kfunc into the
+// first, so that a patch gets one finding per kfunc and rule.
+func onePerKfunc(fs []model.Finding) []model.Finding {
+	first := map[[2]string]int{}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Kfunc == "" {
+			out = append(out, f)
+			continue
+		}
+		k := [2]string{f.Rule, f.Kfunc}
+		i, ok := first[k]
+		if !ok {
+			first[k] = len(out)
+			out = append(out, f)
+			continue
+		}
+		msg := strings.TrimPrefix(f.Message, f.Kfunc+": ")
+		if !strings.Contains(out[i].Message, msg) {
+			out[i].Message += "; also: " + msg
+		}
+	}
+	return out
 }

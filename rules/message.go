@@ -27,6 +27,7 @@ type Message struct {
 	Waivers  []Waiver
 	text     string // lower-cased prose
 	cfg      *policy.Config
+	msgID    string // the mail's own Message-ID, without <>
 }
 
 // Waiver is a Kfunc-Stability-Waiver trailer: "RULE_ID kfunc: reason".
@@ -45,7 +46,7 @@ var (
 
 // AnalyzeMessage analyses the commit message of p.
 func AnalyzeMessage(p *model.Patch, cfg *policy.Config) *Message {
-	m := &Message{Trailers: p.Trailers, cfg: cfg}
+	m := &Message{Trailers: p.Trailers, cfg: cfg, msgID: strings.Trim(strings.TrimSpace(p.Header.MessageID), "<>")}
 	trailerLine := map[int]bool{}
 	for _, t := range p.Trailers {
 		trailerLine[t.Line] = true
@@ -114,17 +115,42 @@ func (m *Message) HasRationale(kfunc string) bool {
 }
 
 // HasProductionUse reports whether the message refers to existing
-// production use: a URL, a Link: trailer, or production wording.
+// production use: a URL or a Link: trailer other than one to the patch's
+// own posting, or production wording.
 func (m *Message) HasProductionUse() bool {
-	if len(m.URLs) > 0 {
-		return true
-	}
-	for _, t := range m.Trailers {
-		if strings.EqualFold(t.Key, "Link") {
+	for _, u := range m.URLs {
+		if !m.ownPosting(u) {
 			return true
 		}
 	}
+	for _, t := range m.Trailers {
+		if !strings.EqualFold(t.Key, "Link") {
+			continue
+		}
+		urls := urlRE.FindAllString(t.Value, -1)
+		if len(urls) == 0 && !m.ownPosting(t.Value) {
+			return true
+		}
+		for _, u := range urls {
+			if !m.ownPosting(u) {
+				return true
+			}
+		}
+	}
 	return m.contains(m.cfg.Text.ProductionWords)
+}
+
+// ownPosting reports whether a link points at the patch's own posting,
+// which b4 adds to every commit it applies: a message-id link service, a
+// lore /r/ or /all/ link, or any link naming the mail's Message-ID.
+func (m *Message) ownPosting(link string) bool {
+	l := strings.ToLower(link)
+	for _, p := range m.cfg.Text.PostingLinks {
+		if strings.Contains(l, strings.ToLower(p)) {
+			return true
+		}
+	}
+	return m.msgID != "" && strings.Contains(link, m.msgID)
 }
 
 // HasReason reports whether the message says why (deprecation reason).

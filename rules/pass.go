@@ -31,6 +31,12 @@ type Pass struct {
 	// IntroducedInSeries reports whether this patch or an earlier one of
 	// the series added the kfunc's definition.
 	IntroducedInSeries func(kfunc string) bool
+	// IntroducedEarlier reports whether an earlier patch of the series
+	// made the function a kfunc: its later changes break nobody.
+	IntroducedEarlier func(kfunc string) bool
+	// PromotedEarlier reports whether an earlier patch of the series
+	// made the kfunc stable.
+	PromotedEarlier func(kfunc string) bool
 
 	rule   *Rule
 	report func(model.Finding)
@@ -126,6 +132,14 @@ type Stability struct {
 // (or before the series): KF_STABLE on the baseline side, or named by an
 // outside source.
 func (p *Pass) StableBefore(c *model.Change) Stability {
+	if p.IntroducedEarlier != nil && p.IntroducedEarlier(c.Kfunc) {
+		// New in this series: no BPF program calls it yet, whatever a
+		// stable list says of an older kfunc of that name.
+		return Stability{Known: true, Source: "added earlier in the series"}
+	}
+	if p.PromotedEarlier != nil && p.PromotedEarlier(c.Kfunc) {
+		return Stability{Stable: true, Known: true, Source: "promoted earlier in the series"}
+	}
 	if src, ok := p.StableSource(c.Kfunc); ok {
 		return Stability{Stable: true, Known: true, Source: src}
 	}
@@ -142,6 +156,9 @@ func (p *Pass) StableBefore(c *model.Change) Stability {
 // the signature and flags rules protect a kfunc promoted in the same patch.
 func (p *Pass) StableEither(c *model.Change) Stability {
 	s := p.StableBefore(c)
+	if p.IntroducedEarlier != nil && p.IntroducedEarlier(c.Kfunc) {
+		return s
+	}
 	if !s.Stable && c.After.HasFlag(p.Config.StableFlag) {
 		return Stability{Stable: true, Known: true, Source: p.Config.StableFlag + " after the patch"}
 	}
@@ -160,10 +177,14 @@ func (p *Pass) DeprecatedBefore(c *model.Change) bool {
 	return c.Before.HasFlag(p.Config.DeprecatedFlag)
 }
 
-// ChangesOf returns the patch's changes of the given kinds.
+// ChangesOf returns the patch's changes of the given kinds, leaving out
+// those an earlier patch of the series already made.
 func (p *Pass) ChangesOf(kinds ...model.ChangeKind) []*model.Change {
 	var out []*model.Change
 	for _, c := range p.Changes {
+		if c.SeenEarlier {
+			continue
+		}
 		for _, k := range kinds {
 			if c.Kind == k {
 				out = append(out, c)

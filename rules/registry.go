@@ -16,6 +16,7 @@ var All = []*Rule{
 	StableSignatureCompat,
 	StableFlagsBreaking,
 	StableFlags,
+	StableAvailability,
 	DeprecationReason,
 	DeprecationLifespan,
 	DeprecationReplacement,

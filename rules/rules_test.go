@@ -96,6 +96,9 @@ func expectations(p *model.Patch) (wants []string, stable []string) {
 
 func matches(want string, f model.Finding) bool {
 	w := strings.Fields(want)
+	if len(w) >= 2 && w[1] == "-" {
+		w[1] = ""
+	}
 	if len(w) < 2 || w[0] != f.Rule || w[1] != f.Kfunc {
 		return false
 	}

@@ -22,6 +22,13 @@ message says which.`,
 (no BTF_ID_FLAGS(func, bpf_thing, ...) line in the patch)`,
 	Good: `kfunccheck check --stable-list stable-kfuncs.txt 0001-bpf-thing.patch`,
 	Check: func(p *Pass) {
+		for _, c := range p.ChangesOf(model.KindAvailability) {
+			if c.Kfunc != "" {
+				continue
+			}
+			// A registration or filter change whose kfuncs are not in view.
+			p.ReportChange(c, "%s: the kfuncs it applies to are not in the patch (%s): cannot tell whether a stable kfunc loses a program type (use --repo with the tree the patch applies to, or -g)", c.Detail, c.Guess)
+		}
 		for _, c := range p.ChangesOf(model.KindSignature, model.KindRemoved) {
 			if c.EntryVisible {
 				continue

@@ -3,6 +3,9 @@
 package rules
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
@@ -27,13 +30,23 @@ judged. Breaking changes are STABLE_FLAGS_BREAKING.`,
 			if !p.StableEither(c).Stable {
 				continue
 			}
+			var unknown, compat []string
 			for _, fc := range flagChanges(c, p.Config) {
 				switch {
 				case !fc.known:
-					p.ReportChange(c, "%s: %s %s on a stable kfunc; its effect on callers is unknown to the policy", c.Kfunc, fc.flag, fc.verb)
+					unknown = append(unknown, fc.flag+" "+fc.verb)
 				case fc.effect == policy.Compatible:
-					p.ReportChange(c, "%s: %s %s on a stable kfunc; existing callers keep working, but the contract changed (%s: %s)", c.Kfunc, fc.flag, fc.verb, fc.flag, fc.note)
+					compat = append(compat, fmt.Sprintf("%s %s (%s)", fc.flag, fc.verb, fc.note))
 				}
+			}
+			switch {
+			case len(compat) > 0 && len(unknown) > 0:
+				p.ReportChange(c, "%s: %s on a stable kfunc; existing callers keep working, but the contract changed; the effect of %s is unknown to the policy",
+					c.Kfunc, strings.Join(compat, "; "), strings.Join(unknown, ", "))
+			case len(compat) > 0:
+				p.ReportChange(c, "%s: %s on a stable kfunc; existing callers keep working, but the contract changed", c.Kfunc, strings.Join(compat, "; "))
+			case len(unknown) > 0:
+				p.ReportChange(c, "%s: %s on a stable kfunc; its effect on callers is unknown to the policy", c.Kfunc, strings.Join(unknown, ", "))
 			}
 		}
 	},

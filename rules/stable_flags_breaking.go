@@ -3,6 +3,9 @@
 package rules
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
@@ -30,10 +33,14 @@ changes (KF_RCU) count as breaking.`,
 			if !st.Stable {
 				continue
 			}
+			var what []string
 			for _, fc := range flagChanges(c, p.Config) {
 				if fc.effect == policy.Breaking || fc.effect == policy.EraDependent {
-					p.ReportChange(c, "%s: %s %s on a stable kfunc breaks existing callers (%s: %s)", c.Kfunc, fc.flag, fc.verb, fc.flag, fc.note)
+					what = append(what, fmt.Sprintf("%s %s (%s)", fc.flag, fc.verb, fc.note))
 				}
+			}
+			if len(what) > 0 {
+				p.ReportChange(c, "%s: %s on a stable kfunc breaks existing callers", c.Kfunc, strings.Join(what, "; "))
 			}
 		}
 	},
@@ -45,8 +52,17 @@ type flagChange struct {
 	known            bool
 }
 
-// flagChanges classifies each added and removed flag of c by the policy.
+// flagChanges classifies each added and removed flag of c by the policy,
+// judging the flags as a combination of the kfunc's flags before and
+// after.
 func flagChanges(c *model.Change, cfg *policy.Config) []flagChange {
+	var before, after []string
+	for _, e := range c.Before.AllEntries() {
+		before = append(before, e.Flags...)
+	}
+	for _, e := range c.After.AllEntries() {
+		after = append(after, e.Flags...)
+	}
 	var out []flagChange
 	for _, side := range []struct {
 		flags []string
@@ -54,7 +70,7 @@ func flagChanges(c *model.Change, cfg *policy.Config) []flagChange {
 		verb  string
 	}{{c.FlagsAdded, true, "added"}, {c.FlagsRemoved, false, "removed"}} {
 		for _, f := range side.flags {
-			e, ok := cfg.FlagEffect(f, side.add)
+			e, ok := cfg.FlagChangeEffect(f, side.add, before, after)
 			note := "effect unknown to the policy"
 			if ok {
 				note = cfg.Flags[f].Note

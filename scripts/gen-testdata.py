@@ -37,6 +37,11 @@ HELPERS = "kernel/bpf/helpers.c"
 CPUMASK = "kernel/bpf/cpumask.c"
 DOC = "Documentation/bpf/kfuncs.rst"
 CT = "net/netfilter/nf_conntrack_bpf.c"
+LSM = "kernel/bpf/bpf_lsm.c"
+TEST_RUN = "net/bpf/test_run.c"
+TASK_ITER = "kernel/bpf/task_iter.c"
+XDP_C = "net/core/xdp.c"
+XDP_H = "include/net/xdp.h"
 SOB = "Signed-off-by: Jane Developer <jane@example.org>"
 TO_BPF = ["--to=bpf@vger.kernel.org", "--cc=Alexei Starovoitov <ast@kernel.org>"]
 
@@ -101,10 +106,17 @@ def want(*items):
     return ["kfunccheck-want: " + i for i in items]
 
 
+def want_repo(*items):
+    """Findings expected with the whole tree in view (-g, --repo) where
+    they differ from the patch-only ones; "none" for none."""
+    return ["kfunccheck-want-repo: " + i for i in items]
+
+
 shutil.rmtree(RULES, ignore_errors=True)
 # --- the tree --------------------------------------------------------------
 git("init", "-q", "-b", "main")
-for src, rel in ((K612, HELPERS), (K612, CPUMASK), (K612, DOC), (K61, CT)):
+for src, rel in ((K612, HELPERS), (K612, CPUMASK), (K612, DOC), (K61, CT), (K612, LSM), (K612, TEST_RUN),
+                 (K612, TASK_ITER), (K612, XDP_C), (K612, XDP_H)):
     os.makedirs(os.path.join(repo, os.path.dirname(rel)), exist_ok=True)
     shutil.copy(os.path.join(src, rel), os.path.join(repo, rel))
 commit("Linux 6.12 kfunc files (and 6.1 nf_conntrack_bpf.c)")
@@ -122,13 +134,17 @@ edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_slice, KF_RET_NULL)",
      "BTF_ID_FLAGS(func, bpf_dynptr_slice, KF_RET_NULL | KF_STABLE)")
 edit(HELPERS, "BTF_ID_FLAGS(func, bpf_dynptr_adjust)\n", "BTF_ID_FLAGS(func, bpf_dynptr_adjust, KF_STABLE)\n")
 edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU)", "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)")
+# A kfunc whose entry (helpers.c) is in another file than its definition
+# (task_iter.c).
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_iter_task_new, KF_ITER_NEW | KF_TRUSTED_ARGS | KF_RCU_PROTECTED)",
+     "BTF_ID_FLAGS(func, bpf_iter_task_new, KF_ITER_NEW | KF_TRUSTED_ARGS | KF_RCU_PROTECTED | KF_STABLE)")
 commit("bpf: stable kfunc baseline for kfunccheck fixtures")
 git("branch", "-f", "baseline")
 # The baseline tree itself, so that tests can rebuild the repository and
 # apply the fixtures with git am (git and -g checks need the whole files).
 TREE = os.path.join(ROOT, "testdata", "tree")
 shutil.rmtree(TREE, ignore_errors=True)
-for rel in (HELPERS, CPUMASK, DOC, CT):
+for rel in (HELPERS, CPUMASK, DOC, CT, LSM, TEST_RUN, TASK_ITER, XDP_C, XDP_H):
     os.makedirs(os.path.join(TREE, os.path.dirname(rel)), exist_ok=True)
     shutil.copy(os.path.join(repo, rel), os.path.join(TREE, rel))
 
@@ -166,7 +182,8 @@ branch("promote-good")
 edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
 commit(GOOD_RATIONALE)
 case("clean", "promote-good")
-good_promotion = case("STABLE_PROMOTION_LIST", "promote-not-to-list", want("STABLE_PROMOTION_LIST bpf_cgroup_acquire"),
+# A commit of a repository has no recipients: only the mail is judged.
+good_promotion = case("STABLE_PROMOTION_LIST", "promote-not-to-list", want("STABLE_PROMOTION_LIST bpf_cgroup_acquire") + want_repo("none"),
                       extra=["--to=Alexei Starovoitov <ast@kernel.org>"])
 
 branch("promote-no-production")
@@ -323,7 +340,8 @@ buffer is always required now.
 
 """ + SOB)
 case("STABLE_SIGNATURE", "signature-breaking-stable-list", want("STABLE_SIGNATURE bpf_dynptr_slice"), stable=["bpf_dynptr_slice"])
-case("STABILITY_UNKNOWN", "signature-no-entry", want("STABILITY_UNKNOWN bpf_dynptr_slice check"))
+case("STABILITY_UNKNOWN", "signature-no-entry", want("STABILITY_UNKNOWN bpf_dynptr_slice check")
+     + want_repo("STABLE_SIGNATURE bpf_dynptr_slice"))
 
 branch("signature-and-flags")
 edit(HELPERS, "__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)",
@@ -488,6 +506,166 @@ edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_from_pid, KF_ACQUIRE | KF_RET_NULL)\n
      "BTF_ID_FLAGS(func, bpf_task_from_pid, KF_ACQUIRE | KF_RET_NULL)\nBTF_ID_FLAGS(func, bpf_throw, KF_DESTRUCTIVE)\n")
 commit("bpf: Adjust flags of unstable kfuncs\n\n" + SOB)
 case("clean", "non-stable")
+
+
+# Availability -------------------------------------------------------------
+FIRST = "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)\n"
+branch("availability-new-if")
+edit(CPUMASK, FIRST, "#ifdef CONFIG_BPF_CPUMASK_FIRST\n" + FIRST + "#endif\n")
+commit("bpf: Build bpf_cpumask_first() only when asked to\n\nMost users do not need it.\n\n" + SOB)
+case("STABLE_AVAILABILITY", "entry-under-new-if", want("STABLE_AVAILABILITY bpf_cpumask_first"))
+
+REG_TRACING = "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &cpumask_kfunc_set);\n"
+branch("availability-registration-removed")
+edit(CPUMASK, REG_TRACING, "")
+commit("bpf: Stop offering cpumask kfuncs to tracing programs\n\nOnly schedulers use them.\n\n" + SOB)
+case("STABLE_AVAILABILITY", "registration-removed",
+     want("STABILITY_UNKNOWN - check") + want_repo("STABLE_AVAILABILITY bpf_cpumask_first"))
+
+branch("availability-filter-added")
+edit(CPUMASK, "static const struct btf_kfunc_id_set cpumask_kfunc_set = {\n\t.owner = THIS_MODULE,\n\t.set   = &cpumask_kfunc_btf_ids,\n};\n",
+     "static int cpumask_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)\n{\n"
+     "\tif (prog->type == BPF_PROG_TYPE_TRACING && !prog->aux->sleepable)\n\t\treturn -EACCES;\n\treturn 0;\n}\n\n"
+     "static const struct btf_kfunc_id_set cpumask_kfunc_set = {\n\t.owner = THIS_MODULE,\n\t.set   = &cpumask_kfunc_btf_ids,\n"
+     "\t.filter = cpumask_kfunc_filter,\n};\n")
+commit("bpf: Filter cpumask kfuncs for non-sleepable tracing programs\n\n" + SOB)
+case("STABLE_AVAILABILITY", "filter-added",
+     want("STABILITY_UNKNOWN - check") + want_repo("STABLE_AVAILABILITY bpf_cpumask_first"))
+
+branch("availability-gained")
+edit(CPUMASK, REG_TRACING, REG_TRACING + "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_LSM, &cpumask_kfunc_set);\n")
+commit("bpf: Offer cpumask kfuncs to LSM programs\n\nLSM programs want to inspect task affinities.\n\n" + SOB)
+case("clean", "availability-gained")
+
+branch("availability-moved-same-types")
+edit(CPUMASK, FIRST, "")
+edit(CPUMASK, "BTF_ID_LIST(cpumask_dtor_ids)\n",
+     "BTF_KFUNCS_START(cpumask_query_btf_ids)\n" + FIRST + "BTF_KFUNCS_END(cpumask_query_btf_ids)\n\n"
+     "static const struct btf_kfunc_id_set cpumask_query_kfunc_set = {\n\t.owner = THIS_MODULE,\n\t.set   = &cpumask_query_btf_ids,\n};\n\n"
+     "BTF_ID_LIST(cpumask_dtor_ids)\n")
+edit(CPUMASK, "\treturn  ret ?: register_btf_id_dtor_kfuncs(",
+     "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &cpumask_query_kfunc_set);\n"
+     "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &cpumask_query_kfunc_set);\n"
+     "\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL, &cpumask_query_kfunc_set);\n"
+     "\treturn  ret ?: register_btf_id_dtor_kfuncs(")
+commit("bpf: Move bpf_cpumask_first() to a set of its own\n\nIt is registered for the same program types as before.\n\n" + SOB)
+case("clean", "availability-moved-same-types")
+
+# Lists that are not kfunc sets --------------------------------------------
+branch("lsm-hook-list")
+edit(LSM, "BTF_ID(func, bpf_lsm_bpf_token_cmd)\n", "")
+commit("bpf: lsm: bpf_token_cmd is not sleepable\n\n" + SOB)
+case("clean", "lsm-hook-list-entry-removed", stable=["bpf_lsm_bpf_token_cmd"])
+
+branch("fmodret-list")
+edit(TEST_RUN, "BTF_ID_FLAGS(func, bpf_fentry_test1, KF_SLEEPABLE)\n", "BTF_ID_FLAGS(func, bpf_fentry_test1)\n")
+commit("bpf: test_run: bpf_fentry_test1 need not be sleepable\n\n" + SOB)
+case("clean", "fmodret-set-flags", stable=["bpf_fentry_test1"])
+
+# What the verifier accepts -------------------------------------------------
+branch("nullable-added")
+edit(HELPERS, "__bpf_kfunc void bpf_task_release(struct task_struct *p)\n{\n\tput_task_struct_rcu_user(p);\n}",
+     "__bpf_kfunc void bpf_task_release(struct task_struct *p__nullable)\n{\n\tif (p__nullable)\n\t\tput_task_struct_rcu_user(p__nullable);\n}")
+commit("bpf: Let bpf_task_release() take NULL\n\nCallers no longer need to check before releasing.\n\n" + SOB)
+case("STABLE_SIGNATURE_COMPAT", "nullable-added", want("STABLE_SIGNATURE_COMPAT bpf_task_release check"), stable=["bpf_task_release"])
+
+branch("rcu-on-trusted")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS | KF_RCU)")
+commit("bpf: Let bpf_cpumask_acquire() take RCU-protected cpumasks\n\n" + SOB)
+case("STABLE_FLAGS", "rcu-added-to-trusted-args", want("STABLE_FLAGS bpf_cpumask_acquire"), stable=["bpf_cpumask_acquire"])
+
+branch("implicit-args")
+edit(HELPERS, "__bpf_kfunc void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k)",
+     "__bpf_kfunc void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k, struct bpf_prog_aux *aux)")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)\n", "BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE | KF_IMPLICIT_ARGS)\n")
+commit("bpf: Pass the program to bpf_rdonly_cast()\n\nThe verifier supplies it as an implicit argument; BPF programs call it as\nbefore.\n\n" + SOB)
+case("clean", "implicit-args-added")
+
+# Series: the earlier patches are the baseline of the later ones ------------
+branch("series-new-then-changed")
+edit(HELPERS, "__bpf_kfunc void bpf_task_release_dtor(void *p)\n",
+     "__bpf_kfunc int bpf_task_get_nice(struct task_struct *p)\n{\n\treturn task_nice(p);\n}\n\n"
+     "__bpf_kfunc void bpf_task_release_dtor(void *p)\n")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)\n",
+     "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)\nBTF_ID_FLAGS(func, bpf_task_get_nice, KF_RCU)\n")
+commit("bpf: Add bpf_task_get_nice()\n\nSchedulers need the nice value of a task.\n\n" + SOB)
+edit(HELPERS, "__bpf_kfunc int bpf_task_get_nice(struct task_struct *p)\n{\n\treturn task_nice(p);\n}",
+     "__bpf_kfunc int bpf_task_get_nice(struct task_struct *p, u64 flags)\n{\n\treturn flags ? 0 : task_nice(p);\n}")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_get_nice, KF_RCU)\n", "BTF_ID_FLAGS(func, bpf_task_get_nice, KF_RCU | KF_SLEEPABLE)\n")
+commit("bpf: Give bpf_task_get_nice() a flags argument\n\nRoom for later extensions.\n\n" + SOB)
+export(os.path.join(RULES, "clean"), ["kfunccheck-stable-list: bpf_task_get_nice"], extra=TO_BPF, n=2,
+       name="series-new-kfunc-then-changed")
+
+branch("series-promote-then-break")
+edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
+commit(GOOD_RATIONALE.replace("so we\nask for it", "so we\nnow ask for it"))
+edit(HELPERS, ACQ[:-1] + " | KF_STABLE)", ACQ[:-1] + " | KF_STABLE | KF_SLEEPABLE)")
+commit("bpf: Make bpf_cgroup_acquire() sleepable\n\n" + SOB)
+export(os.path.join(RULES, "STABLE_FLAGS_BREAKING"), want("STABLE_FLAGS_BREAKING bpf_cgroup_acquire"), extra=TO_BPF, n=2,
+       name="series-promote-then-break")
+
+branch("series-removal-two-steps")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_rdonly_cast, KF_STABLE)\n", "")
+commit("bpf: Unregister bpf_rdonly_cast()\n\nIt is no longer needed.\n\n" + SOB)
+git("notes", "add", "-f", "-m", "kfunccheck-want: STABLE_REMOVAL bpf_rdonly_cast", "HEAD")
+edit(HELPERS, """__bpf_kfunc void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k)
+{
+	return (void *)obj__ign;
+}
+
+""", "")
+commit("bpf: Remove bpf_rdonly_cast()\n\nIts registration is gone since the previous patch.\n\n" + SOB)
+export(os.path.join(RULES, "STABLE_REMOVAL"), [], extra=TO_BPF, n=2, name="series-removal-in-two-steps")
+
+# Commit messages ----------------------------------------------------------
+branch("promote-own-link")
+edit(HELPERS, ACQ, ACQ[:-1] + " | KF_STABLE)")
+commit("""bpf: Mark bpf_cgroup_acquire() as a stable kfunc
+
+bpf_cgroup_acquire() has a small, well understood API that has not needed
+any extension since it was added, so we ask for it to become stable.
+
+Link: https://patch.msgid.link/20260302100000.1234-1-jane@example.org
+""" + SOB)
+case("STABLE_PROMOTION_PRODUCTION_USE", "promote-own-posting-link", want("STABLE_PROMOTION_PRODUCTION_USE bpf_cgroup_acquire"))
+
+branch("deprecate-doc-at-end")
+edit(CPUMASK, """ * Find the index of the first nonzero bit of the cpumask. A struct bpf_cpumask
+ * pointer may be safely passed to this function.
+ */
+__bpf_kfunc u32 bpf_cpumask_first(""", """ * Find the index of the first nonzero bit of the cpumask. A struct bpf_cpumask
+ * pointer may be safely passed to this function.
+ *
+ * Deprecated: use bpf_cpumask_first_and() instead; removed after v6.20.
+ */
+__bpf_kfunc u32 bpf_cpumask_first(""")
+edit(CPUMASK, "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)",
+     "BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE | KF_DEPRECATED)")
+commit("""bpf: Deprecate bpf_cpumask_first()
+
+bpf_cpumask_first() is redundant because bpf_cpumask_first_and() with a
+full mask gives the same answer; use bpf_cpumask_first_and() instead. It
+will be removed after v6.20.
+
+""" + SOB)
+case("clean", "deprecate-note-at-end-of-kernel-doc")
+
+
+# The whole tree: entries in other files, X-macro lists -------------------
+branch("entry-in-another-file")
+edit(TASK_ITER, "__bpf_kfunc int bpf_iter_task_new(struct bpf_iter_task *it,\n\t\tstruct task_struct *task__nullable, unsigned int flags)",
+     "__bpf_kfunc int bpf_iter_task_new(struct bpf_iter_task *it,\n\t\tstruct task_struct *task__nullable, u64 flags)")
+commit("bpf: Widen the flags of bpf_iter_task_new()\n\nMore iteration modes are coming.\n\n" + SOB)
+case("STABLE_SIGNATURE", "entry-in-another-file",
+     want("STABILITY_UNKNOWN bpf_iter_task_new check") + want_repo("STABLE_SIGNATURE bpf_iter_task_new"))
+
+branch("xmacro-entry")
+edit(XDP_C, "__bpf_kfunc int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, u32 *hash,\n\t\t\t\t\t enum xdp_rss_hash_type *rss_type)",
+     "__bpf_kfunc int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, u32 *hash,\n\t\t\t\t\t enum xdp_rss_hash_type *rss_type, u32 *queue)")
+commit("xdp: Report the RX queue with the RX hash\n\n" + SOB)
+case("STABILITY_UNKNOWN", "xmacro-entry",
+     want("STABILITY_UNKNOWN bpf_xdp_metadata_rx_hash check") + want_repo("none"))
 
 # --- mail encodings of one promotion (mail package tests) ------------------
 with open(os.path.join(RULES, "STABLE_PROMOTION_RATIONALE", "promote-no-rationale.patch")) as f:

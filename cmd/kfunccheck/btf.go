@@ -54,17 +54,29 @@ func runBTF(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		if *format == "json" {
-			return writeJSON(stdout, map[string]any{"source": k.Source, "kfuncs": k.Kfuncs})
+			doc := map[string]any{"source": k.Source, "kfuncs": k.Kfuncs}
+			if len(k.Unresolved) > 0 {
+				doc["unresolved"] = k.Unresolved
+			}
+			return writeJSON(stdout, doc)
 		}
 		for _, kf := range k.Kfuncs {
 			line := kf.Prototype
-			if len(kf.Flags) > 0 {
-				line += "  /* " + strings.Join(append([]string{}, kf.Flags...), " | ") + " */"
+			switch {
+			case len(kf.Flags) > 0:
+				line += "  /* " + strings.Join(kf.Flags, " | ") + " */"
+			case kf.Flags == nil && len(kf.Sets) > 0:
+				// The sets disagree: which flags apply depends on the
+				// program type, so each set's are shown.
+				line += "  /* " + kf.FlagsBySet() + " */"
 			}
 			if len(kf.Tags) > 1 {
 				line = "__bpf_fastcall " + line
 			}
 			fmt.Fprintln(stdout, line)
+		}
+		for _, u := range k.Unresolved {
+			fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", u)
 		}
 		return 0
 	case "diff":
@@ -197,6 +209,11 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 				}
 			case model.KindFlags:
 				fmt.Fprintf(stdout, ": +%v -%v", c.FlagsAdded, c.FlagsRemoved)
+				if c.Detail != "" {
+					fmt.Fprintf(stdout, " (%s)", c.Detail)
+				}
+			case model.KindMoved:
+				fmt.Fprintf(stdout, ": %s", c.Detail)
 			}
 			fmt.Fprintln(stdout)
 		}

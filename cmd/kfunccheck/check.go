@@ -17,6 +17,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
+	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
@@ -207,6 +208,12 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		repo.SetSelector(gitrepo.KfuncSelector(opt.Interest))
 		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: repo, Name: repoName}}, opt.Baseline)
+		// Patch files are judged against the tree at HEAD; commits
+		// against their parents.
+		head, _ := repo.Resolve("HEAD")
+		if tf, ok := kindex.TreeFor(repo, head); ok {
+			opt.Tree = tf
+		}
 	}
 	if len(paths) == 0 && len(cf.gitRevs) == 0 {
 		paths = []string{"-"}

@@ -11,6 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/input"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/rules"
 )
 
 func needGit(t *testing.T) {
@@ -80,6 +84,71 @@ func fixtureRepo(t *testing.T) (string, map[string]string) {
 	return dir, cases
 }
 
+// fixtureWants returns what a fixture expects with the whole tree in view,
+// as sorted "RULE kfunc severity" strings: its kfunccheck-want lines, or
+// its kfunccheck-want-repo lines where a patch has them ("none" for none),
+// and its stable list.
+func fixtureWants(t *testing.T, path string) (wants, stable []string) {
+	t.Helper()
+	err := input.Read(path, input.Options{}, func(s *model.Series) {
+		for _, p := range s.Patches {
+			var plain, repo []string
+			hasRepo := false
+			for _, l := range p.Notes {
+				f := strings.Fields(l.Text)
+				if len(f) == 0 {
+					continue
+				}
+				switch f[0] {
+				case "kfunccheck-want:":
+					plain = append(plain, wantKey(f[1:]))
+				case "kfunccheck-want-repo:":
+					hasRepo = true
+					if len(f) > 1 && f[1] != "none" {
+						repo = append(repo, wantKey(f[1:]))
+					}
+				case "kfunccheck-stable-list:":
+					stable = append(stable, f[1:]...)
+				}
+			}
+			if hasRepo {
+				plain = repo
+			}
+			wants = append(wants, plain...)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(wants)
+	return wants, stable
+}
+
+// wantKey normalises "RULE kfunc [severity]" (kfunc "-" for none).
+func wantKey(f []string) string {
+	rule, kfunc, sev := f[0], "", ""
+	if len(f) > 1 && f[1] != "-" {
+		kfunc = f[1]
+	}
+	if len(f) > 2 {
+		sev = f[2]
+	} else if r := rules.ByID(rule); r != nil {
+		sev = r.Severity.String()
+	}
+	return rule + " " + kfunc + " " + sev
+}
+
+// ruleKfuncs reduces findings lines to sorted "RULE kfunc severity".
+func ruleKfuncs(fs []string) []string {
+	var out []string
+	for _, f := range fs {
+		w := strings.SplitN(f, " ", 4)
+		out = append(out, w[1]+" "+w[2]+" "+w[0])
+	}
+	slices.Sort(out)
+	return out
+}
+
 type jsonFinding struct {
 	Rule, Severity, Kfunc, File, Message string
 	Line                                 int
@@ -122,10 +191,22 @@ func TestGitRangeMatchesFormatPatch(t *testing.T) {
 	slices.Sort(branches)
 	var golden strings.Builder
 	for _, b := range branches {
-		viaGit := findings(t, "--repo", repo, "-g", "main.."+b)
+		wants, stable := fixtureWants(t, filepath.Join("../../rules/testdata", cases[b]))
+		var extra []string
+		if len(stable) > 0 {
+			list := filepath.Join(t.TempDir(), "stable.txt")
+			if err := os.WriteFile(list, []byte(strings.Join(stable, "\n")+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			extra = []string{"--stable-list", list}
+		}
+		viaGit := findings(t, append(extra, "--repo", repo, "-g", "main.."+b)...)
 		out := t.TempDir()
 		gitIn(t, repo, "format-patch", "-q", "-o", out, "main.."+b)
-		viaFiles := findings(t, "--repo", repo, out)
+		viaFiles := findings(t, append(extra, "--repo", repo, out)...)
+		if got := ruleKfuncs(viaGit); !slices.Equal(got, wants) {
+			t.Errorf("%s: with the repository: findings %q, the fixture wants %q", cases[b], got, wants)
+		}
 		if !slices.Equal(viaGit, viaFiles) {
 			t.Errorf("%s: -g and format-patch differ:\n-g:\n  %s\nfiles:\n  %s", cases[b], strings.Join(viaGit, "\n  "), strings.Join(viaFiles, "\n  "))
 		}

@@ -210,6 +210,12 @@ func TestOddInputs(t *testing.T) {
 	s := string(good)
 	cut := strings.Index(s, "+BTF_ID_FLAGS(func, bpf_task_acquire")
 	truncated := s[:cut]
+	// Cut in the middle of the hunk's last context lines, as a mail cut
+	// off in transit: GNU patch's repair of lost empty context lines must
+	// not apply to a line that ends without its newline.
+	after := cut + strings.Index(s[cut:], "\n") + 1
+	after += strings.Index(s[after:], "\n") + 1
+	cutLine := s[:after+5]
 	long := strings.Replace(s, " BTF_ID_FLAGS(func, bpf_rbtree_add_impl)\n",
 		" BTF_ID_FLAGS(func, bpf_rbtree_add_impl)\n", 1)
 	long = strings.Replace(long, "@@ -3097,7 +3097,7 @@", "@@ -3097,7 +3097,8 @@", 1)
@@ -223,6 +229,7 @@ func TestOddInputs(t *testing.T) {
 		out         string
 	}{
 		{"truncated mail", truncated, []string{"check"}, 2, "hunk does not match its @@ counts"},
+		{"cut inside a context line", cutLine, []string{"check"}, 2, "the patch was cut off"},
 		{"10 MB line", long, []string{"check", "--show-types"}, 1, "STABLE_FLAGS_BREAKING"},
 		{"invalid UTF-8 as JSON", latin, []string{"check", "--format", "json"}, 1, `"rule":"STABLE_FLAGS_BREAKING"`},
 		{"binary file beside", binary, []string{"check", "--show-types"}, 1, "STABLE_FLAGS_BREAKING"},
@@ -233,6 +240,9 @@ func TestOddInputs(t *testing.T) {
 			out, stderr, code := runCLI(t, tt.input, tt.args...)
 			if code != tt.code || !strings.Contains(out+stderr, tt.out) {
 				t.Errorf("exit %d (want %d), output lacks %q:\n%.2000s%s", code, tt.code, tt.out, out, stderr)
+			}
+			if code == 2 && strings.Contains(out, "ready for submission") {
+				t.Errorf("an input error, yet the verdict says ready for submission:\n%s", out)
 			}
 			if strings.Contains(tt.name, "JSON") && !json.Valid([]byte(out)) {
 				t.Errorf("invalid JSON:\n%s", out)

@@ -181,10 +181,14 @@ func relabel(bl baseline.Baseline, labels map[string]string) baseline.Baseline {
 		return out
 	case *baseline.StableList:
 		c := *v
-		c.Path = labels[v.Path]
-		if c.Path == "" {
-			c.Path = filepath.Base(v.Path)
+		if l := labels[v.Path]; l != "" {
+			c.Label = l
+		} else if c.Label == "" {
+			c.Label = filepath.Base(v.Path)
 		}
+		// The copy is the bot's alone: its path, which Describe shows,
+		// is the label too.
+		c.Path = c.Label
 		return &c
 	case gitrepo.Baseline:
 		v.Name = filepath.Base(v.Name)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -55,7 +56,11 @@ func (HunksOnly) Describe() string { return "the patch's own hunks" }
 // StableList declares the kfuncs named in a file stable, for trees that
 // carry no KF_STABLE flag.
 type StableList struct {
-	Path  string
+	Path string
+	// Label names the list in findings: the file's base name by default,
+	// since findings travel in mail and CI logs, where the operator's
+	// directories have no business.
+	Label string
 	names map[string]int
 }
 
@@ -103,7 +108,7 @@ func readStableList(path string, r io.Reader) (*StableList, error) {
 
 // NewStableList declares names stable; name says where they come from.
 func NewStableList(name string, names []string) *StableList {
-	l := &StableList{Path: name, names: map[string]int{}}
+	l := &StableList{Path: name, Label: name, names: map[string]int{}}
 	for i, n := range names {
 		if _, dup := l.names[n]; !dup {
 			l.names[n] = i + 1
@@ -120,7 +125,11 @@ func (l *StableList) PreImage(path, _ string) ([]byte, error) {
 // Stable reports whether the list names kfunc.
 func (l *StableList) Stable(kfunc string) (string, bool) {
 	if n, ok := l.names[kfunc]; ok {
-		return fmt.Sprintf("stable list %s:%d", l.Path, n), true
+		label := l.Label
+		if label == "" {
+			label = filepath.Base(l.Path)
+		}
+		return fmt.Sprintf("stable list %s:%d", label, n), true
 	}
 	return "", false
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -56,16 +57,58 @@ func TestFixtures(t *testing.T) {
 	}
 	for i := range le.Kfuncs {
 		a, b := le.Kfuncs[i], be.Kfuncs[i]
-		if a.Name != b.Name || a.Prototype != b.Prototype || !slices.Equal(a.Flags, b.Flags) {
+		if a.Name != b.Name || a.Prototype != b.Prototype || !slices.Equal(a.Flags, b.Flags) || a.FlagsBySet() != b.FlagsBySet() {
 			t.Errorf("byte orders differ: %+v vs %+v", a, b)
 		}
 	}
-	acq := le.Kfunc("bpf_task_acquire")
-	if !slices.Equal(acq.Flags, []string{"KF_ACQUIRE", "KF_RCU", "KF_RET_NULL", "KF_SLEEPABLE"}) || !slices.Equal(acq.Sets, []string{"generic_btf_ids"}) {
-		t.Errorf("bpf_task_acquire flags %v sets %v", acq.Flags, acq.Sets)
-	}
 	if u := le.Kfunc("bpf_untagged"); u == nil || len(u.Tags) != 0 {
 		t.Errorf("a kfunc known only from .BTF_ids: %+v", u)
+	}
+	if !slices.Equal(le.Unresolved, []string{"common_btf_ids: bpf_compiled_out"}) {
+		t.Errorf("unresolved %q", le.Unresolved)
+	}
+}
+
+// TestFixtureFlags: genfixtures sorts each set by id as resolve_btfids
+// does, against source order, so that labels name the wrong pairs; flags
+// must still be each kfunc's own, per set.
+func TestFixtureFlags(t *testing.T) {
+	tests := []struct {
+		file, kfunc string
+		flags       []string // nil: the sets disagree
+		bySet       string
+	}{
+		{"new-le.elf", "bpf_task_acquire", []string{"KF_ACQUIRE", "KF_RCU", "KF_RET_NULL", "KF_SLEEPABLE"}, "generic_btf_ids: KF_ACQUIRE | KF_RCU | KF_RET_NULL | KF_SLEEPABLE"},
+		{"new-le.elf", "bpf_task_release", []string{"KF_RELEASE"}, "generic_btf_ids: KF_RELEASE"},
+		{"new-le.elf", "bpf_dynptr_slice", []string{"KF_RET_NULL"}, "common_btf_ids: KF_RET_NULL"},
+		{"new-le.elf", "bpf_len", []string{}, "common_btf_ids: 0"},
+		{"new-le.elf", "bpf_cast_to_kern_ctx", nil, "common_btf_ids: 0; tracing_btf_ids: KF_RCU"},
+		{"new-be.elf", "bpf_cast_to_kern_ctx", nil, "common_btf_ids: 0; tracing_btf_ids: KF_RCU"},
+		{"new-be.elf", "bpf_task_release", []string{"KF_RELEASE"}, "generic_btf_ids: KF_RELEASE"},
+		// A set never resolved (all ids 0) keeps source order: its labels
+		// name its pairs.
+		{"old-le.elf", "bpf_old_thing", []string{"KF_DESTRUCTIVE"}, "early_btf_ids: KF_DESTRUCTIVE"},
+		{"old-be.elf", "bpf_task_acquire", []string{"KF_ACQUIRE", "KF_RCU", "KF_RET_NULL"}, "generic_btf_ids: KF_ACQUIRE | KF_RCU | KF_RET_NULL"},
+		{"module.ko", "bpf_mod_kfunc", []string{"KF_SLEEPABLE"}, "mod_kfunc_ids: KF_SLEEPABLE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+"/"+tt.kfunc, func(t *testing.T) {
+			base := ""
+			if tt.file == "module.ko" {
+				base = "testdata/new.btf"
+			}
+			k, err := Load("testdata/"+tt.file, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kf := k.Kfunc(tt.kfunc)
+			if kf == nil {
+				t.Fatal("missing")
+			}
+			if !slices.Equal(kf.Flags, tt.flags) || (kf.Flags == nil) != (tt.flags == nil) || kf.FlagsBySet() != tt.bySet {
+				t.Errorf("flags %#v by set %q, want %#v, %q", kf.Flags, kf.FlagsBySet(), tt.flags, tt.bySet)
+			}
+		})
 	}
 }
 
@@ -77,21 +120,41 @@ func TestFlagList(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	changes := Diff(load(t, "old-le.elf"), load(t, "new-be.elf"), cscan.CompareOptions{EquivalentSuffixes: []string{"__opt=__nullable"}})
-	got := map[string]model.ChangeKind{}
+	got := map[string]*model.Change{}
 	for _, c := range changes {
-		if _, dup := got[c.Kfunc+string(c.Kind)]; dup {
-			t.Errorf("duplicate change %s %s", c.Kfunc, c.Kind)
+		key := c.Kfunc + " " + string(c.Kind)
+		if _, dup := got[key]; dup {
+			t.Errorf("duplicate change %s", key)
 		}
-		got[c.Kfunc+" "+string(c.Kind)] = c.Kind
+		got[key] = c
 	}
-	for _, w := range []string{"bpf_dynptr_slice signature", "bpf_old_thing removed", "bpf_task_acquire flags",
-		"bpf_task_release signature", "bpf_new_thing added", "bpf_untagged added"} {
-		if _, ok := got[w]; !ok {
-			t.Errorf("missing change %q in %v", w, got)
+	// want maps each change to its detail, or to the flags added and
+	// removed for a flags change.
+	want := map[string]string{
+		"bpf_dynptr_slice signature": "",
+		"bpf_old_thing removed":      "not in testdata/new-be.elf",
+		"bpf_task_acquire flags":     "+[KF_SLEEPABLE] -[] in set generic_btf_ids",
+		"bpf_task_release signature": "",
+		"bpf_new_thing added":        "new in testdata/new-be.elf",
+		"bpf_untagged added":         "new in testdata/new-be.elf",
+		"bpf_cast_to_kern_ctx moved": "joined tracing_btf_ids",
+	}
+	for key, detail := range want {
+		c, ok := got[key]
+		if !ok {
+			t.Errorf("missing change %q", key)
+			continue
+		}
+		d := c.Detail
+		if c.Kind == model.KindFlags {
+			d = fmt.Sprintf("+%v -%v %s", c.FlagsAdded, c.FlagsRemoved, c.Detail)
+		}
+		if c.Kind != model.KindSignature && d != detail {
+			t.Errorf("%s: %q, want %q", key, d, detail)
 		}
 	}
-	if len(changes) != 6 {
-		t.Errorf("%d changes, want 6 (bpf_len's typedef-only change is none): %v", len(changes), got)
+	if len(changes) != len(want) {
+		t.Errorf("%d changes, want %d (bpf_len's typedef-only change is none): %v", len(changes), len(want), slices.Sorted(maps.Keys(got)))
 	}
 	for _, c := range changes {
 		if c.Kfunc == "bpf_task_release" && c.Breaking() {
@@ -100,6 +163,32 @@ func TestDiff(t *testing.T) {
 		if c.Kfunc == "bpf_dynptr_slice" && !c.Breaking() {
 			t.Errorf("u32 to u64 is breaking: %+v", c.SigDiffs)
 		}
+	}
+}
+
+// TestPairSets: a kfunc's sets pair by name, a lone set on each side
+// pairs as a rename, and what is left joined or left.
+func TestPairSets(t *testing.T) {
+	sf := func(set string, w uint32) SetFlags { return SetFlags{Set: set, word: w} }
+	tests := []struct {
+		name                string
+		old, new            []SetFlags
+		pairs, left, joined int
+	}{
+		{"same", []SetFlags{sf("a", 1)}, []SetFlags{sf("a", 2)}, 1, 0, 0},
+		{"renamed", []SetFlags{sf("a", 1)}, []SetFlags{sf("b", 1)}, 1, 0, 0},
+		{"joined", []SetFlags{sf("a", 1)}, []SetFlags{sf("a", 1), sf("b", 1)}, 1, 0, 1},
+		{"left", []SetFlags{sf("a", 1), sf("b", 1)}, []SetFlags{sf("b", 1)}, 1, 1, 0},
+		{"twice in one set", []SetFlags{sf("a", 1), sf("a", 2)}, []SetFlags{sf("a", 1)}, 1, 1, 0},
+		{"two renamed", []SetFlags{sf("a", 1), sf("b", 1)}, []SetFlags{sf("c", 1), sf("d", 1)}, 0, 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, l, j := pairSets(tt.old, tt.new)
+			if len(p) != tt.pairs || len(l) != tt.left || len(j) != tt.joined {
+				t.Errorf("pairs %v left %v joined %v", p, l, j)
+			}
+		})
 	}
 }
 
@@ -226,6 +315,11 @@ func FuzzLoad(f *testing.F) {
 		if b, err := os.ReadFile("testdata/" + n); err == nil {
 			f.Add(b)
 		}
+	}
+	// The adversarial shapes of .BTF_ids, small: mutations of them reach
+	// the set and label arithmetic.
+	for _, in := range adversarialInputs(f, 4<<10) {
+		f.Add(in.data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()

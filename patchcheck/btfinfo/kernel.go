@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/cilium/ebpf/btf"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -28,13 +29,37 @@ type Kfunc struct {
 	Name      string   `json:"name"`
 	Prototype string   `json:"prototype"`
 	Tags      []string `json:"tags"`
-	// Flags are the KF_* flags from .BTF_ids (ELF input only); nil when
-	// the input cannot tell.
+	// Flags are the KF_* flags from .BTF_ids (ELF input only) when every
+	// set listing the kfunc gives the same; nil when the input cannot tell
+	// or when the sets disagree (Sets then has each set's).
 	Flags []string `json:"flags"`
-	// Sets names the .BTF_ids sets listing the kfunc.
-	Sets  []string     `json:"-"`
+	// Sets lists the kfunc sets of .BTF_ids that hold the kfunc, sorted
+	// by name, with the flags of its entry in each: the verifier uses the
+	// set registered for the program type's hook.
+	Sets  []SetFlags   `json:"sets,omitempty"`
 	proto *model.Proto `json:"-"`
 	fn    *btf.Func
+}
+
+// SetFlags is a kfunc's entry in one kfunc set.
+type SetFlags struct {
+	Set   string   `json:"set"`   // the set's name, from __BTF_ID__set8__<name>
+	Flags []string `json:"flags"` // the entry's KF_* flags, sorted; empty for none
+	word  uint32
+}
+
+// FlagsBySet renders the flags of a kfunc whose sets disagree, one set
+// after the other: "set_a: KF_A | KF_B; set_b: 0".
+func (k *Kfunc) FlagsBySet() string {
+	var parts []string
+	for _, s := range k.Sets {
+		f := "0"
+		if len(s.Flags) > 0 {
+			f = strings.Join(s.Flags, " | ")
+		}
+		parts = append(parts, s.Set+": "+f)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Proto returns the kfunc's prototype in the model's form.
@@ -46,7 +71,11 @@ type Kernel struct {
 	Kfuncs []*Kfunc // sorted by name
 	// HasFlags is true when flags came from a .BTF_ids section.
 	HasFlags bool
-	byName   map[string]*Kfunc
+	// Unresolved lists, as "set: function", the kfunc set entries that
+	// resolve_btfids left at id 0: the function is not in BTF (compiled
+	// out or renamed), so no program can call it.
+	Unresolved []string
+	byName     map[string]*Kfunc
 }
 
 // Kfunc returns the named kfunc, or nil.
@@ -119,13 +148,13 @@ func LoadFromReader(f io.ReaderAt, path, base string) (*Kernel, error) {
 		k.Kfuncs = append(k.Kfuncs, kf)
 	}
 	if ef, err := elf.NewFile(f); err == nil {
-		sets, err := readBTFIDs(ef, spec)
+		ids, err := readBTFIDs(ef, spec)
 		if err != nil {
 			return nil, fmt.Errorf("%s: .BTF_ids: %w", path, err)
 		}
-		if sets != nil {
+		if ids != nil {
 			k.HasFlags = true
-			k.applyFlags(sets, spec)
+			k.applyFlags(ids, spec)
 		}
 	}
 	slices.SortFunc(k.Kfuncs, func(a, b *Kfunc) int {

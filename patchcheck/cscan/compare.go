@@ -19,6 +19,9 @@ type CompareOptions struct {
 	// EquivalentSuffixes lists suffix pairs with the same meaning to the
 	// verifier, as "__opt=__nullable".
 	EquivalentSuffixes []string
+	// RelaxingSuffixes are suffixes whose addition to a parameter only
+	// widens what the verifier accepts ("__opt", "__nullable").
+	RelaxingSuffixes []string
 }
 
 // integer types of the same width and signedness under their kernel,
@@ -103,6 +106,8 @@ func Compare(before, after *model.Proto, opt CompareOptions) []model.SigDiff {
 		switch {
 		case b.Suffix != a.Suffix && equivalent(b.Suffix, a.Suffix, opt.EquivalentSuffixes):
 			add(false, "%s: suffix %s became %s, which the verifier treats the same", what, b.Suffix, a.Suffix)
+		case b.Suffix == "" && slices.Contains(opt.RelaxingSuffixes, a.Suffix):
+			add(false, "%s: suffix %s added (renamed to %s), which only lets the verifier accept NULL as well", what, a.Suffix, orUnnamed(a.Name))
 		case b.Suffix != a.Suffix:
 			add(true, "%s: verifier suffix changed from %s to %s (renamed to %s)", what, orNone(b.Suffix), orNone(a.Suffix), orUnnamed(a.Name))
 		case slices.Contains(SpecialNames, b.Name) != slices.Contains(SpecialNames, a.Name) ||

@@ -84,7 +84,7 @@ BTF_SET_END(nf_ct_acquire_kfunc_ids)
 }
 
 func TestSetHintFromSection(t *testing.T) {
-	if got := SetFromSection("BTF_KFUNCS_START(common_btf_ids)"); got != "common_btf_ids" {
+	if got, macro := SetFromSection("BTF_KFUNCS_START(common_btf_ids)"); got != "common_btf_ids" || macro != "BTF_KFUNCS_START" {
 		t.Errorf("got %q", got)
 	}
 	r := Scan("f.c", []Segment{{SetHint: "nf_ct_set", Lines: []Line{{Text: "BTF_ID(func, bpf_ct_release)", Line: 9}}}}, nil)

@@ -10,6 +10,8 @@
 package cscan
 
 import (
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,6 +32,8 @@ type Line struct {
 type Segment struct {
 	Lines   []Line
 	SetHint string
+	// SetHintMacro is the start macro of the SetHint set.
+	SetHintMacro string
 }
 
 // Result is what a scan finds.
@@ -37,6 +41,26 @@ type Result struct {
 	Entries []model.Entry
 	Protos  []*model.Proto
 	Sets    []string // sets whose start macro is visible
+	// SetDecls are the visible set start macros, with their macro and
+	// condition.
+	SetDecls []model.SetDecl
+	// SetEnds names the sets whose end macro is visible.
+	SetEnds []string
+	// IDSets are the visible struct btf_kfunc_id_set initializers.
+	IDSets []model.IDSet
+	// Registrations are the visible register_btf_*_id_set() calls.
+	Registrations []model.Registration
+	// Aliases are object-like macros that rename one identifier to
+	// another ("#define nf_ct_ret_null_kfunc_ids nf_ct_acquire_kfunc_ids").
+	Aliases map[string]string
+	// ListMacros are object-like macros whose body invokes other macros:
+	// the lists X-macro patterns expand (XDP_METADATA_KFUNC_xxx).
+	ListMacros map[string]string
+	// MacroUses are X-macro lists used inside a set.
+	MacroUses []MacroUse
+	// Includes are the files the scanned text includes, as paths in the
+	// tree ("include/net/xdp.h" for <net/xdp.h>).
+	Includes []string
 	// Docs are kernel-doc comments whose header names a function
 	// ("name() - what it does"), complete in the scanned text.
 	Docs []Doc
@@ -56,13 +80,13 @@ var (
 	entryRE    = regexp.MustCompile(`^\s*(BTF_ID_FLAGS|BTF_ID)\s*\(`)
 )
 
-// SetFromSection returns the set a hunk starts in when git's function
-// context line for the hunk is a set start macro.
-func SetFromSection(section string) string {
+// SetFromSection returns the set a hunk starts in, and its start macro,
+// when git's function context line for the hunk is a set start macro.
+func SetFromSection(section string) (set, macro string) {
 	if m := setStartRE.FindStringSubmatch(section); m != nil {
-		return m[2]
+		return m[2], m[1]
 	}
-	return ""
+	return "", ""
 }
 
 // HasMarker reports whether text may hold anything this package finds:
@@ -70,7 +94,8 @@ func SetFromSection(section string) string {
 func HasMarker(text string) bool {
 	return strings.Contains(text, "BTF_ID") || strings.Contains(text, "__bpf_kfunc") ||
 		strings.Contains(text, "BTF_SET") || strings.Contains(text, "BTF_KFUNCS") ||
-		strings.Contains(text, "KF_") || strings.Contains(text, "__diag_push")
+		strings.Contains(text, "KF_") || strings.Contains(text, "__diag_push") ||
+		strings.Contains(text, "_id_set")
 }
 
 // FileHasKfuncs is HasMarker for whole files: it looks only for the
@@ -78,7 +103,8 @@ func HasMarker(text string) bool {
 // unrelated names such as SKF_AD_OFF.
 func FileHasKfuncs(content string) bool {
 	return strings.Contains(content, "BTF_ID_FLAGS(") || strings.Contains(content, "__bpf_kfunc") ||
-		strings.Contains(content, "BTF_SET_START(") || strings.Contains(content, "BTF_KFUNCS_START(")
+		strings.Contains(content, "BTF_SET_START(") || strings.Contains(content, "BTF_KFUNCS_START(") ||
+		strings.Contains(content, "btf_kfunc_id_set")
 }
 
 // Scan scans the segments of file. wantDef, when not nil, selects which
@@ -98,19 +124,36 @@ type scanner struct {
 	res     *Result
 	set     string
 	setKind string
-	conds   []string
+	conds   []condFrame
+	condStr string // conds rendered, "" when stale or empty
+	condOK  bool
 	inCmt   bool
 	lastDoc []string // comment lines of the last comment block
 	docEnd  int      // index of the line that ended it
 	wantDef func(string) bool
+	// funcMacros are the function-like macros in force that expand to set
+	// entries, for X-macro lists used inside a set.
+	funcMacros map[string]FuncMacro
 }
 
 func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Result) {
 	s := &scanner{file: file, res: res, set: seg.SetHint, wantDef: wantDef, docEnd: -2}
 	if seg.SetHint != "" {
 		s.setKind = "hint"
+		if seg.SetHintMacro != "" {
+			// The hunk header names the set's start macro: the set is
+			// declared above the hunk.
+			res.SetDecls = append(res.SetDecls, model.SetDecl{Name: seg.SetHint, Macro: seg.SetHintMacro,
+				Pos: model.Pos{File: file}})
+		}
 	}
 	lines := seg.Lines
+	if len(lines) > 0 && seg.SetHint == "" && continuesComment(lines[0].Text) {
+		// A hunk that starts inside a block comment: kernel style marks
+		// every continuation line with " * ", so the rest of a kernel-doc
+		// comment (a note added at its end) is read as comment.
+		s.inCmt = true
+	}
 	for i := 0; i < len(lines); i++ {
 		raw := lines[i].Text
 		wasCmt := s.inCmt
@@ -133,13 +176,28 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 			i = s.preprocessor(lines, i, trimmed)
 			continue
 		}
+		if strings.Contains(code, "btf_kfunc_id_set") && strings.Contains(code, "=") {
+			if last, ok := s.idSet(lines, i, code); ok {
+				i = last
+				continue
+			}
+		}
+		if strings.Contains(code, "_id_set") && registerRE.MatchString(code) {
+			text, last := s.joinParens(lines, i, code)
+			s.registrations(text, lines[i])
+			i = last
+			continue
+		}
 		if strings.Contains(code, "BTF_") {
 			if m := setStartRE.FindStringSubmatch(code); m != nil {
 				s.set, s.setKind = m[2], m[1]
 				res.Sets = append(res.Sets, m[2])
+				res.SetDecls = append(res.SetDecls, model.SetDecl{Name: m[2], Macro: m[1], Cond: s.cond(),
+					Pos: model.Pos{File: s.file, Line: lines[i].Line, PatchLine: lines[i].PatchLine}})
 				continue
 			}
-			if setEndRE.MatchString(code) {
+			if m := setEndRE.FindStringSubmatch(code); m != nil {
+				res.SetEnds = append(res.SetEnds, m[2])
 				s.set, s.setKind = "", ""
 				continue
 			}
@@ -149,6 +207,17 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 				i = last
 				continue
 			}
+		}
+		if s.set != "" && isIdentifier(strings.TrimSuffix(trimmed, ";")) && len(s.funcMacros) > 0 {
+			// A bare identifier inside a set: an X-macro list such as
+			// XDP_METADATA_KFUNC_xxx, expanded through the entry macro
+			// defined just above it.
+			s.res.MacroUses = append(s.res.MacroUses, MacroUse{
+				Name: strings.TrimSuffix(trimmed, ";"), Set: s.set, Cond: s.cond(),
+				Pos:  model.Pos{File: s.file, Line: lines[i].Line, PatchLine: lines[i].PatchLine},
+				Defs: maps.Clone(s.funcMacros),
+			})
+			continue
 		}
 		if startsDefinition(code) {
 			text, last, ok := s.joinPrototype(lines, i, code)
@@ -163,6 +232,13 @@ func scanSegment(file string, seg Segment, wantDef func(string) bool, res *Resul
 		// show the same part of it, so the part still tells a change.
 		s.kernelDoc()
 	}
+}
+
+// continuesComment reports whether a line looks like the middle or the
+// end of a kernel-style block comment.
+func continuesComment(line string) bool {
+	t := strings.TrimLeft(line, " \t")
+	return t == "*" || strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "*\t") || strings.HasPrefix(t, "*/")
 }
 
 // kernelDoc records the comment block just read when it is a kernel-doc
@@ -239,26 +315,49 @@ func (s *scanner) preprocessor(lines []Line, i int, trimmed string) int {
 	word, rest, _ := strings.Cut(d, " ")
 	rest = strings.Join(strings.Fields(rest), " ")
 	switch word {
-	case "if":
-		s.conds = append(s.conds, rest)
-	case "ifdef":
-		s.conds = append(s.conds, "defined("+rest+")")
-	case "ifndef":
-		s.conds = append(s.conds, "!defined("+rest+")")
-	case "elif":
-		if n := len(s.conds); n > 0 {
-			s.conds[n-1] = rest
-		} else {
-			s.conds = append(s.conds, rest)
+	case "define":
+		if name, val, ok := strings.Cut(rest, " "); ok && isIdentifier(name) && isIdentifier(val) {
+			if s.res.Aliases == nil {
+				s.res.Aliases = map[string]string{}
+			}
+			s.res.Aliases[name] = val
 		}
+		s.define(rest)
+	case "undef":
+		delete(s.funcMacros, rest)
+	case "include":
+		s.include(rest)
+	}
+	switch word {
+	case "if":
+		s.push(rest)
+	case "ifdef":
+		s.push("defined(" + rest + ")")
+	case "ifndef":
+		s.push("!defined(" + rest + ")")
+	case "elif", "elifdef", "elifndef":
+		switch word {
+		case "elifdef":
+			rest = "defined(" + rest + ")"
+		case "elifndef":
+			rest = "!defined(" + rest + ")"
+		}
+		if n := len(s.conds); n > 0 {
+			s.conds[n-1].next(rest)
+		} else {
+			s.push(rest)
+		}
+		s.condOK = false
 	case "else":
 		if n := len(s.conds); n > 0 {
-			s.conds[n-1] = "!(" + s.conds[n-1] + ")"
+			s.conds[n-1].next("")
 		}
+		s.condOK = false
 	case "endif":
 		if n := len(s.conds); n > 0 {
 			s.conds = s.conds[:n-1]
 		}
+		s.condOK = false
 	}
 	return i
 }
@@ -282,7 +381,74 @@ func parenDepth(s string) int {
 	return strings.Count(s, "(") - strings.Count(s, ")")
 }
 
-func (s *scanner) cond() string { return strings.Join(s.conds, " && ") }
+// condFrame is one level of #if nesting: the condition of the branch
+// being read and the negations of the branches before it.
+type condFrame struct {
+	cur  string
+	prev string
+}
+
+// maxCondText bounds the text one level of #if nesting keeps, so that a
+// chain of #elif or a long #if expression costs linear memory.
+const maxCondText = 512
+
+// maxCondDepth is how many levels of #if nesting a condition names; the
+// rest are summarised, so that deep nesting costs linear memory.
+const maxCondDepth = 16
+
+// next moves the frame to the following #elif (cond != "") or #else.
+func (f *condFrame) next(cond string) {
+	neg := "!(" + f.cur + ")"
+	if f.cur == "" {
+		neg = ""
+	}
+	f.prev = andCond(f.prev, neg)
+	f.cur = cond
+}
+
+func (f *condFrame) String() string { return andCond(f.prev, f.cur) }
+
+// andCond joins two conditions with &&, keeping at most maxCondText bytes.
+func andCond(a, b string) string {
+	var out string
+	switch {
+	case a == "":
+		out = b
+	case b == "":
+		out = a
+	default:
+		out = a + " && " + b
+	}
+	if len(out) > maxCondText {
+		out = out[:maxCondText] + "..."
+	}
+	return out
+}
+
+func (s *scanner) push(cond string) {
+	s.conds = append(s.conds, condFrame{cur: cond})
+	s.condOK = false
+}
+
+// cond renders the conditions of the enclosing #if levels, cached until
+// the nesting changes.
+func (s *scanner) cond() string {
+	if s.condOK {
+		return s.condStr
+	}
+	var parts []string
+	for i, f := range s.conds {
+		if i == maxCondDepth {
+			parts = append(parts, fmt.Sprintf("(%d more levels)", len(s.conds)-i))
+			break
+		}
+		if t := f.String(); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	s.condStr, s.condOK = strings.Join(parts, " && "), true
+	return s.condStr
+}
 
 func (s *scanner) entry(macro, text string, at Line) {
 	open := strings.IndexByte(text, '(')

@@ -8,7 +8,6 @@ package extract
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
@@ -24,6 +23,21 @@ type Options struct {
 	// Interest names functions to treat as kfuncs even when no set entry
 	// is visible (a stable list's names).
 	Interest map[string]bool
+	// Tree is the rest of the pre-image tree, from the tree-wide kfunc
+	// index; nil when only the patch (and the pre-images of the files it
+	// touches) is known.
+	Tree TreeView
+}
+
+// TreeView is the pre-image tree beyond the files a patch touches, as
+// the tree-wide kfunc index shows it.
+type TreeView interface {
+	// Scans calls fn for every file of the tree that holds kfunc code,
+	// but those in skip.
+	Scans(skip map[string]bool, fn func(path string, r *cscan.Result))
+	// List finds the body of an X-macro list for the file scanned as r,
+	// in the file or in the headers it includes.
+	List(r *cscan.Result, name string) (string, bool)
 }
 
 // Result is the extraction of one patch.
@@ -47,6 +61,7 @@ func IsSource(path string) bool {
 func Patch(p *model.Patch, opt Options) *Result {
 	res := &Result{Before: model.NewSnapshot(), After: model.NewSnapshot()}
 	missing := notes{}
+	var pres, posts []fileScan
 	for _, fd := range p.Files {
 		if fd.Binary || !IsSource(fd.Path()) || !interesting(fd, opt.Interest) {
 			continue
@@ -62,10 +77,35 @@ func Patch(p *model.Patch, opt Options) *Result {
 			res.FullFiles = append(res.FullFiles, fd.Path())
 		}
 		all := func(string) bool { return true }
-		add(res.Before, cscan.Scan(orPath(fd.OldPath, fd.NewPath), pre, all))
-		add(res.After, cscan.Scan(fd.Path(), post, all))
+		oldPath := orPath(fd.OldPath, fd.NewPath)
+		pres = append(pres, fileScan{path: oldPath, res: cscan.Scan(oldPath, pre, all), full: full})
+		posts = append(posts, fileScan{path: fd.Path(), res: cscan.Scan(fd.Path(), post, all), full: full})
 	}
+	var lists ListSource
+	if opt.Tree != nil {
+		// The rest of the tree is the same on both sides: its entries,
+		// registrations and definitions complete what the patch shows.
+		skip := map[string]bool{}
+		for _, fs := range pres {
+			skip[fs.path] = true
+		}
+		for _, fs := range posts {
+			skip[fs.path] = true
+		}
+		opt.Tree.Scans(skip, func(path string, r *cscan.Result) {
+			pres = append(pres, fileScan{path: path, res: r, full: true})
+			posts = append(posts, fileScan{path: path, res: r, full: true})
+		})
+		lists = opt.Tree.List
+	}
+	resolve(pres, opt.Policy, lists, res.Before)
+	resolve(posts, opt.Policy, lists, res.After)
 	res.Changes = diff(res.Before, res.After, opt)
+	for i := range pres {
+		if i < len(posts) && !pres[i].full {
+			res.Changes = append(res.Changes, unresolvedRegistrations(pres[i], posts[i])...)
+		}
+	}
 	for _, c := range res.Changes {
 		c.BaselineNote = missing[c.Pos.File]
 	}
@@ -135,9 +175,10 @@ func segments(fd *model.FileDiff, bl baseline.Baseline) (pre, post []cscan.Segme
 		}
 	}
 	for _, h := range fd.Hunks {
-		hint := cscan.SetFromSection(h.Section)
+		hint, macro := cscan.SetFromSection(h.Section)
 		var b, a cscan.Segment
 		b.SetHint, a.SetHint = hint, hint
+		b.SetHintMacro, a.SetHintMacro = macro, macro
 		for _, l := range h.Lines {
 			if l.Op != '+' {
 				b.Lines = append(b.Lines, cscan.Line{Text: l.Text, Line: l.OldLine, PatchLine: l.PatchLine})
@@ -194,255 +235,4 @@ func apply(fd *model.FileDiff, content string) (pre, post []cscan.Segment, err e
 		a = nil
 	}
 	return []cscan.Segment{{Lines: b}}, []cscan.Segment{{Lines: a}}, nil
-}
-
-func add(s *model.Snapshot, r *cscan.Result) {
-	for _, e := range r.Entries {
-		s.Entries[e.Name] = append(s.Entries[e.Name], e)
-	}
-	for _, p := range r.Protos {
-		if old, ok := s.Protos[p.Name]; !ok || p.Tagged && !old.Tagged {
-			s.Protos[p.Name] = p
-		}
-	}
-	for _, d := range r.Docs {
-		s.Docs[d.Name] = d.Text
-	}
-}
-
-// diff compares the two snapshots kfunc by kfunc.
-func diff(before, after *model.Snapshot, opt Options) []*model.Change {
-	names := map[string]bool{}
-	for n := range before.Entries {
-		names[n] = true
-	}
-	for n := range after.Entries {
-		names[n] = true
-	}
-	for _, s := range []*model.Snapshot{before, after} {
-		for n, p := range s.Protos {
-			if p.Tagged || opt.Interest[n] {
-				names[n] = true
-			}
-		}
-	}
-	sorted := make([]string, 0, len(names))
-	for n := range names {
-		sorted = append(sorted, n)
-	}
-	slices.Sort(sorted)
-	var out []*model.Change
-	for _, n := range sorted {
-		out = append(out, diffKfunc(n, before.State(n), after.State(n), opt)...)
-	}
-	slices.SortStableFunc(out, func(a, b *model.Change) int { return a.Pos.PatchLine - b.Pos.PatchLine })
-	return out
-}
-
-func entriesOf(s *model.KfuncState) []model.Entry {
-	if s == nil {
-		return nil
-	}
-	return s.Entries
-}
-
-func docOf(s *model.KfuncState) string {
-	if s == nil {
-		return ""
-	}
-	return s.Doc
-}
-
-func protoOf(s *model.KfuncState) *model.Proto {
-	if s == nil {
-		return nil
-	}
-	return s.Proto
-}
-
-// untaggedOnly drops a definition without __bpf_kfunc that has no entry
-// and no outside interest: in a hunk it is just a function.
-func untaggedOnly(p *model.Proto, entries int, interest bool) *model.Proto {
-	if p != nil && !p.Tagged && entries == 0 && !interest {
-		return nil
-	}
-	return p
-}
-
-func diffKfunc(name string, b, a *model.KfuncState, opt Options) []*model.Change {
-	cfg := opt.Policy
-	bE, aE := entriesOf(b), entriesOf(a)
-	bP := untaggedOnly(protoOf(b), len(bE)+len(aE), opt.Interest[name])
-	aP := untaggedOnly(protoOf(a), len(bE)+len(aE), opt.Interest[name])
-	if len(bE) == 0 && len(aE) == 0 && bP == nil && aP == nil {
-		return nil
-	}
-	before := &model.KfuncState{Entries: bE, Proto: bP, Doc: docOf(b)}
-	after := &model.KfuncState{Entries: aE, Proto: aP, Doc: docOf(a)}
-	visible := len(bE) > 0 || len(aE) > 0
-	kinds := map[model.ChangeKind]*model.Change{}
-	var order []model.ChangeKind
-	emit := func(kind model.ChangeKind, pos model.Pos, detail string) *model.Change {
-		if c, ok := kinds[kind]; ok {
-			if detail != "" && !strings.Contains(c.Detail, detail) {
-				c.Detail += "; " + detail
-			}
-			return c
-		}
-		c := &model.Change{Kfunc: name, Kind: kind, Pos: pos, Before: before, After: after, Detail: detail, EntryVisible: visible}
-		kinds[kind] = c
-		order = append(order, kind)
-		return c
-	}
-	switch {
-	case len(bE) == 0 && len(aE) > 0:
-		d := "new set entry in " + setName(aE[0])
-		if bP == nil && aP != nil {
-			d = "new kfunc"
-		} else if aP == nil {
-			d += "; the definition is not in the patch"
-		}
-		emit(model.KindAdded, aE[0].Pos, d)
-	case len(bE) > 0 && len(aE) == 0:
-		d := "set entry removed from " + setName(bE[0])
-		if bP != nil && aP == nil {
-			d = "kfunc removed"
-		}
-		emit(model.KindRemoved, bE[0].Pos, d)
-	case len(bE) > 0 && len(aE) > 0:
-		diffEntries(bE, aE, cfg, emit)
-	}
-	switch {
-	case bP != nil && aP != nil:
-		if diffs := cscan.Compare(bP, aP, cfg.CompareOptions()); len(diffs) > 0 {
-			c := emit(model.KindSignature, aP.Pos, "")
-			c.SigDiffs = diffs
-		}
-	case bP != nil && aP == nil && len(bE) == 0 && len(aE) == 0:
-		emit(model.KindRemoved, bP.Pos, "definition removed; no set entry in the patch")
-	case bP == nil && aP != nil && len(bE) == 0 && len(aE) == 0:
-		emit(model.KindAdded, aP.Pos, "definition added; no set entry in the patch")
-	}
-	out := make([]*model.Change, 0, len(order))
-	for _, k := range order {
-		out = append(out, kinds[k])
-	}
-	return out
-}
-
-func setName(e model.Entry) string {
-	s := e.Set
-	if s == "" {
-		s = "an unnamed set"
-	}
-	return s + " (" + e.Pos.File + ")"
-}
-
-func anyFlag(es []model.Entry, f string) bool {
-	for _, e := range es {
-		if e.HasFlag(f) {
-			return true
-		}
-	}
-	return false
-}
-
-type emitFunc func(model.ChangeKind, model.Pos, string) *model.Change
-
-// diffEntries compares the entries of a kfunc present on both sides:
-// lifecycle flags, other flags per set, and set or file moves.
-func diffEntries(bE, aE []model.Entry, cfg *policy.Config, emit emitFunc) {
-	for _, lf := range []struct {
-		flag    string
-		on, off model.ChangeKind
-	}{
-		{cfg.StableFlag, model.KindPromoted, model.KindDemoted},
-		{cfg.DeprecatedFlag, model.KindDeprecated, model.KindUndeprecated},
-	} {
-		was, is := anyFlag(bE, lf.flag), anyFlag(aE, lf.flag)
-		switch {
-		case !was && is:
-			e := entryWith(aE, lf.flag)
-			c := emit(lf.on, e.Pos, lf.flag+" added")
-			c.FlagsAdded = append(c.FlagsAdded, lf.flag)
-		case was && !is:
-			c := emit(lf.off, aE[0].Pos, lf.flag+" removed")
-			c.FlagsRemoved = append(c.FlagsRemoved, lf.flag)
-		}
-	}
-	// Pair entries by set and file; what is left over moved.
-	usedA := make([]bool, len(aE))
-	var restB []model.Entry
-	for _, e := range bE {
-		j := slices.IndexFunc(aE, func(x model.Entry) bool { return x.Set == e.Set && x.Pos.File == e.Pos.File })
-		for j >= 0 && usedA[j] {
-			k := slices.IndexFunc(aE[j+1:], func(x model.Entry) bool { return x.Set == e.Set && x.Pos.File == e.Pos.File })
-			if k < 0 {
-				j = -1
-				break
-			}
-			j += 1 + k
-		}
-		if j < 0 {
-			restB = append(restB, e)
-			continue
-		}
-		usedA[j] = true
-		flagDiff(e, aE[j], cfg, emit)
-	}
-	var restA []model.Entry
-	for j, e := range aE {
-		if !usedA[j] {
-			restA = append(restA, e)
-		}
-	}
-	for i := 0; i < len(restB) && i < len(restA); i++ {
-		from, to := restB[i], restA[i]
-		emit(model.KindMoved, to.Pos, "from "+setName(from)+" to "+setName(to))
-		flagDiff(from, to, cfg, emit)
-	}
-	for i := len(restA); i < len(restB); i++ {
-		emit(model.KindRemoved, restB[i].Pos, "set entry removed from "+setName(restB[i])+"; still in "+setName(aE[0]))
-	}
-	for i := len(restB); i < len(restA); i++ {
-		emit(model.KindAdded, restA[i].Pos, "also added to "+setName(restA[i]))
-	}
-}
-
-func entryWith(es []model.Entry, flag string) model.Entry {
-	for _, e := range es {
-		if e.HasFlag(flag) {
-			return e
-		}
-	}
-	return es[0]
-}
-
-// flagDiff records the non-lifecycle flag differences of one entry pair.
-func flagDiff(b, a model.Entry, cfg *policy.Config, emit emitFunc) {
-	var added, removed []string
-	for _, f := range a.Flags {
-		if !b.HasFlag(f) && !cfg.IsLifecycle(f) {
-			added = append(added, f)
-		}
-	}
-	for _, f := range b.Flags {
-		if !a.HasFlag(f) && !cfg.IsLifecycle(f) {
-			removed = append(removed, f)
-		}
-	}
-	if len(added) == 0 && len(removed) == 0 {
-		return
-	}
-	c := emit(model.KindFlags, a.Pos, "")
-	for _, f := range added {
-		if !slices.Contains(c.FlagsAdded, f) {
-			c.FlagsAdded = append(c.FlagsAdded, f)
-		}
-	}
-	for _, f := range removed {
-		if !slices.Contains(c.FlagsRemoved, f) {
-			c.FlagsRemoved = append(c.FlagsRemoved, f)
-		}
-	}
 }

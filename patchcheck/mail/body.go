@@ -17,7 +17,7 @@ var trailerRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$`)
 // the message ends at the first "---" line or at the diff, the notes run
 // from "---" to the diff, and the diff ends at the "-- " signature, which
 // the diff reader finds by following the hunks' counts.
-func splitBody(p *model.Patch, lines []model.Line) {
+func splitBody(p *model.Patch, lines []model.Line, unterminated bool) {
 	lines = inBodyHeaders(p, lines)
 	diffStart := patchdiff.FindStart(lines)
 	pre := lines
@@ -39,7 +39,7 @@ func splitBody(p *model.Patch, lines []model.Line) {
 	if diffStart < 0 {
 		return
 	}
-	files, _, errs := patchdiff.Parse(lines[diffStart:])
+	files, _, errs := patchdiff.ParseInput(lines[diffStart:], unterminated)
 	p.Files = files
 	for _, e := range errs {
 		line := 0

@@ -23,6 +23,9 @@ type Raw struct {
 	Data      []byte // the message with CRLF turned into LF, mbox quoting undone
 	StartLine int    // 1-based line of the input where the message starts
 	FromLine  string // the mbox "From " separator, "" when none
+	// Unterminated is set when the input ended in the middle of the
+	// message's last line (no newline after it): a cut-off message.
+	Unterminated bool
 }
 
 // Splitter streams messages out of an mbox (mboxo or mboxrd) or returns a
@@ -38,6 +41,7 @@ type Splitter struct {
 	done    bool
 	err     error
 	buf     bytes.Buffer // reused: a Raw's Data is valid until the next Next
+	noLF    bool         // the last line read had no newline
 }
 
 // NewSplitter returns a Splitter reading r; max bounds one message
@@ -79,6 +83,7 @@ func (s *Splitter) readLine() ([]byte, error) {
 			return nil, fmt.Errorf("line %d: %w", s.line+1, err)
 		}
 		s.line++
+		s.noLF = !bytes.HasSuffix(frag, []byte("\n"))
 		frag = bytes.TrimSuffix(frag, []byte("\n"))
 		frag = bytes.TrimSuffix(frag, []byte("\r"))
 		return frag, nil
@@ -132,6 +137,7 @@ func (s *Splitter) Next() (*Raw, error) {
 		l, err := s.readLine()
 		if err == io.EOF {
 			s.done = true
+			msg.Unterminated = s.noLF && s.line > 0
 			break
 		}
 		if err != nil {

@@ -92,7 +92,7 @@ func Parse(raw *Raw, source string, index int) *model.Patch {
 		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	}
 	lines := toLines(text, bodyLine)
-	splitBody(p, lines)
+	splitBody(p, lines, raw.Unterminated || len(text) > 0 && text[len(text)-1] != '\n')
 	return p
 }
 

@@ -25,6 +25,11 @@ type Entry struct {
 	Cond  string   // enclosing preprocessor condition, "" when none
 	Pos   Pos
 	Text  string // the entry as written, joined onto one line
+	// Guess says why the enclosing set was taken as a kfunc set without
+	// a visible registration ("declared with BTF_SET8_START; its
+	// registration is not in view"); "" when a registration was seen or
+	// the declaration decides it.
+	Guess string
 }
 
 // HasFlag reports whether the entry carries flag.
@@ -96,9 +101,44 @@ func (p *Proto) String() string {
 type KfuncState struct {
 	Entries []Entry
 	Proto   *Proto
+	// Avail is where the kfunc is callable from; nil when nothing of its
+	// registrations is known.
+	Avail *Availability
 	// Doc is the kfunc's kernel-doc comment as far as it is visible ("" when
 	// it is not), found above the definition or by its "name() -" header.
 	Doc string
+}
+
+// AllEntries returns the kfunc's set entries; nil-safe.
+func (s *KfuncState) AllEntries() []Entry {
+	if s == nil {
+		return nil
+	}
+	return s.Entries
+}
+
+// Prototype returns the kfunc's definition; nil-safe.
+func (s *KfuncState) Prototype() *Proto {
+	if s == nil {
+		return nil
+	}
+	return s.Proto
+}
+
+// DocComment returns the kfunc's kernel-doc comment; nil-safe.
+func (s *KfuncState) DocComment() string {
+	if s == nil {
+		return ""
+	}
+	return s.Doc
+}
+
+// Availability returns where the kfunc is callable from; nil-safe.
+func (s *KfuncState) Availability() *Availability {
+	if s == nil {
+		return nil
+	}
+	return s.Avail
 }
 
 // HasFlag reports whether any entry carries flag.
@@ -121,11 +161,14 @@ type Snapshot struct {
 	Protos  map[string]*Proto
 	// Docs maps function names to the kernel-doc comments that name them.
 	Docs map[string]string
+	// Avail maps kfunc names to where they are callable from.
+	Avail map[string]*Availability
 }
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Entries: map[string][]Entry{}, Protos: map[string]*Proto{}, Docs: map[string]string{}}
+	return &Snapshot{Entries: map[string][]Entry{}, Protos: map[string]*Proto{}, Docs: map[string]string{},
+		Avail: map[string]*Availability{}}
 }
 
 // State returns the state of kfunc name in the snapshot, nil when the
@@ -138,5 +181,67 @@ func (s *Snapshot) State(name string) *KfuncState {
 	if d == "" && p != nil {
 		d = p.Doc
 	}
-	return &KfuncState{Entries: es, Proto: p, Doc: d}
+	return &KfuncState{Entries: es, Proto: p, Doc: d, Avail: s.Avail[name]}
+}
+
+// SetDecl is the start macro of a BTF id set as written in source.
+type SetDecl struct {
+	Name  string
+	Macro string // BTF_KFUNCS_START, BTF_SET8_START, BTF_SET_START, ...
+	Cond  string
+	Pos   Pos
+}
+
+// IDSet is a struct btf_kfunc_id_set: the id sets it bundles, by field
+// ("set", or in the v5.18 style "check_set", "acquire_set", ...), and its
+// filter callback.
+type IDSet struct {
+	Name   string
+	Sets   map[string]string // field -> id set name
+	Filter string
+	Pos    Pos
+}
+
+// Registration is one call that registers a struct btf_kfunc_id_set:
+// register_btf_kfunc_id_set(PROG_TYPE, &id_set) or
+// register_btf_fmodret_id_set(&id_set).
+type Registration struct {
+	Func     string
+	ProgType string // BPF_PROG_TYPE_*; "" for fmod_ret registrations
+	IDSet    string
+	Cond     string
+	Pos      Pos
+}
+
+// Route is one way BPF programs reach a kfunc: a set registered for a
+// program type, maybe narrowed by the set's filter and by preprocessor
+// conditions on the entry and the registration.
+type Route struct {
+	ProgType string // BPF_PROG_TYPE_UNSPEC means every program type
+	Filter   string
+	Cond     string
+	Set      string
+}
+
+// Availability is where a kfunc is callable from, as far as the source
+// seen shows it.
+type Availability struct {
+	Routes []Route
+	// Complete is true when the registrations of every kfunc set holding
+	// the kfunc were seen: Routes is then all there is.
+	Complete bool
+}
+
+// ProgTypes returns the program types of the routes, sorted, without
+// duplicates.
+func (a *Availability) ProgTypes() []string {
+	if a == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range a.Routes {
+		out = append(out, r.ProgType)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

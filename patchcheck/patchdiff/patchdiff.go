@@ -92,6 +92,37 @@ func FindStart(lines []model.Line) int {
 // "-- " signature, or len(lines)), and the problems it met, each with its
 // line number.
 func Parse(lines []model.Line) (files []*model.FileDiff, end int, errs []error) {
+	return ParseInput(lines, false)
+}
+
+// ErrCutOff is wrapped by the error for input that ends in the middle of
+// a hunk line.
+var ErrCutOff = errors.New("input ends inside a hunk, in a line without its newline: the patch was cut off")
+
+// ParseInput is Parse for lines that are the whole rest of an input;
+// unterminated says the input's last line had no newline. A hunk line
+// without its newline at the very end (and no "\ No newline at end of
+// file" after it) means the input was cut off, and is an error.
+func ParseInput(lines []model.Line, unterminated bool) (files []*model.FileDiff, end int, errs []error) {
+	files, end, errs = parse(lines)
+	if unterminated && end == len(lines) && len(lines) > 0 && len(files) > 0 {
+		last := lines[len(lines)-1]
+		if fd := files[len(files)-1]; len(fd.Hunks) > 0 {
+			h := fd.Hunks[len(fd.Hunks)-1]
+			// The repair of lost trailing context lines may have added
+			// lines after it.
+			for j := len(h.Lines) - 1; j >= 0 && j >= len(h.Lines)-1-maxLostContext; j-- {
+				if h.Lines[j].PatchLine == last.N {
+					errs = append(errs, &Error{Line: last.N, Err: ErrCutOff})
+					break
+				}
+			}
+		}
+	}
+	return files, end, errs
+}
+
+func parse(lines []model.Line) (files []*model.FileDiff, end int, errs []error) {
 	i := 0
 	for i < len(lines) {
 		if lines[i].Text == "-- " {

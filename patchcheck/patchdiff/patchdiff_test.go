@@ -288,3 +288,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseInputCutOff: an input that ends without a newline inside a hunk
+// was cut off, even where GNU patch would restore lost context lines.
+func TestParseInputCutOff(t *testing.T) {
+	const head = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,4 +1,4 @@\n a\n-b\n+c\n"
+	tests := []struct {
+		name, in     string
+		unterminated bool
+		cut          bool
+	}{
+		{"whole", head + " d\n e\n", false, false},
+		{"lost empty context, newline kept", head + " d\n", false, false},
+		{"cut inside a context line", head + " d", true, true},
+		{"cut inside the last context line", head + " d\n e", true, true},
+		{"cut inside an added line", "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,1 +1,2 @@\n a\n+BTF_ID_FL", true, true},
+		{"no newline marker last", head + " d\n e\n\\ No newline at end of file", true, false},
+		{"signature last", head + " d\n e\n-- \n2.39.5", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, errs := ParseInput(lines(tt.in), tt.unterminated)
+			cut := false
+			for _, e := range errs {
+				if errors.Is(e, ErrCutOff) {
+					cut = true
+				}
+			}
+			if cut != tt.cut {
+				t.Errorf("cut-off error %v, want %v (errors %v)", cut, tt.cut, errs)
+			}
+		})
+	}
+}

@@ -40,6 +40,12 @@ type Flag struct {
 	Remove Effect `toml:"remove"`
 	// Note says what the flag means, for messages.
 	Note string `toml:"note"`
+	// Source cites the kernel source the effects come from.
+	Source string `toml:"source"`
+	// AddCompatibleWith lists flags that, when the kfunc already had one
+	// of them, make adding this flag compatible: KF_RCU on a
+	// KF_TRUSTED_ARGS kfunc only widens what it accepts.
+	AddCompatibleWith []string `toml:"add_compatible_with"`
 }
 
 // Text holds the thresholds of the commit-message heuristics.
@@ -53,6 +59,10 @@ type Text struct {
 	ReasonWords []string `toml:"reason_words"`
 	// ReplacementWords are phrases that name a replacement or its absence.
 	ReplacementWords []string `toml:"replacement_words"`
+	// PostingLinks are the link prefixes that point at a patch's own
+	// posting (b4 adds one to every commit it applies): they are no
+	// reference to production use.
+	PostingLinks []string `toml:"posting_links"`
 }
 
 // Config is the whole policy.
@@ -71,6 +81,12 @@ type Config struct {
 	TypeAliases map[string]string `toml:"type_aliases"`
 	// EquivalentSuffixes lists parameter suffix pairs with one meaning.
 	EquivalentSuffixes []string `toml:"equivalent_suffixes"`
+	// RelaxingSuffixes are parameter suffixes whose addition only widens
+	// what the verifier accepts (NULL as well).
+	RelaxingSuffixes []string `toml:"relaxing_suffixes"`
+	// ImplicitArgTypes are the types of the trailing parameters the
+	// verifier supplies to KF_IMPLICIT_ARGS kfuncs.
+	ImplicitArgTypes []string `toml:"implicit_arg_types"`
 	// WaiverTrailer is the trailer key that waives one finding.
 	WaiverTrailer string `toml:"waiver_trailer"`
 	// FailOn is the lowest severity that fails a run (the pre-push hook
@@ -80,6 +96,10 @@ type Config struct {
 	// file, read as --stable-list files are.
 	StableLists []string `toml:"stable_lists"`
 	Text        Text     `toml:"text"`
+	// LegacySetFlags maps the fields of a v5.18-style struct
+	// btf_kfunc_id_set to the KF_* flag that membership in that set
+	// meant; "" for the set that only makes a function callable.
+	LegacySetFlags map[string]string `toml:"-"`
 }
 
 // Default returns the built-in policy: the RFC v2 stable-kfunc process and
@@ -91,28 +111,60 @@ func Default() *Config {
 		List:           "bpf@vger.kernel.org",
 		WaiverTrailer:  "Kfunc-Stability-Waiver",
 		FailOn:         "error",
+		// Each flag: what adding and removing it does to programs that
+		// already call the kfunc, why, and where the kernel says so (Linux
+		// 6.12 unless noted; line numbers of kernel/bpf/verifier.c).
 		Flags: map[string]Flag{
-			"KF_ACQUIRE":       {Breaking, Breaking, "the kfunc returns a referenced object"},
-			"KF_RELEASE":       {Breaking, Breaking, "the kfunc releases a referenced argument"},
-			"KF_RET_NULL":      {Breaking, Compatible, "the return value may be NULL and must be checked"},
-			"KF_KPTR_GET":      {Breaking, Breaking, "argument 0 is a kptr to acquire a reference from"},
-			"KF_TRUSTED_ARGS":  {Breaking, Compatible, "pointer arguments must be trusted"},
-			"KF_SLEEPABLE":     {Breaking, Compatible, "only sleepable programs may call it"},
-			"KF_DESTRUCTIVE":   {Breaking, Compatible, "callers need CAP_SYS_BOOT"},
-			"KF_RCU":           {EraDependent, Breaking, "arguments may be RCU-protected pointers"},
-			"KF_ITER_NEW":      {Breaking, Breaking, "part of the open-coded iterator protocol"},
-			"KF_ITER_NEXT":     {Breaking, Breaking, "part of the open-coded iterator protocol"},
-			"KF_ITER_DESTROY":  {Breaking, Breaking, "part of the open-coded iterator protocol"},
-			"KF_RCU_PROTECTED": {Breaking, Compatible, "it must be called inside an RCU critical section"},
-			"KF_FASTCALL":      {Compatible, Compatible, "the bpf_fastcall convention, which only changes register spilling"},
-			"KF_ARENA_RET":     {Breaking, Breaking, "an arena pointer (address_space(1)) in the vmlinux.h prototype"},
-			"KF_ARENA_ARG1":    {Breaking, Breaking, "an arena pointer (address_space(1)) in the vmlinux.h prototype"},
-			"KF_ARENA_ARG2":    {Breaking, Breaking, "an arena pointer (address_space(1)) in the vmlinux.h prototype"},
-			"KF_IMPLICIT_ARGS": {Breaking, Breaking, "the verifier supplies trailing arguments, so the BPF-visible prototype changes"},
-			"KF_SPINLOCK_SAFE": {Compatible, Breaking, "it may be called while a bpf_spin_lock is held"},
-			"KF_PERFMON":       {Breaking, Compatible, "callers need CAP_PERFMON"},
-			"KF_STABLE":        {Informational, Informational, "lifecycle flag"},
-			"KF_DEPRECATED":    {Informational, Informational, "lifecycle flag"},
+			"KF_ACQUIRE": {Add: Breaking, Remove: Breaking, Note: "the kfunc returns a referenced object",
+				Source: "verifier.c:13287 acquire_reference_state; a caller must then release it, or the program is rejected"},
+			"KF_RELEASE": {Add: Breaking, Remove: Breaking, Note: "the kfunc releases a referenced argument",
+				Source: "verifier.c:12449 is_kfunc_release; ownership of the argument moves"},
+			"KF_RET_NULL": {Add: Breaking, Remove: Compatible, Note: "the return value may be NULL and must be checked",
+				Source: "verifier.c:13281 PTR_MAYBE_NULL on R0: callers without a NULL check are rejected; dropping it keeps their checks valid"},
+			"KF_KPTR_GET": {Add: Breaking, Remove: Breaking, Note: "argument 0 is a kptr to acquire a reference from",
+				Source: "v6.1 verifier; removed upstream in 7b4ddf3920d2"},
+			"KF_TRUSTED_ARGS": {Add: Breaking, Remove: Compatible, Note: "pointer arguments must be trusted",
+				Source: "verifier.c:12502 untrusted pointers are rejected with it and accepted without it"},
+			"KF_SLEEPABLE": {Add: Breaking, Remove: Compatible, Note: "only sleepable programs may call it",
+				Source: "verifier.c check_kfunc_call: 'program must be sleepable to call sleepable kfunc'"},
+			"KF_DESTRUCTIVE": {Add: Breaking, Remove: Compatible, Note: "callers need CAP_SYS_BOOT",
+				Source: "verifier.c check_kfunc_call: destructive kfuncs need CAP_SYS_BOOT"},
+			"KF_RCU": {Add: EraDependent, Remove: Breaking, Note: "arguments may be RCU-protected pointers",
+				Source:            "verifier.c:12502-12514 with KF_TRUSTED_ARGS it only widens what is accepted; alone it rejects untrusted pointers",
+				AddCompatibleWith: []string{"KF_TRUSTED_ARGS"}},
+			"KF_ITER_NEW":      {Add: Breaking, Remove: Breaking, Note: "part of the open-coded iterator protocol", Source: "verifier.c process_iter_arg"},
+			"KF_ITER_NEXT":     {Add: Breaking, Remove: Breaking, Note: "part of the open-coded iterator protocol", Source: "verifier.c process_iter_next_call"},
+			"KF_ITER_DESTROY":  {Add: Breaking, Remove: Breaking, Note: "part of the open-coded iterator protocol", Source: "verifier.c process_iter_arg"},
+			"KF_RCU_PROTECTED": {Add: Breaking, Remove: Compatible, Note: "it must be called inside an RCU critical section", Source: "verifier.c check_kfunc_call: 'kernel func %s requires RCU critical section protection'"},
+			"KF_FASTCALL": {Add: Compatible, Remove: Compatible, Note: "the bpf_fastcall convention, which only changes register spilling",
+				Source: "Documentation/bpf/kfuncs.rst (6.13+): a calling convention the verifier may use, invisible to correct programs"},
+			"KF_ARENA_RET":  {Add: Breaking, Remove: Breaking, Note: "an arena pointer (address_space(1)) in the vmlinux.h prototype", Source: "DOMAIN.md §5.2, pahole arena decl tags (2025)"},
+			"KF_ARENA_ARG1": {Add: Breaking, Remove: Breaking, Note: "an arena pointer (address_space(1)) in the vmlinux.h prototype", Source: "DOMAIN.md §5.2, pahole arena decl tags (2025)"},
+			"KF_ARENA_ARG2": {Add: Breaking, Remove: Breaking, Note: "an arena pointer (address_space(1)) in the vmlinux.h prototype", Source: "DOMAIN.md §5.2, pahole arena decl tags (2025)"},
+			"KF_IMPLICIT_ARGS": {Add: Informational, Remove: Informational,
+				Note:   "the verifier supplies the trailing implicit arguments; what BPF programs pass is judged on the prototype without them",
+				Source: "b97931a25a4b 'bpf: Migrate bpf_wq_set_callback_impl() to KF_IMPLICIT_ARGS' and 9d199965990c resolve_btfids (2026)"},
+			"KF_SPINLOCK_SAFE": {Add: Compatible, Remove: Breaking, Note: "it may be called while a bpf_spin_lock is held", Source: "bpf-next 2025 verifier: allowed under bpf_spin_lock"},
+			"KF_PERFMON":       {Add: Breaking, Remove: Compatible, Note: "callers need CAP_PERFMON", Source: "proposed flag; judged like KF_DESTRUCTIVE"},
+			"KF_STABLE":        {Add: Informational, Remove: Informational, Note: "lifecycle flag", Source: "RFC v2 stable kfuncs (never merged)"},
+			"KF_DEPRECATED":    {Add: Informational, Remove: Informational, Note: "lifecycle flag", Source: "Documentation/bpf/kfuncs.rst 'KF_DEPRECATED flag'"},
+		},
+		// Trailing parameters of these types are supplied by the verifier
+		// to KF_IMPLICIT_ARGS kfuncs; BPF programs never pass them.
+		ImplicitArgTypes: []string{"struct bpf_prog_aux *"},
+		// Adding these suffixes only lets the verifier accept NULL too
+		// (verifier.c:11806 and 12442; 12746 for __opt buffers).
+		RelaxingSuffixes: []string{"__opt", "__nullable"},
+		// v5.18 include/linux/btf.h, enum btf_kfunc_type and struct
+		// btf_kfunc_id_set: check_set makes a function callable, the other
+		// sets add a property that v6.0 ("bpf: Switch to new kfunc flags
+		// infrastructure", a4703e318432) turned into these flags.
+		LegacySetFlags: map[string]string{
+			"check_set":        "",
+			"acquire_set":      "KF_ACQUIRE",
+			"release_set":      "KF_RELEASE",
+			"ret_null_set":     "KF_RET_NULL",
+			"kptr_acquire_set": "KF_KPTR_GET",
 		},
 		TypeAliases: map[string]string{
 			"struct bpf_dynptr_kern": "struct bpf_dynptr",
@@ -135,6 +187,7 @@ func Default() *Config {
 				"superseded by", "successor", "migrate to", "switch to", "no replacement",
 				"nothing replaces", "no alternative", "not be replaced",
 			},
+			PostingLinks: []string{"patch.msgid.link/", "lore.kernel.org/r/", "lore.kernel.org/all/"},
 		},
 	}
 }
@@ -150,6 +203,8 @@ type fileConfig struct {
 	Ignore             []string          `toml:"ignore"`
 	TypeAliases        map[string]string `toml:"type_aliases"`
 	EquivalentSuffixes []string          `toml:"equivalent_suffixes"`
+	RelaxingSuffixes   []string          `toml:"relaxing_suffixes"`
+	ImplicitArgTypes   []string          `toml:"implicit_arg_types"`
 	WaiverTrailer      *string           `toml:"waiver_trailer"`
 	FailOn             *string           `toml:"fail_on"`
 	StableLists        []string          `toml:"stable_lists"`
@@ -233,6 +288,12 @@ func parse(path string, data []byte) (*Config, error) {
 	if f.EquivalentSuffixes != nil {
 		c.EquivalentSuffixes = f.EquivalentSuffixes
 	}
+	if f.RelaxingSuffixes != nil {
+		c.RelaxingSuffixes = f.RelaxingSuffixes
+	}
+	if f.ImplicitArgTypes != nil {
+		c.ImplicitArgTypes = f.ImplicitArgTypes
+	}
 	if err := c.applyText(f.Text); err != nil {
 		return nil, fmt.Errorf("policy: %s: %w", path, err)
 	}
@@ -261,7 +322,7 @@ func (c *Config) applyText(m map[string]any) error {
 	}
 	for k := range m {
 		switch k {
-		case "min_rationale_words", "production_words", "reason_words", "replacement_words":
+		case "min_rationale_words", "production_words", "reason_words", "replacement_words", "posting_links":
 		default:
 			return fmt.Errorf("unknown key text.%s", k)
 		}
@@ -276,7 +337,8 @@ func (c *Config) applyText(m map[string]any) error {
 	for _, w := range []struct {
 		k string
 		d *[]string
-	}{{"production_words", &c.Text.ProductionWords}, {"reason_words", &c.Text.ReasonWords}, {"replacement_words", &c.Text.ReplacementWords}} {
+	}{{"production_words", &c.Text.ProductionWords}, {"reason_words", &c.Text.ReasonWords},
+		{"replacement_words", &c.Text.ReplacementWords}, {"posting_links", &c.Text.PostingLinks}} {
 		if err := words(w.k, w.d); err != nil {
 			return err
 		}
@@ -316,9 +378,31 @@ func (c *Config) FlagEffect(flag string, add bool) (Effect, bool) {
 }
 
 // CompareOptions says how prototypes are compared under this policy: its
-// type aliases and equivalent suffixes, for patches and BTF alike.
+// type aliases and equivalent and relaxing suffixes, for patches and BTF
+// alike.
 func (c *Config) CompareOptions() cscan.CompareOptions {
-	return cscan.CompareOptions{Aliases: c.TypeAliases, EquivalentSuffixes: c.EquivalentSuffixes}
+	return cscan.CompareOptions{Aliases: c.TypeAliases, EquivalentSuffixes: c.EquivalentSuffixes,
+		RelaxingSuffixes: c.RelaxingSuffixes}
+}
+
+// FlagChangeEffect judges adding (add=true) or removing flag on a kfunc
+// whose flags were before and are after, as a combination: adding KF_RCU
+// to a KF_TRUSTED_ARGS kfunc is compatible although KF_RCU alone is not.
+// ok is false for a flag the policy does not know.
+func (c *Config) FlagChangeEffect(flag string, add bool, before, after []string) (Effect, bool) {
+	f, ok := c.Flags[flag]
+	if !ok {
+		return "", false
+	}
+	if !add {
+		return f.Remove, true
+	}
+	for _, w := range f.AddCompatibleWith {
+		if slices.Contains(before, w) {
+			return Compatible, true
+		}
+	}
+	return f.Add, true
 }
 
 // IsLifecycle reports whether flag is the stable or deprecated flag.

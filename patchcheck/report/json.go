@@ -5,6 +5,8 @@ package report
 import (
 	"encoding/json"
 	"io"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
 // JSONChange is one change in the JSON document (DESIGN.md §4).
@@ -19,6 +21,12 @@ type JSONChange struct {
 	Added   []string `json:"flags_added,omitempty"`
 	Removed []string `json:"flags_removed,omitempty"`
 	Diffs   []string `json:"signature_diffs,omitempty"`
+	// Lost and Gained describe an availability change: "no longer
+	// callable from BPF_PROG_TYPE_TRACING".
+	Lost   []string `json:"availability_lost,omitempty"`
+	Gained []string `json:"availability_gained,omitempty"`
+	// Guess says what the change assumes, when it rests on a guess.
+	Guess string `json:"guess,omitempty"`
 }
 
 // JSONFinding is one finding in the JSON document.
@@ -78,6 +86,14 @@ func ToJSON(u Unit) JSONPatch {
 		for _, d := range c.SigDiffs {
 			jc.Diffs = append(jc.Diffs, d.What)
 		}
+		for _, a := range c.Access {
+			if a.What == model.AccessGained {
+				jc.Gained = append(jc.Gained, a.String())
+			} else {
+				jc.Lost = append(jc.Lost, a.String())
+			}
+		}
+		jc.Guess = c.Guess
 		p.Changes = append(p.Changes, jc)
 	}
 	for _, f := range r.Findings {

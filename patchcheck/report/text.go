@@ -65,7 +65,9 @@ func (t *Text) Patch(u Unit) error {
 	for _, f := range r.Findings {
 		n.Add(f)
 	}
-	clean := n.Errors+n.Warnings+n.Checks == 0
+	// A patch that could not be read whole is never "ready for
+	// submission", whatever its findings.
+	clean := n.Errors+n.Warnings+n.Checks == 0 && len(r.Errors) == 0
 	if clean && t.opt.Mailback {
 		return nil
 	}
@@ -88,9 +90,12 @@ func (t *Text) Patch(u Unit) error {
 		fmt.Fprintf(&b, "%d lines checked\n", r.Lines())
 	}
 	if !t.opt.Quiet {
-		if clean {
+		switch {
+		case clean:
 			fmt.Fprintf(&b, "\n%s has no obvious style problems and is ready for submission.\n", name)
-		} else {
+		case n.Errors+n.Warnings+n.Checks == 0:
+			fmt.Fprintf(&b, "\n%s could not be read whole: its input errors are above.\n", name)
+		default:
 			fmt.Fprintf(&b, "\n%s has style problems, please review.\n", name)
 		}
 	}

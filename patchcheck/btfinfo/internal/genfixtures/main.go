@@ -9,14 +9,18 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/cilium/ebpf/btf"
+	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo/internal/elfwrite"
 )
 
 type kfunc struct {
@@ -26,6 +30,19 @@ type kfunc struct {
 	flags   uint32
 	set     string
 	noKfTag bool // pahole < 1.27: no bpf_kfunc decl tag
+	// noBTF leaves the function out of BTF (compiled out), so that
+	// resolve_btfids leaves its id 0 in a set it resolves.
+	noBTF bool
+	// idZero writes id 0 although BTF has the function: its set was never
+	// resolved (an object before resolve_btfids ran).
+	idZero bool
+	// also lists more sets holding the kfunc, with their flags.
+	also []setFlags
+}
+
+type setFlags struct {
+	set   string
+	flags uint32
 }
 
 func main() {
@@ -45,31 +62,36 @@ func main() {
 	p := func(name string, t btf.Type) btf.FuncParam { return btf.FuncParam{Name: name, Type: t} }
 
 	const (
-		acquire = 1 << 0
-		release = 1 << 1
-		retNull = 1 << 2
-		sleep   = 1 << 5
-		rcu     = 1 << 7
+		acquire     = 1 << 0
+		release     = 1 << 1
+		retNull     = 1 << 2
+		sleep       = 1 << 5
+		destructive = 1 << 6
+		rcu         = 1 << 7
 	)
 	old := []kfunc{
 		{name: "bpf_task_acquire", proto: &btf.FuncProto{Return: taskP, Params: []btf.FuncParam{p("p", taskP)}}, flags: acquire | rcu | retNull, set: "generic_btf_ids"},
 		{name: "bpf_task_release", proto: &btf.FuncProto{Return: &btf.Void{}, Params: []btf.FuncParam{p("p", taskP)}}, flags: release, set: "generic_btf_ids"},
 		{name: "bpf_dynptr_slice", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("p", cdynptr), p("offset", u32t), p("buffer__opt", voidP), p("buffer__szk", u32t)}}, flags: retNull, set: "common_btf_ids"},
 		{name: "bpf_cast_to_kern_ctx", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("obj", voidP)}}, tags: []string{"bpf_fastcall"}, set: "common_btf_ids"},
-		{name: "bpf_old_thing", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("p", taskP)}}, set: "common_btf_ids"},
+		{name: "bpf_old_thing", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("p", taskP)}}, flags: destructive, set: "early_btf_ids", idZero: true},
 		{name: "bpf_len", proto: &btf.FuncProto{Return: u32t, Params: []btf.FuncParam{p("n", u32t)}}, set: "common_btf_ids"},
 	}
 	nw := []kfunc{
 		{name: "bpf_task_acquire", proto: &btf.FuncProto{Return: taskP, Params: []btf.FuncParam{p("p", taskP)}}, flags: acquire | rcu | retNull | sleep, set: "generic_btf_ids"},
 		{name: "bpf_task_release", proto: &btf.FuncProto{Return: &btf.Void{}, Params: []btf.FuncParam{p("task", taskP)}}, flags: release, set: "generic_btf_ids"},
 		{name: "bpf_dynptr_slice", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("p", cdynptr), p("offset", u64), p("buffer__nullable", voidP), p("buffer__szk", u64)}}, flags: retNull, set: "common_btf_ids"},
-		{name: "bpf_cast_to_kern_ctx", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("obj", voidP)}}, tags: []string{"bpf_fastcall"}, set: "common_btf_ids"},
+		// The same kfunc in two sets, with different flags in each.
+		{name: "bpf_cast_to_kern_ctx", proto: &btf.FuncProto{Return: voidP, Params: []btf.FuncParam{p("obj", voidP)}}, tags: []string{"bpf_fastcall"}, set: "common_btf_ids",
+			also: []setFlags{{"tracing_btf_ids", rcu}}},
 		{name: "bpf_new_thing", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("p", taskP), p("flags", u64)}}, set: "common_btf_ids"},
 		// Only the typedef changed: u32 became its underlying type.
 		{name: "bpf_len", proto: &btf.FuncProto{Return: u32, Params: []btf.FuncParam{p("n", u32)}}, set: "common_btf_ids"},
 		// A kfunc whose FUNC lacks the decl tag (pahole < 1.27): only
 		// .BTF_ids tells it is one.
 		{name: "bpf_untagged", proto: &btf.FuncProto{Return: intT, Params: []btf.FuncParam{p("x", intT)}}, set: "common_btf_ids", noKfTag: true},
+		// An entry whose function is not in BTF.
+		{name: "bpf_compiled_out", flags: sleep, set: "common_btf_ids", noBTF: true},
 	}
 	defer module(out, intT, taskP)
 	for _, k := range []struct {
@@ -115,14 +137,14 @@ func module(out string, intT *btf.Int, taskP *btf.Pointer) {
 	taskID, _ := base.TypeID(baseTask)
 	le := binary.LittleEndian
 	baseStrLen := le.Uint32(baseRaw[20:])
-	var last btf.TypeID
-	for typ, err := range base.All() {
-		if err != nil {
-			log.Fatal(err)
+	// All() leaves out decl tags, which may come last: count ids until
+	// one is missing instead.
+	last := btf.TypeID(0)
+	for {
+		if _, err := base.TypeByID(last + 1); err != nil {
+			break
 		}
-		if id, err := base.TypeID(typ); err == nil && id > last {
-			last = id
-		}
+		last++
 	}
 	first := last + 1
 	strs := []byte("\x00bpf_mod_kfunc\x00bpf_kfunc\x00p\x00")
@@ -160,14 +182,20 @@ func write(path string, data []byte) {
 	fmt.Println("wrote", path)
 }
 
-// build marshals the kfuncs' BTF and returns each kfunc's type id.
+// build marshals the kfuncs' BTF and returns each kfunc's type id. The
+// functions are added last to first, so that ids fall in source order and
+// resolve_btfids' sort reorders every set, as ids from pahole do.
 func build(funcs []kfunc, order binary.ByteOrder) ([]byte, map[string]btf.TypeID) {
 	b, err := btf.NewBuilder(nil, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	ids := map[string]btf.TypeID{}
-	for _, k := range funcs {
+	for i := range funcs {
+		k := funcs[len(funcs)-1-i]
+		if k.noBTF {
+			continue
+		}
 		tags := append([]string{"bpf_kfunc"}, k.tags...)
 		if k.noKfTag {
 			tags = nil
@@ -176,7 +204,9 @@ func build(funcs []kfunc, order binary.ByteOrder) ([]byte, map[string]btf.TypeID
 		if err != nil {
 			log.Fatal(err)
 		}
-		ids[k.name] = id
+		if !k.idZero {
+			ids[k.name] = id
+		}
 	}
 	raw, err := b.Marshal(nil, &btf.MarshalOptions{Order: order})
 	if err != nil {
@@ -188,130 +218,49 @@ func build(funcs []kfunc, order binary.ByteOrder) ([]byte, map[string]btf.TypeID
 // elfFile writes a small ET_EXEC ELF with .BTF and a .BTF_ids section
 // holding one set8 per set: cnt, flags (BTF_SET8_KFUNCS), then {id,
 // flags} pairs, with the __BTF_ID__set8__ and __BTF_ID__func__ symbols.
+// Like resolve_btfids it sorts each set's pairs by id and leaves the
+// labels where the compiler put them, in source order.
 func elfFile(rawBTF []byte, funcs []kfunc, ids map[string]btf.TypeID, bo binary.ByteOrder) []byte {
 	const idsAddr = 0xffffffff82000000
-	type sym struct {
-		name  string
-		value uint64
-		size  uint64
-	}
 	var setNames []string
 	bySet := map[string][]kfunc{}
 	for _, k := range funcs {
-		if _, ok := bySet[k.set]; !ok {
-			setNames = append(setNames, k.set)
+		for _, sf := range append([]setFlags{{k.set, k.flags}}, k.also...) {
+			if _, ok := bySet[sf.set]; !ok {
+				setNames = append(setNames, sf.set)
+			}
+			e := k
+			e.flags = sf.flags
+			bySet[sf.set] = append(bySet[sf.set], e)
 		}
-		bySet[k.set] = append(bySet[k.set], k)
 	}
 	sort.Strings(setNames)
 	var idsData bytes.Buffer
-	var syms []sym
+	var syms []elfwrite.Symbol
 	counter := 0
 	for _, s := range setNames {
 		ks := bySet[s]
 		start := uint64(idsData.Len())
 		binary.Write(&idsData, bo, uint32(len(ks)))
 		binary.Write(&idsData, bo, uint32(1)) // BTF_SET8_KFUNCS
-		syms = append(syms, sym{"__BTF_ID__set8__" + s, idsAddr + start, uint64(8 + 8*len(ks))})
-		for _, k := range ks {
+		syms = append(syms, elfwrite.Symbol{Name: "__BTF_ID__set8__" + s, Section: 2, Value: idsAddr + start, Size: uint64(8 + 8*len(ks))})
+		for i, k := range ks {
 			counter++
-			syms = append(syms, sym{fmt.Sprintf("__BTF_ID__func__%s__%d", k.name, counter), idsAddr + uint64(idsData.Len()), 4})
+			syms = append(syms, elfwrite.Symbol{Name: fmt.Sprintf("__BTF_ID__func__%s__%d", k.name, counter), Section: 2, Value: idsAddr + start + 8 + 8*uint64(i), Size: 4})
+		}
+		sorted := slices.Clone(ks)
+		slices.SortStableFunc(sorted, func(a, b kfunc) int { return cmp.Compare(ids[a.name], ids[b.name]) })
+		for _, k := range sorted {
 			binary.Write(&idsData, bo, uint32(ids[k.name]))
 			binary.Write(&idsData, bo, k.flags)
 		}
 	}
-	// String tables.
-	shstr := []byte("\x00.BTF\x00.BTF_ids\x00.symtab\x00.strtab\x00.shstrtab\x00")
-	shName := func(n string) uint32 { return uint32(bytes.Index(shstr, []byte("\x00"+n+"\x00")) + 1) }
-	var strtab bytes.Buffer
-	strtab.WriteByte(0)
-	var symtab bytes.Buffer
-	symtab.Write(make([]byte, 24)) // null symbol
-	for _, s := range syms {
-		nameOff := uint32(strtab.Len())
-		strtab.WriteString(s.name)
-		strtab.WriteByte(0)
-		binary.Write(&symtab, bo, nameOff)
-		symtab.WriteByte(0x10) // STB_GLOBAL << 4 | STT_NOTYPE
-		symtab.WriteByte(0)
-		binary.Write(&symtab, bo, uint16(2)) // .BTF_ids section index
-		binary.Write(&symtab, bo, s.value)
-		binary.Write(&symtab, bo, s.size)
-	}
-	machine := uint16(62) // EM_X86_64
-	data := byte(1)       // ELFDATA2LSB
+	machine := elf.EM_X86_64
 	if bo == binary.BigEndian {
-		machine, data = 22, 2 // EM_S390, ELFDATA2MSB
+		machine = elf.EM_S390
 	}
-	// Layout: header, then section contents, then section headers.
-	type section struct {
-		name         string
-		typ          uint32
-		flags, addr  uint64
-		content      []byte
-		link, info   uint32
-		align, entsz uint64
-	}
-	secs := []section{
-		{},
-		{name: ".BTF", typ: 1, content: rawBTF, align: 4},
-		{name: ".BTF_ids", typ: 1, flags: 2, addr: idsAddr, content: idsData.Bytes(), align: 4},
-		{name: ".symtab", typ: 2, content: symtab.Bytes(), link: 4, info: 1, align: 8, entsz: 24},
-		{name: ".strtab", typ: 3, content: strtab.Bytes(), align: 1},
-		{name: ".shstrtab", typ: 3, content: shstr, align: 1},
-	}
-	var body bytes.Buffer
-	offsets := make([]uint64, len(secs))
-	off := uint64(64)
-	for i, s := range secs {
-		if i == 0 {
-			continue
-		}
-		for off%8 != 0 {
-			body.WriteByte(0)
-			off++
-		}
-		offsets[i] = off
-		body.Write(s.content)
-		off += uint64(len(s.content))
-	}
-	for off%8 != 0 {
-		body.WriteByte(0)
-		off++
-	}
-	shoff := off
-	var f bytes.Buffer
-	f.Write([]byte{0x7f, 'E', 'L', 'F', 2, data, 1, 0})
-	f.Write(make([]byte, 8))
-	binary.Write(&f, bo, uint16(2)) // ET_EXEC
-	binary.Write(&f, bo, machine)
-	binary.Write(&f, bo, uint32(1))
-	binary.Write(&f, bo, uint64(0)) // entry
-	binary.Write(&f, bo, uint64(0)) // phoff
-	binary.Write(&f, bo, shoff)
-	binary.Write(&f, bo, uint32(0))  // flags
-	binary.Write(&f, bo, uint16(64)) // ehsize
-	binary.Write(&f, bo, uint16(0))  // phentsize
-	binary.Write(&f, bo, uint16(0))  // phnum
-	binary.Write(&f, bo, uint16(64)) // shentsize
-	binary.Write(&f, bo, uint16(len(secs)))
-	binary.Write(&f, bo, uint16(5)) // shstrndx
-	f.Write(body.Bytes())
-	for i, s := range secs {
-		if i == 0 {
-			f.Write(make([]byte, 64))
-			continue
-		}
-		binary.Write(&f, bo, shName(s.name))
-		binary.Write(&f, bo, s.typ)
-		binary.Write(&f, bo, s.flags)
-		binary.Write(&f, bo, s.addr)
-		binary.Write(&f, bo, offsets[i])
-		binary.Write(&f, bo, uint64(len(s.content)))
-		binary.Write(&f, bo, s.link)
-		binary.Write(&f, bo, s.info)
-		binary.Write(&f, bo, s.align)
-		binary.Write(&f, bo, s.entsz)
-	}
-	return f.Bytes()
+	return elfwrite.File(bo, elf.ET_EXEC, machine, []elfwrite.Section{
+		{Name: ".BTF", Type: elf.SHT_PROGBITS, Data: rawBTF},
+		{Name: ".BTF_ids", Type: elf.SHT_PROGBITS, Flags: elf.SHF_ALLOC, Addr: idsAddr, Data: idsData.Bytes()},
+	}, syms)
 }
