@@ -14,22 +14,75 @@ import (
 // retried; a reply is queued, claimed for delivery and finished. The bot's
 // logic calls these and never writes SQL itself.
 
+// The statements of recording a message, prepared when the store opens.
+const (
+	qSeen   = `SELECT count(*) FROM message WHERE message_id = ?`
+	qCursor = `INSERT INTO cursor (epoch, commit_id, commit_time) VALUES (?, ?, ?)
+		ON CONFLICT(epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`
+	qRemember    = `INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`
+	qSeriesState = `SELECT state FROM series WHERE key = ?`
+	qSeriesNew   = `INSERT INTO series (key, subject, author, version, total, root_id, first_seen, started, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`
+	qSeriesRoot  = `UPDATE series SET subject = ?, root_id = ? WHERE key = ?`
+	qSeriesTimes = `UPDATE series SET started = min(started, ?), last_arrival = max(last_arrival, ?) WHERE key = ?`
+	qMessage     = `INSERT INTO message (message_id, series_key, number, epoch, commit_id, received)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	qMailbody = `INSERT INTO mailbody (message_id, series_key, data) VALUES (?, ?, ?)`
+)
+
+var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody}
+
 // Batch is a group of messages recorded in one transaction with the
 // cursor that passed them: a bot killed mid-batch resumes before it.
-type Batch struct{ tx *sql.Tx }
+type Batch struct {
+	s  *Store
+	tx *sql.Tx
+}
 
 // Batch runs fn in one transaction.
 func (s *Store) Batch(fn func(*Batch) error) error {
-	return s.tx(func(tx *sql.Tx) error { return fn(&Batch{tx}) })
+	return s.tx(func(tx *sql.Tx) error { return fn(&Batch{s, tx}) })
+}
+
+// stmt returns the statement of the transaction for query: prepared once
+// when the store opened (see batchQueries), since every archived message
+// runs the same few statements and preparing them anew cost as much as
+// running them. A query not prepared then is prepared in the transaction
+// (never on the database: its one connection is the transaction's).
+func (b *Batch) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := b.s.stmts[query]; ok {
+		return b.tx.Stmt(st), nil
+	}
+	return b.tx.Prepare(query)
+}
+
+func (b *Batch) exec(query string, args ...any) error {
+	st, err := b.stmt(query)
+	if err != nil {
+		return err
+	}
+	_, err = st.Exec(args...)
+	return err
+}
+
+func (b *Batch) queryRow(query string, args []any, dest ...any) error {
+	st, err := b.stmt(query)
+	if err != nil {
+		return err
+	}
+	return st.QueryRow(args...).Scan(dest...)
 }
 
 // SetCursor moves an epoch's cursor.
-func (b *Batch) SetCursor(c Cursor) error { return setCursor(b.tx, c) }
+func (b *Batch) SetCursor(c Cursor) error {
+	return b.exec(qCursor,
+		c.Epoch, c.Commit, c.Time.Unix())
+}
 
 // Seen reports whether a Message-ID was recorded before.
 func (b *Batch) Seen(msgID string) (bool, error) {
 	var n int
-	err := b.tx.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, msgID).Scan(&n)
+	err := b.queryRow(qSeen, []any{msgID}, &n)
 	return n > 0, err
 }
 
@@ -53,9 +106,8 @@ type Message struct {
 // Remember records a message without its content: replies and reviews,
 // so that repeats are ignored and the bot's own replies prove delivery.
 func (b *Batch) Remember(m Message, now time.Time) error {
-	_, err := b.tx.Exec(`INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
+	return b.exec(qRemember,
 		m.ID, m.Epoch, m.Commit, now.Unix())
-	return err
 }
 
 // Skip records a message that could not be read, with why.
@@ -78,10 +130,9 @@ type SeriesHead struct {
 // creating it open when it is new.
 func (b *Batch) OpenSeries(h SeriesHead, now time.Time) (string, error) {
 	var state string
-	err := b.tx.QueryRow(`SELECT state FROM series WHERE key = ?`, h.Key).Scan(&state)
+	err := b.queryRow(qSeriesState, []any{h.Key}, &state)
 	if errors.Is(err, sql.ErrNoRows) {
-		_, err = b.tx.Exec(`INSERT INTO series (key, subject, author, version, total, root_id, first_seen, started, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`, h.Key, h.Subject, h.Author, h.Version, h.Total, h.Root, now.Unix(), h.Started.Unix())
+		err = b.exec(qSeriesNew, h.Key, h.Subject, h.Author, h.Version, h.Total, h.Root, now.Unix(), h.Started.Unix())
 		return "open", err
 	}
 	return state, err
@@ -92,20 +143,18 @@ func (b *Batch) OpenSeries(h SeriesHead, now time.Time) (string, error) {
 // the reply answers); a message dated earlier moves the grace start back.
 func (b *Batch) AddToSeries(m Message, subject string, root bool, now time.Time) error {
 	if root {
-		if _, err := b.tx.Exec(`UPDATE series SET subject = ?, root_id = ? WHERE key = ?`, subject, m.ID, m.Series); err != nil {
+		if err := b.exec(qSeriesRoot, subject, m.ID, m.Series); err != nil {
 			return err
 		}
 	}
-	if _, err := b.tx.Exec(`UPDATE series SET started = min(started, ?), last_arrival = max(last_arrival, ?) WHERE key = ?`,
+	if err := b.exec(qSeriesTimes,
 		m.Dated.Unix(), m.Arrived.Unix(), m.Series); err != nil {
 		return err
 	}
-	if _, err := b.tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received)
-		VALUES (?, ?, ?, ?, ?, ?)`, m.ID, m.Series, m.Number, m.Epoch, m.Commit, now.Unix()); err != nil {
+	if err := b.exec(qMessage, m.ID, m.Series, m.Number, m.Epoch, m.Commit, now.Unix()); err != nil {
 		return err
 	}
-	_, err := b.tx.Exec(`INSERT INTO mailbody (message_id, series_key, data) VALUES (?, ?, ?)`, m.ID, m.Series, m.Raw)
-	return err
+	return b.exec(qMailbody, m.ID, m.Series, m.Raw)
 }
 
 // ReadySeries is an open series with what has arrived of it.

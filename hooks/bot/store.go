@@ -20,7 +20,8 @@ import (
 // its reply) is written in one transaction, so a bot killed at any point
 // loses nothing and repeats nothing.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts map[string]*sql.Stmt // prepared once (see Batch.stmt)
 }
 
 // migrations are applied in order; the schema version is their count.
@@ -133,6 +134,15 @@ func OpenStore(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range batchQueries {
+		st, err := db.Prepare(q)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("state %s: %w", path, err)
+		}
+		s.stmts[q] = st
+	}
 	return s, nil
 }
 
@@ -161,7 +171,12 @@ func (s *Store) Reclaim() error {
 }
 
 // Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 func (s *Store) migrate() error {
 	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
