@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/rules"
 )
@@ -109,7 +110,8 @@ func (t *Text) Patch(u Unit) error {
 func (t *Text) finding(u Unit, f model.Finding) string {
 	var b strings.Builder
 	src := terminalSafe(u.Result.Patch.Source)
-	file := terminalSafe(f.Pos.File)
+	// A file name is quoted as git quotes it in its own output.
+	file := gitrepo.QuotePath("", f.Pos.File)
 	if t.opt.Color {
 		b.WriteString(bold)
 	}

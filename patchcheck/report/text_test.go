@@ -34,8 +34,11 @@ func TestTextTerminalSafe(t *testing.T) {
 				t.Errorf("%+v: %q reached the output:\n%q", opt, c, s)
 			}
 		}
-		if !strings.Contains(s, `x\x1b]0;owned\x07`) {
+		if !strings.Contains(s, `removed x\x1b]0;owned\x07`) {
 			t.Errorf("%+v: escapes not shown:\n%s", opt, s)
+		}
+		if !opt.Terse && !opt.Emacs && !strings.Contains(s, `"kernel/x\033]0;owned\a\033[2J\r\233y.c"`) {
+			t.Errorf("%+v: the file name is not quoted as git quotes it:\n%s", opt, s)
 		}
 	}
 }
