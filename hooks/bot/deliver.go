@@ -28,7 +28,14 @@ type SMTPConfig struct {
 	Password string
 	// TLS overrides the TLS settings (tests with their own CA).
 	TLS *tls.Config
+	// Timeout bounds one delivery, connection to QUIT
+	// (DefaultSMTPTimeout when 0): a server that stops answering must
+	// not hold the bot forever.
+	Timeout time.Duration
 }
+
+// DefaultSMTPTimeout is SMTPConfig.Timeout when it is not set.
+const DefaultSMTPTimeout = 2 * time.Minute
 
 // LoadCredentials reads "user:password" from the first line of file, or,
 // when file is "", from KFUNCCHECK_SMTP_USER and KFUNCCHECK_SMTP_PASSWORD.
@@ -71,22 +78,30 @@ func (c SMTPConfig) Send(from string, to []string, raw []byte, accepted func() e
 	if tlsConf == nil {
 		tlsConf = &tls.Config{ServerName: host}
 	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSMTPTimeout
+	}
+	deadline := time.Now().Add(timeout)
 	var cl *smtp.Client
 	switch c.Security {
 	case "tls":
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 30 * time.Second}, "tcp", c.Addr, tlsConf)
+		conn, err := tls.DialWithDialer(&net.Dialer{Deadline: deadline}, "tcp", c.Addr, tlsConf)
 		if err != nil {
 			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
+		conn.SetDeadline(deadline)
 		if cl, err = smtp.NewClient(conn, host); err != nil {
 			conn.Close()
 			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
 	default:
-		conn, err := net.DialTimeout("tcp", c.Addr, 30*time.Second)
+		conn, err := (&net.Dialer{Deadline: deadline}).Dial("tcp", c.Addr)
 		if err != nil {
 			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
+		// Covers STARTTLS too: the TLS connection wraps this one.
+		conn.SetDeadline(deadline)
 		if cl, err = smtp.NewClient(conn, host); err != nil {
 			conn.Close()
 			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)

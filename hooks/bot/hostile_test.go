@@ -490,3 +490,39 @@ func TestEnvelopeAdversarial(t *testing.T) {
 		})
 	}
 }
+
+// TestSilentSMTPServer: a server that accepts the connection and never
+// answers does not hold the bot: the attempt times out, the reply waits
+// for a retry, and the pass ends.
+func TestSilentSMTPServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	srv := &wireSMTP{addr: l.Addr().String()}
+	tb, a := hostileBot(t, startWireSMTP(t))
+	tb.cfg.SMTP = SMTPConfig{Addr: srv.addr, Security: "none", Timeout: 300 * time.Millisecond}
+	a.add(0, hostileMail(t, baseHeader, ""))
+	start := time.Now()
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the pass took %s", d)
+	}
+	var state, lastErr string
+	tb.store.db.QueryRow(`SELECT state, coalesce(last_error, '') FROM outbox`).Scan(&state, &lastErr)
+	if state != "pending" || !strings.Contains(lastErr, "timeout") {
+		t.Errorf("after a silent server: %s %q", state, lastErr)
+	}
+}
