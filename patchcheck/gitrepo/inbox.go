@@ -4,6 +4,7 @@ package gitrepo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ import (
 // epoch's history (public-inbox rewrote it to purge mail); callers resync
 // by date and deduplicate by Message-ID.
 var ErrCursorLost = errors.New("cursor commit no longer in the epoch's history")
+
+// FetchTimeout bounds one epoch's fetch.
+var FetchTimeout = 10 * time.Minute
 
 // ErrBrokenHistory is returned by Walk, after the messages it could read,
 // when a commit of the epoch's history is missing or corrupt: the
@@ -263,8 +267,12 @@ func (e *Epoch) blob(h plumbing.Hash) ([]byte, error) {
 
 // Fetch updates the epoch from its configured remote (go-git fetch). It is
 // the only network access, and only when the user asks for it.
+// A fetch is bounded by FetchTimeout: a remote that stops answering must
+// not hold the bot.
 func (e *Epoch) Fetch() error {
-	err := e.r.repo.Fetch(&git.FetchOptions{Tags: git.NoTags})
+	ctx, cancel := context.WithTimeout(context.Background(), FetchTimeout)
+	defer cancel()
+	err := e.r.repo.FetchContext(ctx, &git.FetchOptions{Tags: git.NoTags})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return nil
 	}
