@@ -115,8 +115,12 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 	if !known && firstRun && src.Since.IsZero() {
 		// A bot must never answer years of old mail: start at the tip.
 		tip, when, err := ep.Tip()
-		if err != nil || tip == "" {
-			return err
+		if err != nil {
+			// Reported like any broken history: the other epochs go on.
+			return fmt.Errorf("epoch %d: tip: %v: %w", n, err, gitrepo.ErrBrokenHistory)
+		}
+		if tip == "" {
+			return nil
 		}
 		b.logf("epoch %d: first run, starting at %s", n, tip)
 		return b.store.SetCursor(Cursor{Epoch: n, Commit: tip, Time: when})
