@@ -526,3 +526,43 @@ func TestSilentSMTPServer(t *testing.T) {
 		t.Errorf("after a silent server: %s %q", state, lastErr)
 	}
 }
+
+// FuzzEnvelope: whatever a header block holds, what the bot takes from it
+// for a reply is clean: ids are valid msg-ids, addresses clean, and the
+// header fields written from it hold no CR, LF or control character
+// outside folding, with every line under 998 octets.
+func FuzzEnvelope(f *testing.F) {
+	f.Add([]byte(baseHeader + "\nbody\n"))
+	f.Add([]byte("From: =?x?q?a?= \r<a@b.c>\nSubject: =?utf-8?q?=00=1B?=\nReferences: <a@b> <<c@d>\n\n"))
+	f.Add([]byte("Subject: " + strings.Repeat("é", 2000) + "\nMessage-ID: <x@[1.2.3.4]>\n\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		env := readEnvelope(raw)
+		for _, id := range append([]string{env.MessageID, env.InReplyTo}, env.Refs...) {
+			if id != "" && !validMsgID(id) {
+				t.Fatalf("invalid msg-id %q kept", id)
+			}
+		}
+		var h strings.Builder
+		headerField(&h, "Subject", encodeText("Re: "+env.Subject))
+		if env.From != nil {
+			headerField(&h, "To", formatAddress(env.From))
+		}
+		for _, a := range append(env.To, env.Cc...) {
+			headerField(&h, "Cc", formatAddress(a))
+		}
+		out := h.String()
+		for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if len(l) >= 998 {
+				t.Fatalf("line %d of %d octets", i, len(l))
+			}
+			if i > 0 && !strings.HasPrefix(l, " ") && !strings.HasPrefix(l, "Subject:") && !strings.HasPrefix(l, "To:") && !strings.HasPrefix(l, "Cc:") {
+				t.Fatalf("line %q starts a field of its own", l)
+			}
+			for _, c := range []byte(l) {
+				if c < 0x20 && c != '\t' || c == 0x7f {
+					t.Fatalf("control character %#x in %q", c, l)
+				}
+			}
+		}
+	})
+}
