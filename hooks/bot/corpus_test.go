@@ -64,7 +64,7 @@ func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir = filepath.Join(os.TempDir(), fmt.Sprintf("kfunccheck-corpus-%d-%d", fi.Size(), fi.ModTime().Unix()))
+	dir = filepath.Join(os.TempDir(), fmt.Sprintf("kfunccheck-corpus-v2-%d-%d", fi.Size(), fi.ModTime().Unix()))
 	if copies > 1 {
 		dir += fmt.Sprintf("-x%d", copies)
 	}
@@ -75,6 +75,8 @@ func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 	}
 	os.RemoveAll(dir)
 	mem := memory.NewStorage()
+	var hashes []plumbing.Hash
+	packed := map[plumbing.Hash]bool{}
 	put := func(typ plumbing.ObjectType, encode func(plumbing.EncodedObject) error) plumbing.Hash {
 		obj := mem.NewEncodedObject()
 		obj.SetType(typ)
@@ -85,9 +87,14 @@ func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		// Identical messages (and their trees) are one object: a pack
+		// listing an object twice is refused by git.
+		if !packed[h] {
+			packed[h] = true
+			hashes = append(hashes, h)
+		}
 		return h
 	}
-	var hashes []plumbing.Hash
 	var tip plumbing.Hash
 	when := time.Unix(0, 0)
 	commit := func(blob plumbing.Hash, store bool, data []byte) {
@@ -100,7 +107,6 @@ func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 				w.Write(data)
 				return w.Close()
 			})
-			hashes = append(hashes, blob)
 		}
 		tree := put(plumbing.TreeObject, func(o plumbing.EncodedObject) error {
 			return (&object.Tree{Entries: []object.TreeEntry{{Name: "m", Mode: filemode.Regular, Hash: blob}}}).Encode(o)
@@ -111,7 +117,6 @@ func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 			c.ParentHashes = []plumbing.Hash{tip}
 		}
 		tip = put(plumbing.CommitObject, c.Encode)
-		hashes = append(hashes, tree, tip)
 	}
 	for copy := 0; copy < copies; copy++ {
 		cmd := exec.Command("xz", "-dc", src)
