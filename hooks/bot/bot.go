@@ -21,6 +21,7 @@
 package bot
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	netmail "net/mail"
@@ -291,7 +292,38 @@ func (a *Archived) parse() {
 			a.Err = fmt.Errorf("internal error reading the message: %v", r)
 		}
 	}()
-	*a.parsed = parsed{mail.Parse(mail.NewRaw(a.Data), "archive", 1), readEnvelope(a.Data)}
+	env := readEnvelope(a.Data)
+	if p := replyOnly(a.Data, &env); p != nil {
+		*a.parsed = parsed{p, env}
+		return
+	}
+	*a.parsed = parsed{mail.Parse(mail.NewRaw(a.Data), "archive", 1), env}
+}
+
+// replyOnly returns the patch of a plain-text reply ("Re: ..." with no
+// in-body header lines, which could make it a patch) from its header
+// alone: most of a list's traffic, which the bot only remembers, is not
+// parsed further. It returns nil for anything else.
+func replyOnly(raw []byte, env *envelope) *model.Patch {
+	sub := mail.ParseSubject(env.Subject)
+	if !sub.Reply || !env.Plain {
+		return nil
+	}
+	body := raw[headerEnd(raw):]
+	for len(body) > 0 && (body[0] == '\n' || body[0] == '\r' || body[0] == ' ' || body[0] == '\t') {
+		body = body[1:]
+	}
+	for _, h := range []string{"From:", "Subject:", "Date:"} {
+		if bytes.HasPrefix(body, []byte(h)) {
+			return nil
+		}
+	}
+	p := &model.Patch{Source: "archive", Index: 1, Mail: true, Subject: sub}
+	p.Header.Subject, p.Header.Date = env.Subject, env.Date
+	if env.From != nil {
+		p.Header.From = env.From.String()
+	}
+	return p
 }
 
 func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {

@@ -209,6 +209,10 @@ type envelope struct {
 	Auto string
 	// Bot is set when the mail carries the bot's own header.
 	Bot bool
+	// Date is the Date field as written; Plain is set when the body is
+	// one text part (not multipart, not encoded).
+	Date  string
+	Plain bool
 }
 
 // headerEnd returns the length of the header block of raw (up to and
@@ -258,6 +262,11 @@ func readEnvelope(raw []byte) envelope {
 	e.Cc = parseAddresses(h["Cc"])
 	e.Bot = len(h[Header]) > 0
 	e.Auto = autoReason(h, e.From)
+	e.Date = h.Get("Date")
+	ct, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	e.Plain = (h.Get("Content-Type") == "" || err == nil && ct == "text/plain") &&
+		(cte == "" || cte == "7bit" || cte == "8bit")
 	return e
 }
 
