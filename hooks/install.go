@@ -111,12 +111,27 @@ func Install(opt InstallOptions) (string, error) {
 			return "", fmt.Errorf("hook install: %s: %w; run it before kfunccheck with --chain, or replace it with --force (kept as %s)", target, ErrForeignHook, backupName)
 		}
 	}
-	tmp := target + ".kfunccheck-tmp"
-	if err := os.WriteFile(tmp, []byte(Script(opt.Binary)), 0o755); err != nil {
+	// The script is written to a file created exclusively under a random
+	// name (O_EXCL: a symlink or file planted at a predictable name is
+	// never followed nor reused), then renamed over the hook.
+	f, err := os.CreateTemp(dir, ".pre-push.kfunccheck-*")
+	if err != nil {
 		return "", fmt.Errorf("hook install: %w", err)
 	}
-	if err := os.Rename(tmp, target); err != nil {
-		return "", fmt.Errorf("hook install: %w", err)
+	tmp := f.Name()
+	_, werr := f.WriteString(Script(opt.Binary))
+	if werr == nil {
+		werr = f.Chmod(0o755)
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, target)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("hook install: %w", werr)
 	}
 	return target, nil
 }

@@ -54,11 +54,15 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	perHour := fs.Int("per-hour", 30, "replies per hour at most (0: no limit)")
 	perDay := fs.Int("per-day", 200, "replies per day at most (0: no limit)")
 	var ccAllow, ccDeny listFlag
-	fs.Var(&ccAllow, "cc-allow", "only these original Cc's are copied (besides the list)")
-	fs.Var(&ccDeny, "cc-deny", "original Cc's never copied")
+	fs.Var(&ccAllow, "cc-allow", "only these addresses may receive a reply, besides the list (the sender and Cc's included)")
+	fs.Var(&ccDeny, "cc-deny", "addresses that never receive a reply")
+	maxRcpt := fs.Int("max-recipients", bot.DefaultMaxRecipients, "envelope recipients of a reply at most")
+	var labels pathsFlag
+	fs.Var(&labels, "stable-label", "PATH=LABEL: how replies name a stable list (default: its base name; never its path)")
 	pwURL := fs.String("patchwork", "", "patchwork URL to post checks to")
 	pwToken := fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
 	pwTarget := fs.String("patchwork-target", "", "target URL of the checks (e.g. the list archive)")
+	pwHTTP := fs.Bool("patchwork-allow-http", false, "allow sending the patchwork token over plain http://")
 	conf := fs.String("config", "", "policy file")
 	repo := fs.String("repo", "", "kernel git repository: full pre-images through the patches' index lines")
 	btfFile := fs.String("btf", "", "BTF of a built kernel: its kfuncs are known kfuncs")
@@ -95,8 +99,20 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 			return fail("--since: %v", err)
 		}
 	}
+	stableLabels := map[string]string{}
+	for _, l := range labels {
+		path, label, ok := strings.Cut(l, "=")
+		if !ok || path == "" || label == "" {
+			return fail("--stable-label %q: want PATH=LABEL", l)
+		}
+		stableLabels[path] = label
+	}
+	if *maxRcpt < 1 {
+		return fail("--max-recipients must be at least 1")
+	}
 	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
-		CcAllow: ccAllow, CcDeny: ccDeny, PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
+		CcAllow: ccAllow, CcDeny: ccDeny, MaxRecipients: *maxRcpt, StableLabels: stableLabels,
+		PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
 	for i := range cfg.CcAllow {
 		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
 	}
@@ -125,7 +141,10 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 			}
 			token = strings.TrimSpace(string(data))
 		}
-		cfg.Patchwork = &bot.Patchwork{URL: *pwURL, Token: token, TargetURL: *pwTarget}
+		cfg.Patchwork = &bot.Patchwork{URL: *pwURL, Token: token, TargetURL: *pwTarget, AllowHTTP: *pwHTTP}
+		if !strings.HasPrefix(strings.ToLower(*pwURL), "https://") && !*pwHTTP {
+			return fail("--patchwork %s: the token goes over https:// only (--patchwork-allow-http to allow plain http)", *pwURL)
+		}
 	}
 	store, err := bot.OpenStore(*state)
 	if err != nil {

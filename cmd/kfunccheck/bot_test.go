@@ -124,3 +124,27 @@ func TestParseSince(t *testing.T) {
 		}
 	}
 }
+
+// TestBotFlagErrors: flags that would leak a secret or cannot work are
+// refused with exit 2 and a message naming the flag.
+func TestBotFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "bpf.mbox")
+	os.WriteFile(mbox, nil, 0o644)
+	base := []string{"bot", "once", "--mbox", mbox, "--state", filepath.Join(dir, "state.db")}
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--patchwork", "http://patchwork.example.org"}, 2, "https:// only"},
+		{[]string{"--patchwork", "http://127.0.0.1:9", "--patchwork-allow-http"}, 0, ""},
+		{[]string{"--stable-label", "no-label"}, 2, "want PATH=LABEL"},
+		{[]string{"--max-recipients", "0"}, 2, "--max-recipients"},
+	} {
+		_, stderr, code := runCLI(t, "", append(append([]string(nil), base...), tt.args...)...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, %q", tt.args, code, stderr)
+		}
+	}
+}

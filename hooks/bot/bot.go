@@ -6,18 +6,33 @@
 // complete (or after a grace time), and answers the author on the list
 // when the stable-kfunc process is not followed, the way the kernel test
 // robot answers build failures. Its state lives in one SQLite file.
+//
+// The steps read as the guarantees they keep. Reading (run.go) never
+// stops on one message: an unreadable one is skipped and recorded.
+// Recording (Store.Batch: remember, skip, open a series, add to it) moves
+// the cursor with the messages. Judging (Judge) takes the series that are
+// ready (complete, or past their grace time counted from the mails'
+// dates), records a failure with backoff instead of stopping, and closes
+// each series with its verdict and reply in one transaction, dropping its
+// raw mail. Replying (compose, reply.go) uses only cleaned values of the
+// answered mail (headers.go) and withholds, with a logged reason, what
+// must not be sent. Delivering (Drain, deliver.go) claims, sends and
+// finishes each reply, with per-recipient refusals and a bounded retry.
 package bot
 
 import (
-	"database/sql"
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
 	netmail "net/mail"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
@@ -40,9 +55,17 @@ type Config struct {
 	From string
 	// Operator says how to reach whoever runs the bot (footer).
 	Operator string
-	// CcAllow, when not empty, limits the Cc's copied from the original
-	// to these addresses (and the list); CcDeny removes addresses.
+	// CcAllow, when not empty, limits every recipient of a reply but the
+	// list (the sender, the Cc's copied from the original, an in-body
+	// author) to these addresses; CcDeny removes addresses.
 	CcAllow, CcDeny []string
+	// MaxRecipients caps a reply's envelope recipients
+	// (DefaultMaxRecipients when 0).
+	MaxRecipients int
+	// StableLabels names stable lists in replies, by path; a list not
+	// named here is called by its base name. A reply never shows the
+	// operator's file paths.
+	StableLabels map[string]string
 	// PerHour and PerDay cap replies (0: no cap).
 	PerHour, PerDay int
 	// Send delivers through SMTP; otherwise replies only go to Outbox.
@@ -71,6 +94,46 @@ type Bot struct {
 	cfg   Config
 	store *Store
 	addr  string // the bot's own address, lower case
+	// check is the engine (patchcheck.CheckSeries; tests make it fail).
+	check func(*model.Series, patchcheck.Options) []*patchcheck.Result
+	// recent keeps the patches parsed at ingest for the judging that
+	// usually follows within a few batches, so that most mail is parsed
+	// once; bounded (recentMax), only the reading goroutine touches it.
+	recent      map[string]*model.Patch
+	recentOrder []string
+}
+
+// recentMax bounds the parsed patches kept between ingest and judging.
+const recentMax = 512
+
+// remember keeps a parsed patch for its judging.
+func (b *Bot) remember(msgID string, number int, p *model.Patch) {
+	if b.recent == nil {
+		b.recent = map[string]*model.Patch{}
+	}
+	if len(b.recentOrder) >= recentMax {
+		delete(b.recent, b.recentOrder[0])
+		b.recentOrder = b.recentOrder[1:]
+	}
+	// As judge would parse it: named by its Message-ID and part number.
+	p.Source, p.Index = msgID, number
+	for _, e := range p.Errors {
+		if me, ok := e.(*mail.Error); ok {
+			me.Source = msgID
+		}
+	}
+	b.recent[msgID] = p
+	b.recentOrder = append(b.recentOrder, msgID)
+}
+
+// parsedOf returns a message's patch, parsed at ingest when still kept
+// (once: the engine may change what it is given), or parsed now.
+func (b *Bot) parsedOf(m StoredMessage) *model.Patch {
+	if p, ok := b.recent[m.ID]; ok {
+		delete(b.recent, m.ID)
+		return p
+	}
+	return mail.Parse(mail.NewRaw(m.Raw), m.ID, m.Number)
 }
 
 // New returns a bot over an open store.
@@ -91,7 +154,48 @@ func New(cfg Config, store *Store) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot address %q: %w", cfg.From, err)
 	}
-	return &Bot{cfg: cfg, store: store, addr: strings.ToLower(a.Address)}, nil
+	if cleanAddress(a.Address) == "" {
+		return nil, fmt.Errorf("bot address %q: not an address the bot can send from", cfg.From)
+	}
+	cfg.From = formatAddress(a)
+	for i := range cfg.CcAllow {
+		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
+	}
+	for i := range cfg.CcDeny {
+		cfg.CcDeny[i] = strings.ToLower(cfg.CcDeny[i])
+	}
+	cfg.Check.Baseline = relabel(cfg.Check.Baseline, cfg.StableLabels)
+	return &Bot{cfg: cfg, store: store, addr: strings.ToLower(a.Address), check: patchcheck.CheckSeries}, nil
+}
+
+// relabel returns a baseline whose stable lists and repositories are
+// named by a label instead of a local path: findings quote where a kfunc
+// was declared stable, and replies go to a public list. The lists are
+// copied; the caller's stay as they were.
+func relabel(bl baseline.Baseline, labels map[string]string) baseline.Baseline {
+	switch v := bl.(type) {
+	case baseline.Multi:
+		out := make(baseline.Multi, len(v))
+		for i, b := range v {
+			out[i] = relabel(b, labels)
+		}
+		return out
+	case *baseline.StableList:
+		c := *v
+		if l := labels[v.Path]; l != "" {
+			c.Label = l
+		} else if c.Label == "" {
+			c.Label = filepath.Base(v.Path)
+		}
+		// The copy is the bot's alone: its path, which Describe shows,
+		// is the label too.
+		c.Path = c.Label
+		return &c
+	case gitrepo.Baseline:
+		v.Name = filepath.Base(v.Name)
+		return v
+	}
+	return bl
 }
 
 func (b *Bot) logf(format string, args ...any) {
@@ -104,72 +208,67 @@ type role int
 const (
 	roleOther role = iota // replies, reviews, mail without a patch
 	roleBot               // the bot's own mail
+	roleAuto              // auto-replies and bounces: never answered
 	roleCover             // a series cover letter
 	rolePatch             // a patch
 )
 
-func (b *Bot) classify(p *model.Patch, raw []byte) role {
-	from := strings.ToLower(p.Header.From)
-	if a, err := netmail.ParseAddress(p.Header.From); err == nil {
-		from = strings.ToLower(a.Address)
-	}
-	if from == b.addr || hasHeader(raw, Header) {
+func (b *Bot) classify(p *model.Patch, env *envelope) role {
+	if env.Bot || env.From != nil && strings.EqualFold(env.From.Address, b.addr) {
 		return roleBot
 	}
 	switch {
 	case p.Subject.Reply:
 		return roleOther
-	case p.Subject.IsCover() && !p.HasDiff():
-		return roleCover
+	case env.Auto != "":
+		return roleAuto
 	case p.HasDiff():
 		return rolePatch
+	case p.Subject.IsCover():
+		return roleCover
 	}
 	return roleOther
 }
 
-// hasHeader looks for a header field in the raw header block, which ends
-// at the first empty line (LF or CRLF mail).
-func hasHeader(raw []byte, name string) bool {
-	hdr := strings.ReplaceAll(string(raw), "\r\n", "\n")
-	hdr, _, _ = strings.Cut(hdr, "\n\n")
-	for _, l := range strings.Split(hdr, "\n") {
-		if len(l) > len(name) && strings.EqualFold(l[:len(name)+1], name+":") {
-			return true
-		}
-	}
-	return false
-}
+// maxTotal is the largest patch count taken at its word: a series of a
+// thousand patches is not posted to a list, and "[PATCH 1/100000000]"
+// must not cost a loop over its count. A larger count makes the patch
+// unnumbered.
+const maxTotal = 999
 
 // seriesKey is the thread root and the version: patches of a series reply
 // to its cover letter (or to patch 1), and a v2 posted in v1's thread is
 // still a series of its own.
-func seriesKey(p *model.Patch, msgID string) (key, root string) {
+func seriesKey(env *envelope, msgID string, version int) (key, root string) {
 	root = msgID
 	switch {
-	case len(p.Header.References) > 0:
-		root = p.Header.References[0]
-	case p.Header.InReplyTo != "":
-		root = p.Header.InReplyTo
+	case len(env.Refs) > 0:
+		root = env.Refs[0]
+	case env.InReplyTo != "":
+		root = env.InReplyTo
 	}
-	return fmt.Sprintf("%s#v%d", root, p.Subject.Version), root
+	return fmt.Sprintf("%s#v%d", root, version), root
 }
 
 // Ingest records one archived message, and moves the epoch's cursor past
 // it, in one transaction.
 func (b *Bot) Ingest(m Archived) error { return b.IngestBatch([]Archived{m}) }
 
+// parsed is an archived message read outside the transaction.
+type parsed struct {
+	p   *model.Patch
+	env envelope
+}
+
 // IngestBatch records messages in order in one transaction, the cursor
 // moving with them: a bot killed mid-batch resumes before the batch.
 func (b *Bot) IngestBatch(ms []Archived) error {
-	parsed := make([]*model.Patch, len(ms))
-	raws := make([]*mail.Raw, len(ms))
-	for i, m := range ms {
-		raws[i] = mail.NewRaw(m.Data)
-		parsed[i] = mail.Parse(raws[i], "archive", 1)
+	for i := range ms {
+		ms[i].parse()
 	}
-	return b.store.tx(func(tx *sql.Tx) error {
-		for i, m := range ms {
-			if err := b.ingest(tx, m, parsed[i], raws[i]); err != nil {
+	return b.store.Batch(func(tx *Batch) error {
+		for _, m := range ms {
+			if err := b.ingest(tx, m, *m.parsed); err != nil {
 				return err
 			}
 		}
@@ -177,64 +276,138 @@ func (b *Bot) IngestBatch(ms []Archived) error {
 	})
 }
 
-func (b *Bot) ingest(tx *sql.Tx, m Archived, p *model.Patch, raw *mail.Raw) error {
-	msgID := p.Header.MessageID
-	if msgID == "" {
-		msgID = "kfunccheck-nomsgid-" + m.ID
+// parse reads the message once, before the transaction (or in the reading
+// goroutine). A parser failure becomes the message's error: the message
+// is skipped, the bot goes on.
+func (a *Archived) parse() {
+	if a.parsed != nil {
+		return
 	}
-	r := b.classify(p, raw.Data)
+	a.parsed = &parsed{}
+	if a.Err != nil || a.Deleted {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			a.Err = fmt.Errorf("internal error reading the message: %v", r)
+		}
+	}()
+	env := readEnvelope(a.Data)
+	if p := replyOnly(a.Data, &env); p != nil {
+		*a.parsed = parsed{p, env}
+		return
+	}
+	*a.parsed = parsed{mail.Parse(mail.NewRaw(a.Data), "archive", 1), env}
+}
+
+// replyOnly returns the patch of a plain-text reply ("Re: ..." with no
+// in-body header lines, which could make it a patch) from its header
+// alone: most of a list's traffic, which the bot only remembers, is not
+// parsed further. It returns nil for anything else.
+func replyOnly(raw []byte, env *envelope) *model.Patch {
+	sub := mail.ParseSubject(env.Subject)
+	if !sub.Reply || !env.Plain {
+		return nil
+	}
+	body := raw[headerEnd(raw):]
+	for len(body) > 0 && (body[0] == '\n' || body[0] == '\r' || body[0] == ' ' || body[0] == '\t') {
+		body = body[1:]
+	}
+	for _, h := range []string{"From:", "Subject:", "Date:"} {
+		if bytes.HasPrefix(body, []byte(h)) {
+			return nil
+		}
+	}
+	p := &model.Patch{Source: "archive", Index: 1, Mail: true, Subject: sub}
+	p.Header.Subject, p.Header.Date = env.Subject, env.Date
+	if env.From != nil {
+		p.Header.From = env.From.String()
+	}
+	return p
+}
+
+func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	now := b.cfg.Now()
 	if m.Cursor != nil {
-		if err := setCursor(tx, *m.Cursor); err != nil {
+		if err := tx.SetCursor(*m.Cursor); err != nil {
 			return err
 		}
 	}
-	var seen int
-	if err := tx.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, msgID).Scan(&seen); err != nil {
-		return err
-	}
-	if seen > 0 || m.Deleted {
+	if m.Deleted {
 		return nil
 	}
-	if r == roleOther || r == roleBot {
-		// Remembered (without content) so that the bot's own replies
-		// prove delivery and repeats are ignored.
-		_, err := tx.Exec(`INSERT INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
-			msgID, m.Epoch, m.ID, now.Unix())
+	if m.Err == nil && pm.p != nil && !pm.p.Mail {
+		m.Err = fmt.Errorf("not a mail message")
+		if len(pm.p.Errors) > 0 {
+			m.Err = pm.p.Errors[0]
+		}
+	}
+	if m.Err != nil {
+		// One unreadable message must not stop the list: it is recorded
+		// and passed.
+		b.logf("warning: skipped epoch %d commit %s blob %s: %v", m.Epoch, m.ID, orNone(m.Blob), m.Err)
+		return tx.Skip(m.Epoch, m.ID, m.Blob, m.Err.Error(), now)
+	}
+	p, env := pm.p, &pm.env
+	msgID := env.MessageID
+	if msgID == "" {
+		msgID = "kfunccheck-nomsgid-" + m.ID
+	}
+	if seen, err := tx.Seen(msgID); err != nil || seen {
 		return err
 	}
-	key, root := seriesKey(p, msgID)
+	arrived := now
+	if !m.Time.IsZero() && m.Time.Before(now) {
+		arrived = m.Time
+	}
+	dated := arrived
+	if d, err := netmail.ParseDate(p.Header.Date); err == nil && d.Before(arrived) {
+		dated = d
+	}
+	msg := Message{ID: msgID, Epoch: m.Epoch, Commit: m.ID, Dated: dated, Arrived: arrived, Raw: m.Data}
+	r := b.classify(p, env)
+	if r == roleAuto && p.HasDiff() {
+		b.logf("%s is %s: not checked, never answered", msgID, env.Auto)
+	}
+	if r != roleCover && r != rolePatch {
+		// Remembered (without content) so that the bot's own replies
+		// prove delivery and repeats are ignored.
+		return tx.Remember(msg, now)
+	}
 	total, number := p.Subject.Total, p.Subject.Number
+	if total > maxTotal {
+		total, number = 0, 0
+	}
+	key, root := seriesKey(env, msgID, p.Subject.Version)
 	if r == rolePatch && total == 0 {
 		// A lone patch is a series of one, rooted at itself.
 		key, root, total, number = fmt.Sprintf("%s#v%d", msgID, p.Subject.Version), msgID, 1, 1
 	}
-	var state string
-	err := tx.QueryRow(`SELECT state FROM series WHERE key = ?`, key).Scan(&state)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if _, err := tx.Exec(`INSERT INTO series (key, subject, author, version, total, root_id, first_seen, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`, key, p.Subject.Raw, p.Header.From, p.Subject.Version, total, root, now.Unix()); err != nil {
-			return err
-		}
-	case err != nil:
+	state, err := tx.OpenSeries(SeriesHead{Key: key, Subject: cleanText(p.Subject.Raw, maxSubject), Author: cleanText(p.Header.From, 200),
+		Version: p.Subject.Version, Total: total, Root: root, Started: dated}, now)
+	if err != nil {
 		return err
-	case state != "open":
+	}
+	if state != "open" {
 		b.logf("%s arrived after its series was judged; ignored", msgID)
-		_, err := tx.Exec(`INSERT INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`,
-			msgID, m.Epoch, m.ID, now.Unix())
+		return tx.Remember(msg, now)
+	}
+	msg.Series, msg.Number = key, number
+	// The reply goes to the cover letter, or to patch 1 when it starts
+	// the thread.
+	isRoot := r == roleCover && number == 0 || number == 1 && root == msgID
+	if err := tx.AddToSeries(msg, cleanText(p.Subject.Raw, maxSubject), isRoot, now); err != nil {
 		return err
 	}
-	if r == roleCover || number == 1 && root == msgID {
-		// The reply goes to the cover letter, or to patch 1.
-		if _, err := tx.Exec(`UPDATE series SET subject = ?, root_id = ? WHERE key = ? AND (? OR root_id = ?)`,
-			p.Subject.Raw, msgID, key, r == roleCover, msgID); err != nil {
-			return err
-		}
+	b.remember(msgID, number, p)
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
 	}
-	_, err = tx.Exec(`INSERT INTO message (message_id, series_key, number, epoch, commit_id, received, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, msgID, key, number, m.Epoch, m.ID, now.Unix(), m.Data)
-	return err
+	return s
 }
 
 // Archived is one message as a source hands it over.
@@ -243,97 +416,119 @@ type Archived struct {
 	ID      string // commit id, or a position in an mbox or Maildir
 	Data    []byte
 	Deleted bool
+	// Blob is the message's blob in an archive; Err says why it could
+	// not be read (the message is then skipped and recorded).
+	Blob string
+	Err  error
+	// Time is when the archive got the message (zero: unknown).
+	Time time.Time
 	// Cursor, when set, is stored with the message.
 	Cursor *Cursor
+	parsed *parsed
 }
 
-// pendingSeries is a series ready to judge.
-type pendingSeries struct {
-	key, subject, author, root string
-	version, total             int
-	firstSeen                  time.Time
-}
-
-// ready lists open series that are complete or whose grace time is over.
-func (b *Bot) ready() ([]pendingSeries, error) {
-	rows, err := b.store.db.Query(`SELECT s.key, s.subject, s.author, s.root_id, s.version, s.total, s.first_seen,
-		(SELECT count(DISTINCT number) FROM message m WHERE m.series_key = s.key AND m.number >= 1 AND m.number <= s.total)
-		FROM series s WHERE s.state = 'open' ORDER BY s.first_seen, s.key`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []pendingSeries
-	now := b.cfg.Now()
-	for rows.Next() {
-		var s pendingSeries
-		var first int64
-		var have int
-		if err := rows.Scan(&s.key, &s.subject, &s.author, &s.root, &s.version, &s.total, &first, &have); err != nil {
-			return nil, err
-		}
-		s.firstSeen = time.Unix(first, 0)
-		complete := s.total > 0 && have >= s.total
-		if complete || now.Sub(s.firstSeen) >= b.cfg.Grace && have > 0 {
-			out = append(out, s)
-		}
-	}
-	return out, rows.Err()
-}
-
-// Judge checks every ready series once: its verdict, and its reply when
-// the findings call for one, are stored in one transaction.
+// Judge checks every series ready now: its verdict, and its reply when
+// the findings call for one, are stored in one transaction. A series
+// whose judging fails is recorded with its error and retried later; it
+// never stops the others.
 func (b *Bot) Judge() (int, error) {
-	list, err := b.ready()
+	list, err := b.store.Ready(b.cfg.Now(), b.cfg.Grace)
 	if err != nil {
 		return 0, err
 	}
-	for _, s := range list {
-		if err := b.judge(s); err != nil {
-			return 0, fmt.Errorf("series %s: %w", s.key, err)
-		}
-	}
-	return len(list), nil
+	return b.judgeList(list)
 }
 
-func (b *Bot) judge(s pendingSeries) error {
-	rows, err := b.store.db.Query(`SELECT message_id, number, raw FROM message WHERE series_key = ? AND raw IS NOT NULL ORDER BY number, received`, s.key)
+// judgeBy judges, during a long read, the series ready by the archive's
+// own time, so that a replay of years of mail holds only the series still
+// in progress at its point, and series still in progress there wait.
+func (b *Bot) judgeBy(archive time.Time) (int, error) {
+	list, err := b.store.ReadyBy(archive, b.cfg.Grace)
+	if err != nil {
+		return 0, err
+	}
+	return b.judgeList(list)
+}
+
+func (b *Bot) judgeList(list []ReadySeries) (int, error) {
+	n := 0
+	for _, s := range list {
+		err := b.judge(s)
+		if err == nil {
+			n++
+			continue
+		}
+		abandoned, ferr := b.store.FailSeries(s.Key, err, b.cfg.Now())
+		if ferr != nil {
+			return n, fmt.Errorf("series %s: %v; recording it: %w", s.Key, err, ferr)
+		}
+		if abandoned {
+			b.logf("series %q (%s): %v; abandoned after %d attempts", s.Subject, s.Key, err, maxJudgeAttempts)
+		} else {
+			b.logf("series %q (%s): %v; will retry", s.Subject, s.Key, err)
+		}
+	}
+	return n, nil
+}
+
+// maxParts bounds the patches of one series that are judged: a thread
+// with more numbered parts than that is a flood, not a series.
+const maxParts = 1000
+
+// maxMissingListed caps the part numbers a reply and the log list.
+const maxMissingListed = 20
+
+func (b *Bot) judge(s ReadySeries) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error judging the series: %v", r)
+		}
+	}()
+	series := &model.Series{Source: s.Key, Version: s.Version}
+	var root, first *model.Patch
+	var rootRaw, firstRaw []byte
+	have := map[int]bool{}
+	err = b.store.SeriesMessages(s.Key, func(m StoredMessage) error {
+		if have[m.Number] || len(series.Patches) >= maxParts {
+			return nil
+		}
+		p := b.parsedOf(m)
+		if m.ID == s.Root {
+			root, rootRaw = p, m.Raw
+		}
+		if m.Number == 0 && !p.HasDiff() {
+			if series.Cover == nil {
+				series.Cover = p
+			}
+			return nil
+		}
+		// Parts outside 1..N and a "0/N" carrying a diff are patches
+		// too: what is posted is checked.
+		have[m.Number] = true
+		series.Patches = append(series.Patches, p)
+		if first == nil {
+			first, firstRaw = p, m.Raw
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	series := &model.Series{Source: s.key, Version: s.version}
-	var root *model.Patch
-	have := map[int]bool{}
-	for rows.Next() {
-		var id string
-		var n int
-		var data []byte
-		if err := rows.Scan(&id, &n, &data); err != nil {
-			rows.Close()
-			return err
+	if root == nil {
+		// The cover letter (or patch 1) is not in the archive: the
+		// reply answers the first part present, which references it.
+		root, rootRaw = first, firstRaw
+		if root == nil {
+			root, rootRaw = series.Cover, nil
 		}
-		p := mail.Parse(mail.NewRaw(data), id, n)
-		if id == s.root {
-			root = p
-		}
-		if n == 0 {
-			series.Cover = p
-			continue
-		}
-		if have[n] {
-			continue
-		}
-		have[n] = true
-		series.Patches = append(series.Patches, p)
 	}
-	rows.Close()
 	var missing []int
-	for i := 1; i <= s.total; i++ {
+	for i := 1; i <= s.Total && i <= maxTotal; i++ {
 		if !have[i] {
 			missing = append(missing, i)
 		}
 	}
-	results := patchcheck.CheckSeries(series, b.cfg.Check)
+	results := b.check(series, b.cfg.Check)
 	var n report.Counts
 	var reported []*patchcheck.Result
 	for _, r := range results {
@@ -346,16 +541,26 @@ func (b *Bot) judge(s pendingSeries) error {
 			reported = append(reported, r)
 		}
 	}
-	errs, warns := n.Errors, n.Warnings
-	var reply *Reply
-	if len(reported) > 0 && root != nil {
-		reply = b.compose(s, root, series, reported, missing)
-	}
-	summary := fmt.Sprintf("%d errors, %d warnings in %d patches", errs, warns, len(results))
+	v := Verdict{Errors: n.Errors, Warnings: n.Warnings, Reply: "none",
+		Summary: fmt.Sprintf("%d errors, %d warnings in %d patches", n.Errors, n.Warnings, len(results))}
 	if len(missing) > 0 {
-		summary += fmt.Sprintf("; missing %v", missing)
+		v.Summary += "; missing " + listInts(missing, s.Total)
 	}
-	b.logf("checked %q: %s", s.subject, summary)
+	var reply *Reply
+	if len(reported) > 0 {
+		var why string
+		if root == nil || rootRaw == nil {
+			why = "no message of the series to answer"
+		} else {
+			reply, why = b.compose(s, root, rootRaw, series, reported, missing)
+		}
+		if reply != nil {
+			v.Reply = "queued"
+		} else {
+			v.Reply = "withheld: " + why
+		}
+	}
+	b.logf("checked %q: %s; reply %s", s.Subject, v.Summary, v.Reply)
 	if b.cfg.Patchwork != nil {
 		for _, r := range results {
 			if err := b.cfg.Patchwork.Report(b.store, r, b.cfg.ReplyLevel); err != nil {
@@ -363,20 +568,18 @@ func (b *Bot) judge(s pendingSeries) error {
 			}
 		}
 	}
-	return b.store.tx(func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`UPDATE series SET state = 'checked', checked_at = ?, errors = ?, warnings = ?, summary = ? WHERE key = ? AND state = 'open'`,
-			b.cfg.Now().Unix(), errs, warns, summary, s.key); err != nil {
-			return err
+	return b.store.CloseSeries(s.Key, v, reply, b.addr, b.cfg.Now())
+}
+
+// listInts writes part numbers, at most maxMissingListed of them.
+func listInts(ns []int, total int) string {
+	var parts []string
+	for i, n := range ns {
+		if i == maxMissingListed {
+			parts = append(parts, fmt.Sprintf("and %d more of %d", len(ns)-i, total))
+			break
 		}
-		if reply != nil {
-			if _, err := tx.Exec(`INSERT INTO outbox (message_id, series_key, envelope_from, recipients, raw, state, created)
-				VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
-				reply.MessageID, s.key, b.addr, strings.Join(reply.Recipients, ","), reply.Raw, b.cfg.Now().Unix()); err != nil {
-				return err
-			}
-		}
-		// The raw mail is no longer needed; the rows stay for dedupe.
-		_, err := tx.Exec(`UPDATE message SET raw = NULL WHERE series_key = ?`, s.key)
-		return err
-	})
+		parts = append(parts, strconv.Itoa(n))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

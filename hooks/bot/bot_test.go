@@ -224,6 +224,9 @@ func TestBotPasses(t *testing.T) {
 		t.Fatalf("second pass: %d replies", n)
 	}
 	// An incomplete series waits for its grace time, then is checked.
+	// Grace counts from the mails' Date, bounded by their arrival (the
+	// archive's commit time, here the bot's present).
+	a.clock = tb.now.Add(-time.Minute)
 	a.add(0, mailOf(t, series+"0000-cover-letter.patch", "cover3@x", "", "v3"))
 	a.add(0, strings.Replace(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "p32@x", "cover3@x", "v3"),
 		"Subject: [PATCH bpf-next v3]", "Subject: [PATCH bpf-next v3 2/2]", 1))
@@ -296,15 +299,18 @@ func TestRewrittenHistory(t *testing.T) {
 }
 
 // TestCcLists: the original Cc's are copied, minus --cc-deny, and only
-// --cc-allow (besides the list) when it is set.
+// --cc-allow (besides the list) when it is set: the two apply to every
+// recipient but the list, the sender too.
 func TestCcLists(t *testing.T) {
 	for _, tt := range []struct {
 		allow, deny []string
 		want        string
 	}{
-		{nil, nil, "Cc: bpf@vger.kernel.org, ast@kernel.org\n"},
-		{nil, []string{"ast@kernel.org"}, "Cc: bpf@vger.kernel.org\n"},
-		{[]string{"nobody@example.org"}, nil, "Cc: bpf@vger.kernel.org\n"},
+		{nil, nil, "To: Jane Developer <jane@example.org>\nCc: bpf@vger.kernel.org, ast@kernel.org\n"},
+		{nil, []string{"ast@kernel.org"}, "To: Jane Developer <jane@example.org>\nCc: bpf@vger.kernel.org\n"},
+		{[]string{"nobody@example.org"}, nil, "From: kfunccheck bot <bot@example.org>\nCc: bpf@vger.kernel.org\n"},
+		{[]string{"jane@example.org"}, nil, "To: Jane Developer <jane@example.org>\nCc: bpf@vger.kernel.org\nSubject"},
+		{nil, []string{"jane@example.org"}, "From: kfunccheck bot <bot@example.org>\nCc: bpf@vger.kernel.org, ast@kernel.org\n"},
 	} {
 		a := newArchive(t)
 		a.add(0, review("start@x", "none@x", "[PATCH] start"))
@@ -331,8 +337,8 @@ func TestHasHeader(t *testing.T) {
 		{"From: a\r\n\r\nX-Kfunccheck-Bot: in the body\r\n", false},
 		{"From: a\n\nX-Kfunccheck-Bot: in the body\n", false},
 	} {
-		if got := hasHeader([]byte(tt.raw), Header); got != tt.want {
-			t.Errorf("hasHeader(%q) = %v", tt.raw, got)
+		if got := readEnvelope([]byte(tt.raw)).Bot; got != tt.want {
+			t.Errorf("readEnvelope(%q).Bot = %v", tt.raw, got)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"crypto/tls"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,7 +28,14 @@ type SMTPConfig struct {
 	Password string
 	// TLS overrides the TLS settings (tests with their own CA).
 	TLS *tls.Config
+	// Timeout bounds one delivery, connection to QUIT
+	// (DefaultSMTPTimeout when 0): a server that stops answering must
+	// not hold the bot forever.
+	Timeout time.Duration
 }
+
+// DefaultSMTPTimeout is SMTPConfig.Timeout when it is not set.
+const DefaultSMTPTimeout = 2 * time.Minute
 
 // LoadCredentials reads "user:password" from the first line of file, or,
 // when file is "", from KFUNCCHECK_SMTP_USER and KFUNCCHECK_SMTP_PASSWORD.
@@ -58,81 +64,119 @@ func LoadCredentials(file string) (user, password string, err error) {
 // accepted it (the 250 reply to DATA), before QUIT's round trip, so that
 // the moment between "the server has it" and "the bot knows" stays as
 // short as a database commit.
-func (c SMTPConfig) Send(from string, to []string, raw []byte, accepted func() error) error {
+//
+// A recipient the server refuses for good is left out and listed in
+// refused; the message goes to the others. An error that retrying cannot
+// cure (every recipient refused, the message refused with 5xx) is marked
+// permanent (see IsPermanent).
+func (c SMTPConfig) Send(from string, to []string, raw []byte, accepted func() error) (refused []string, err error) {
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
-		return fmt.Errorf("smtp %s: %w", c.Addr, err)
+		return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 	}
 	tlsConf := c.TLS
 	if tlsConf == nil {
 		tlsConf = &tls.Config{ServerName: host}
 	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSMTPTimeout
+	}
+	deadline := time.Now().Add(timeout)
 	var cl *smtp.Client
 	switch c.Security {
 	case "tls":
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 30 * time.Second}, "tcp", c.Addr, tlsConf)
+		conn, err := tls.DialWithDialer(&net.Dialer{Deadline: deadline}, "tcp", c.Addr, tlsConf)
 		if err != nil {
-			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
+		conn.SetDeadline(deadline)
 		if cl, err = smtp.NewClient(conn, host); err != nil {
 			conn.Close()
-			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
 	default:
-		conn, err := net.DialTimeout("tcp", c.Addr, 30*time.Second)
+		conn, err := (&net.Dialer{Deadline: deadline}).Dial("tcp", c.Addr)
 		if err != nil {
-			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
+		// Covers STARTTLS too: the TLS connection wraps this one.
+		conn.SetDeadline(deadline)
 		if cl, err = smtp.NewClient(conn, host); err != nil {
 			conn.Close()
-			return fmt.Errorf("smtp %s: %w", c.Addr, err)
+			return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 		}
 		if c.Security != "none" {
 			if ok, _ := cl.Extension("STARTTLS"); !ok {
 				cl.Close()
-				return fmt.Errorf("smtp %s: the server offers no STARTTLS", c.Addr)
+				return refused, fmt.Errorf("smtp %s: the server offers no STARTTLS", c.Addr)
 			}
 			if err := cl.StartTLS(tlsConf); err != nil {
 				cl.Close()
-				return fmt.Errorf("smtp %s: starttls: %w", c.Addr, err)
+				return refused, fmt.Errorf("smtp %s: starttls: %w", c.Addr, err)
 			}
 		}
 	}
 	defer cl.Close()
 	if c.User != "" {
 		if err := cl.Auth(smtp.PlainAuth("", c.User, c.Password, host)); err != nil {
-			return fmt.Errorf("smtp %s: auth: %w", c.Addr, err)
+			return refused, fmt.Errorf("smtp %s: auth: %w", c.Addr, err)
 		}
 	}
 	if err := cl.Mail(from); err != nil {
-		return fmt.Errorf("smtp %s: MAIL FROM: %w", c.Addr, err)
-	}
-	for _, r := range to {
-		if err := cl.Rcpt(r); err != nil {
-			return fmt.Errorf("smtp %s: RCPT TO %s: %w", c.Addr, r, err)
+		var te *textproto.Error
+		if errors.As(err, &te) && te.Code >= 500 {
+			return nil, permanent{fmt.Errorf("smtp %s: MAIL FROM: %w", c.Addr, err)}
 		}
+		return nil, fmt.Errorf("smtp %s: MAIL FROM: %w", c.Addr, err)
+	}
+	// A recipient refused for good (5xx) is dropped and the others still
+	// get the reply; a temporary refusal (4xx) fails the attempt, to be
+	// retried whole.
+	var ok []string
+	for _, r := range to {
+		err := cl.Rcpt(r)
+		var te *textproto.Error
+		switch {
+		case err == nil:
+			ok = append(ok, r)
+		case errors.As(err, &te) && te.Code >= 500:
+			refused = append(refused, fmt.Sprintf("%s (%d %s)", r, te.Code, cleanText(te.Msg, 200)))
+		default:
+			return refused, fmt.Errorf("smtp %s: RCPT TO %s: %w", c.Addr, r, err)
+		}
+	}
+	if len(ok) == 0 {
+		return refused, permanent{fmt.Errorf("smtp %s: every recipient refused: %s", c.Addr, strings.Join(refused, "; "))}
 	}
 	w, err := cl.Data()
 	if err != nil {
-		return fmt.Errorf("smtp %s: DATA: %w", c.Addr, err)
+		var te *textproto.Error
+		if errors.As(err, &te) && te.Code >= 500 {
+			return refused, permanent{fmt.Errorf("smtp %s: DATA: %w", c.Addr, err)}
+		}
+		return refused, fmt.Errorf("smtp %s: DATA: %w", c.Addr, err)
 	}
 	if _, err := w.Write(raw); err != nil {
-		return fmt.Errorf("smtp %s: %w", c.Addr, err)
+		return refused, fmt.Errorf("smtp %s: %w", c.Addr, err)
 	}
 	if err := w.Close(); err != nil {
-		var refused *textproto.Error
-		if errors.As(err, &refused) {
-			return fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)
+		var te *textproto.Error
+		if errors.As(err, &te) {
+			if te.Code >= 500 {
+				return refused, permanent{fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)}
+			}
+			return refused, fmt.Errorf("smtp %s: message refused: %w", c.Addr, err)
 		}
 		// The end of data was written, or partly, and no reply came
 		// back: the server may have the message.
-		return errUncertain{fmt.Errorf("smtp %s: no answer to the end of the message: %w", c.Addr, err)}
+		return refused, errUncertain{fmt.Errorf("smtp %s: no answer to the end of the message: %w", c.Addr, err)}
 	}
 	if err := accepted(); err != nil {
-		return errAccepted{err}
+		return refused, errAccepted{err}
 	}
 	cl.Quit() // the message is delivered; a failed QUIT changes nothing
-	return nil
+	return refused, nil
 }
 
 // errUncertain is a delivery that may or may not have reached the server.
@@ -140,6 +184,15 @@ type errUncertain struct{ err error }
 
 func (e errUncertain) Error() string { return e.err.Error() }
 func (e errUncertain) Unwrap() error { return e.err }
+
+// permanent is a delivery failure that retrying cannot cure.
+type permanent struct{ err error }
+
+func (e permanent) Error() string { return e.err.Error() }
+func (e permanent) Unwrap() error { return e.err }
+
+// IsPermanent reports whether a delivery error is final (a 5xx answer).
+func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
 
 // errAccepted wraps a failure to record an accepted message.
 type errAccepted struct{ err error }
@@ -194,61 +247,44 @@ var ErrRateLimited = errors.New("reply rate limit reached")
 // "sending" (the bot was killed, or the server's answer to the message was
 // lost) may have been delivered: it is marked sent as soon as its
 // Message-ID comes back through the list archive, and sent again only when
-// it has not come back within ResendAfter.
+// it has not come back within ResendAfter. A failed attempt waits a
+// backoff; a reply that fails for good, or too often, ends "failed".
 func (b *Bot) Drain() (int, error) {
-	rows, err := b.store.db.Query(`SELECT message_id, envelope_from, recipients, raw, state, coalesce(attempt_at, 0) FROM outbox
-		WHERE state IN ('pending', 'sending') ORDER BY created, message_id`)
+	items, err := b.store.Deliveries(b.cfg.Now())
 	if err != nil {
 		return 0, err
 	}
-	type item struct {
-		id, from, rcpt, state string
-		raw                   []byte
-		attempt               int64
-	}
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.from, &it.rcpt, &it.raw, &it.state, &it.attempt); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		items = append(items, it)
-	}
-	rows.Close()
-	set := func(id, state string, extra string, args ...any) error {
-		return b.store.tx(func(tx *sql.Tx) error {
-			_, err := tx.Exec(`UPDATE outbox SET state = ?`+extra+` WHERE message_id = ?`, append(append([]any{state}, args...), id)...)
-			return err
-		})
-	}
 	done := 0
 	for _, it := range items {
-		if it.state == "sending" {
-			var seen int
-			if err := b.store.db.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, it.id).Scan(&seen); err != nil {
+		if it.State == "sending" {
+			seen, err := b.store.InArchive(it.ID)
+			if err != nil {
 				return done, err
 			}
-			if seen > 0 {
-				b.logf("reply %s is already in the archive: marked sent", it.id)
-				if err := set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix()); err != nil {
+			if seen {
+				b.logf("reply %s is already in the archive: marked sent", it.ID)
+				if err := b.store.Sent(it.ID, b.cfg.Now()); err != nil {
 					return done, err
 				}
 				continue
 			}
-			if wait := time.Unix(it.attempt, 0).Add(b.cfg.ResendAfter).Sub(b.cfg.Now()); wait > 0 {
+			if wait := it.AttemptAt.Add(b.cfg.ResendAfter).Sub(b.cfg.Now()); wait > 0 {
 				b.logf("reply %s: delivery was interrupted; waiting %s for the archive before sending again",
-					it.id, wait.Round(time.Second))
+					it.ID, wait.Round(time.Second))
 				continue
 			}
 		}
+		raw, err := b.store.Raw(it.ID)
+		if err != nil {
+			return done, err
+		}
 		if b.cfg.Outbox != "" {
-			if _, err := WriteMaildir(b.cfg.Outbox, it.id, it.raw); err != nil {
+			if _, err := WriteMaildir(b.cfg.Outbox, it.ID, raw); err != nil {
 				return done, fmt.Errorf("outbox %s: %w", b.cfg.Outbox, err)
 			}
 		}
 		if !b.cfg.Send {
-			if err := set(it.id, "written", ""); err != nil {
+			if err := b.store.Written(it.ID); err != nil {
 				return done, err
 			}
 			done++
@@ -257,12 +293,21 @@ func (b *Bot) Drain() (int, error) {
 		if err := b.rateOK(); err != nil {
 			return done, err
 		}
-		if err := set(it.id, "sending", ", attempts = attempts + 1, attempt_at = ?", b.cfg.Now().Unix()); err != nil {
+		if err := b.store.Claim(it.ID, b.cfg.Now()); err != nil {
 			return done, err
 		}
-		err := b.cfg.SMTP.Send(it.from, strings.Split(it.rcpt, ","), it.raw, func() error {
-			return set(it.id, "sent", ", sent_at = ?", b.cfg.Now().Unix())
+		refused, err := b.cfg.SMTP.Send(it.From, it.Recipients, raw, func() error {
+			return b.store.Sent(it.ID, b.cfg.Now())
 		})
+		if len(refused) > 0 {
+			why := "refused for good: " + strings.Join(refused, "; ")
+			b.logf("reply %s: %s", it.ID, why)
+			if err == nil {
+				if rerr := b.store.Refused(it.ID, why); rerr != nil {
+					return done, rerr
+				}
+			}
+		}
 		var acc errAccepted
 		var unsure errUncertain
 		switch {
@@ -272,12 +317,17 @@ func (b *Bot) Drain() (int, error) {
 			return done, err
 		case errors.As(err, &unsure):
 			b.logf("reply %s: %v; it stays \"sending\" until the archive shows it or %s passed",
-				it.id, err, b.cfg.ResendAfter)
+				it.ID, err, b.cfg.ResendAfter)
 			continue
 		case err != nil:
-			b.logf("reply %s: %v", it.id, err)
-			if err := set(it.id, "pending", ", last_error = ?", err.Error()); err != nil {
-				return done, err
+			state, rerr := b.store.Retry(it.ID, err, IsPermanent(err), b.cfg.Now())
+			if rerr != nil {
+				return done, rerr
+			}
+			if state == "failed" {
+				b.logf("reply %s: %v; delivery failed for good", it.ID, err)
+			} else {
+				b.logf("reply %s: %v; will retry", it.ID, err)
 			}
 			continue
 		}
@@ -295,8 +345,8 @@ func (b *Bot) rateOK() error {
 		if lim.n <= 0 {
 			continue
 		}
-		var sent int
-		if err := b.store.db.QueryRow(`SELECT count(*) FROM outbox WHERE state = 'sent' AND sent_at > ?`, now-lim.window).Scan(&sent); err != nil {
+		sent, err := b.store.SentSince(time.Unix(now-lim.window, 0))
+		if err != nil {
 			return err
 		}
 		if sent >= lim.n {

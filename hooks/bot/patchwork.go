@@ -4,7 +4,6 @@ package bot
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,17 +23,45 @@ type Patchwork struct {
 	URL       string // e.g. https://patchwork.kernel.org
 	Token     string // from a file or the environment, never a flag
 	TargetURL string // where the check's details are (the list archive)
+	// AllowHTTP lets the token go over plain http:// (a loopback or
+	// otherwise trusted server, and only when the operator says so).
+	AllowHTTP bool
 	Client    *http.Client
+}
+
+// ErrPlainHTTP is returned instead of sending the token over plain HTTP.
+var ErrPlainHTTP = errors.New("patchwork: refusing to send the API token over plain http:// (use https://, or allow it explicitly)")
+
+// secure reports whether a request to u may carry the token.
+func (pw *Patchwork) secure(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, "https") || pw.AllowHTTP && strings.EqualFold(u.Scheme, "http")
 }
 
 // Context is the patchwork check context kfunccheck posts under.
 const Context = "kfunc_stability"
 
+// client returns the HTTP client, which never follows a redirect that
+// would carry the token to plain HTTP.
 func (pw *Patchwork) client() *http.Client {
+	c := &http.Client{Timeout: 30 * time.Second}
 	if pw.Client != nil {
-		return pw.Client
+		cc := *pw.Client
+		c = &cc
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !pw.secure(req.URL) {
+			return ErrPlainHTTP
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("patchwork: too many redirects")
+		}
+		return nil
+	}
+	return c
 }
 
 // Report posts the check of one patch, unless the same state was posted
@@ -55,13 +82,12 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 	case n.Warnings > 0:
 		state, desc = "warning", fmt.Sprintf("%d warning(s): %s", n.Warnings, r.Findings[0].Rule)
 	}
-	var posted string
-	err := store.db.QueryRow(`SELECT state FROM patchwork WHERE message_id = ?`, msgID).Scan(&posted)
-	if err == nil && posted == state {
-		return nil
-	}
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	posted, err := store.PatchworkState(msgID)
+	if err != nil {
 		return err
+	}
+	if posted == state {
+		return nil
 	}
 	id, err := pw.patchID(msgID)
 	if err != nil {
@@ -71,6 +97,9 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 	req, err := http.NewRequest("POST", fmt.Sprintf("%s/api/1.2/patches/%d/checks/", strings.TrimRight(pw.URL, "/"), id), bytes.NewReader(body))
 	if err != nil {
 		return err
+	}
+	if !pw.secure(req.URL) {
+		return ErrPlainHTTP
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Token "+pw.Token)
@@ -82,11 +111,7 @@ func (pw *Patchwork) Report(store *Store, r *patchcheck.Result, level model.Seve
 	if resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("patchwork: posting the check of %s: %s", msgID, resp.Status)
 	}
-	return store.tx(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO patchwork (message_id, state) VALUES (?, ?)
-			ON CONFLICT(message_id) DO UPDATE SET state = excluded.state`, msgID, state)
-		return err
-	})
+	return store.SetPatchworkState(msgID, state)
 }
 
 // patchID finds the patchwork id of the patch with a Message-ID.

@@ -58,20 +58,6 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func firstName(from string) string {
-	if a, err := netmail.ParseAddress(from); err == nil && a.Name != "" {
-		return strings.Fields(a.Name)[0]
-	}
-	return ""
-}
-
-func address(s string) string {
-	if a, err := netmail.ParseAddress(s); err == nil {
-		return strings.ToLower(a.Address)
-	}
-	return strings.ToLower(strings.TrimSpace(s))
-}
-
 // quoteHunk quotes the lines of the patch around a finding, with a marker
 // on the offending ones, as the kernel test robot does.
 func quoteHunk(p *model.Patch, f model.Finding) []string {
@@ -106,31 +92,86 @@ func quoteHunk(p *model.Patch, f model.Finding) []string {
 
 // compose writes the reply to a series: greeting, a line saying what was
 // found, then per finding the rule, the kfunc, the quoted lines, what the
-// process asks for and how to reproduce, and a short footer.
-func (b *Bot) compose(s pendingSeries, root *model.Patch, series *model.Series, reported []*patchcheck.Result, missing []int) *Reply {
+// process asks for and how to reproduce, and a short footer. Every value
+// taken from the answered mail is cleaned first (see headers.go); it
+// returns nil and why when no reply may be sent.
+func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *model.Series, reported []*patchcheck.Result, missing []int) (*Reply, string) {
+	env := readEnvelope(rootRaw)
+	if env.Auto != "" {
+		return nil, "the answered mail is " + env.Auto
+	}
+	if env.Bot {
+		return nil, "the answered mail is the bot's own (loop guard)"
+	}
 	domain := b.addr[strings.LastIndexByte(b.addr, '@')+1:]
-	id := ReplyID(s.key, domain)
-	author := root.Header.From
+	id := ReplyID(s.Key, domain)
 	list := strings.ToLower(b.cfg.Check.Policy.List)
+	maxRcpt := b.cfg.MaxRecipients
+	if maxRcpt <= 0 {
+		maxRcpt = DefaultMaxRecipients
+	}
+	var rcpt []string
+	var dropped []string
+	// allowed applies --cc-allow and --cc-deny to every recipient but
+	// the list, and the recipient cap.
+	allowed := func(a string) bool {
+		switch {
+		case a == "" || a == b.addr || slices.Contains(rcpt, a):
+			return false
+		case a == list:
+			return true
+		case slices.Contains(b.cfg.CcDeny, a), len(b.cfg.CcAllow) > 0 && !slices.Contains(b.cfg.CcAllow, a):
+			return false
+		case len(rcpt) >= maxRcpt:
+			dropped = append(dropped, a)
+			return false
+		}
+		return true
+	}
+	// To is the sender of the mail, from its parsed From field only.
+	var to *netmail.Address
+	if env.From != nil && allowed(cleanAddress(env.From.Address)) {
+		to = env.From
+		rcpt = append(rcpt, cleanAddress(to.Address))
+	}
 	var cc []string
-	addCc := func(a string) {
-		a = address(a)
-		if a == "" || a == address(author) || a == b.addr || slices.Contains(cc, a) || slices.Contains(b.cfg.CcDeny, a) {
+	addCc := func(a *netmail.Address) {
+		addr := cleanAddress(a.Address)
+		if !allowed(addr) {
 			return
 		}
-		if len(b.cfg.CcAllow) > 0 && a != list && !slices.Contains(b.cfg.CcAllow, a) {
-			return
+		rcpt = append(rcpt, addr)
+		cc = append(cc, addr)
+	}
+	origRcpt := append(slices.Clone(env.To), env.Cc...)
+	if list != "" {
+		for _, a := range origRcpt {
+			if cleanAddress(a.Address) == list {
+				addCc(a)
+			}
 		}
-		cc = append(cc, a)
 	}
-	if list != "" && slices.Contains(root.Header.Recipients(), list) {
-		addCc(list)
-	}
-	for _, a := range root.Header.Recipients() {
+	// The author named by an in-body From: line (git am's) is not the
+	// sender; it is Cc'd only as --cc-allow/--cc-deny allow.
+	if a, err := netmail.ParseAddress(root.Header.From); err == nil && (env.From == nil || !strings.EqualFold(a.Address, env.From.Address)) {
 		addCc(a)
 	}
+	for _, a := range origRcpt {
+		addCc(a)
+	}
+	if len(dropped) > 0 {
+		b.logf("reply to %s: %d recipients over the cap of %d left out", env.MessageID, len(dropped), maxRcpt)
+	}
+	if len(rcpt) == 0 {
+		return nil, "no recipient left (the sender's address does not parse, or --cc-allow/--cc-deny exclude everyone)"
+	}
 	var body strings.Builder
-	name := firstName(author)
+	name := ""
+	if env.From != nil {
+		if f := strings.Fields(cleanText(env.From.Name, 100)); len(f) > 0 {
+			name = f[0]
+		}
+	}
 	if name != "" {
 		fmt.Fprintf(&body, "Hi %s,\n\n", name)
 	} else {
@@ -146,14 +187,14 @@ func (b *Bot) compose(s pendingSeries, root *model.Patch, series *model.Series, 
 	}
 	patches := len(series.Patches)
 	what := fmt.Sprintf("kfunccheck found %s with the stable kfunc process in this series (v%d, %s).",
-		plural(count, "problem", "problems"), s.version, plural(patches, "patch", "patches"))
+		plural(count, "problem", "problems"), s.Version, plural(patches, "patch", "patches"))
 	if len(missing) > 0 {
-		what += fmt.Sprintf(" Patch(es) %s of %d had not arrived after %s; the check covers what did.", joinInts(missing), s.total, b.cfg.Grace)
+		what += fmt.Sprintf(" Patch(es) %s of %d had not arrived after %s; the check covers what did.", joinInts(missing), s.Total, b.cfg.Grace)
 	}
 	body.WriteString(wrap(what, ""))
 	explained := map[string]bool{}
 	for _, r := range reported {
-		fmt.Fprintf(&body, "%s\n\n", r.Patch.Subject.Raw)
+		fmt.Fprintf(&body, "%s\n\n", cleanText(r.Patch.Subject.Raw, maxSubject))
 		for _, f := range r.Findings {
 			if !f.Severity.AtLeast(b.cfg.ReplyLevel) {
 				continue
@@ -175,43 +216,78 @@ func (b *Bot) compose(s pendingSeries, root *model.Patch, series *model.Series, 
 		}
 	}
 	body.WriteString("To reproduce locally:\n\n")
-	fmt.Fprintf(&body, "  b4 am -o - %s > series.mbox\n", root.Header.MessageID)
+	if env.MessageID != "" {
+		fmt.Fprintf(&body, "  b4 am -o - %s > series.mbox\n", env.MessageID)
+	}
 	body.WriteString("  kfunccheck check --show-types series.mbox\n\n")
 	body.WriteString(wrap("Each rule is explained by \"kfunccheck explain RULE_ID\". A finding that is deliberate can be waived with a \"Kfunc-Stability-Waiver: RULE_ID kfunc: reason\" trailer.", ""))
 	body.WriteString("-- \n")
 	body.WriteString("kfunccheck bot: automated stable-kfunc process checks\n")
 	if b.cfg.Operator != "" {
-		fmt.Fprintf(&body, "Questions or false positives: %s\n", b.cfg.Operator)
+		fmt.Fprintf(&body, "Questions or false positives: %s\n", cleanText(b.cfg.Operator, 200))
 	}
-	subject := root.Header.Subject
+	subject := env.Subject
 	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
 		subject = "Re: " + subject
 	}
-	refs := append(slices.Clone(root.Header.References), root.Header.MessageID)
+	// References: the thread root and the last ones before the answered
+	// mail, then the answered mail: bounded, whatever the thread's depth.
+	refs := env.Refs
+	if len(refs) > maxReferences-1 {
+		refs = append([]string{refs[0]}, refs[len(refs)-(maxReferences-2):]...)
+	}
+	refs = slices.Clone(refs)
+	if env.MessageID != "" {
+		refs = append(refs, env.MessageID)
+	}
 	for i := range refs {
 		refs[i] = "<" + refs[i] + ">"
 	}
 	var h strings.Builder
-	fmt.Fprintf(&h, "From: %s\n", b.cfg.From)
-	fmt.Fprintf(&h, "To: %s\n", author)
-	if len(cc) > 0 {
-		fmt.Fprintf(&h, "Cc: %s\n", strings.Join(cc, ", "))
+	headerField(&h, "From", b.cfg.From)
+	if to != nil {
+		headerField(&h, "To", formatAddress(to))
 	}
-	fmt.Fprintf(&h, "Subject: %s\n", subject)
-	fmt.Fprintf(&h, "Date: %s\n", b.cfg.Now().UTC().Format(time.RFC1123Z))
-	fmt.Fprintf(&h, "Message-ID: <%s>\n", id)
-	fmt.Fprintf(&h, "In-Reply-To: <%s>\n", root.Header.MessageID)
-	fmt.Fprintf(&h, "References: %s\n", strings.Join(refs, " "))
-	fmt.Fprintf(&h, "%s: %s\n", Header, s.key)
+	if len(cc) > 0 {
+		headerField(&h, "Cc", strings.Join(cc, ", "))
+	}
+	headerField(&h, "Subject", encodeText(subject))
+	headerField(&h, "Date", b.cfg.Now().UTC().Format(time.RFC1123Z))
+	headerField(&h, "Message-ID", "<"+id+">")
+	// A Message-ID that is not a valid msg-id is not copied: the reply
+	// then threads by the references that are.
+	if env.MessageID != "" {
+		headerField(&h, "In-Reply-To", "<"+env.MessageID+">")
+	}
+	if len(refs) > 0 {
+		headerField(&h, "References", strings.Join(refs, " "))
+	}
+	headerField(&h, Header, loopValue(s.Key))
+	// RFC 3834: an automatic answer; auto-responders do not answer it.
+	headerField(&h, "Auto-Submitted", "auto-replied")
 	h.WriteString("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n")
-	raw := strings.ReplaceAll(h.String()+body.String(), "\n", "\r\n")
-	rcpt := append([]string{address(author)}, cc...)
-	return &Reply{MessageID: id, Recipients: rcpt, Raw: []byte(raw)}
+	raw := strings.ReplaceAll(h.String()+cleanBody(body.String()), "\n", "\r\n")
+	return &Reply{MessageID: id, Recipients: rcpt, Raw: []byte(raw)}, ""
 }
 
+// loopValue is the bot header's value: the series key when it is a clean
+// msg-id with its version, a digest otherwise.
+func loopValue(key string) string {
+	if i := strings.LastIndex(key, "#v"); i > 0 && validMsgID(key[:i]) {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:12])
+}
+
+// joinInts lists part numbers for the reply, at most maxMissingListed.
 func joinInts(ns []int) string {
 	var s []string
-	for _, n := range ns {
+	for i, n := range ns {
+		if i == maxMissingListed {
+			s = append(s, fmt.Sprintf("and %d more", len(ns)-i))
+			break
+		}
 		s = append(s, fmt.Sprint(n))
 	}
 	return strings.Join(s, ", ")

@@ -57,7 +57,7 @@ func (b *Bot) Once(src Source) error {
 	} else if err != nil {
 		b.logf("%v; the rest waits", err)
 	}
-	return nil
+	return b.store.Reclaim()
 }
 
 // Run repeats Once every interval until ctx ends.
@@ -88,10 +88,16 @@ func (b *Bot) readInbox(src Source) error {
 	for _, n := range epochs {
 		ep, err := in.Epoch(n)
 		if err != nil {
-			return fmt.Errorf("inbox %s: epoch %d: %w", src.Inbox, n, err)
+			// One unreadable epoch must not stop the others.
+			b.logf("warning: inbox %s: epoch %d cannot be opened, skipped this pass: %v", src.Inbox, n, err)
+			continue
 		}
 		err = b.readEpoch(ep, n, cursors, firstRun, src)
 		ep.Close()
+		if errors.Is(err, gitrepo.ErrBrokenHistory) {
+			b.logf("warning: %v; the messages after it were read, those before it cannot be", err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -109,46 +115,125 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 	if !known && firstRun && src.Since.IsZero() {
 		// A bot must never answer years of old mail: start at the tip.
 		tip, when, err := ep.Tip()
-		if err != nil || tip == "" {
-			return err
+		if err != nil {
+			// Reported like any broken history: the other epochs go on.
+			return fmt.Errorf("epoch %d: tip: %v: %w", n, err, gitrepo.ErrBrokenHistory)
+		}
+		if tip == "" {
+			return nil
 		}
 		b.logf("epoch %d: first run, starting at %s", n, tip)
 		return b.store.SetCursor(Cursor{Epoch: n, Commit: tip, Time: when})
 	}
 	// Messages go to the store in batches, each with its cursor, so that
 	// a long backlog costs few transactions and a kill loses no message.
+	// Every few batches, the series whose grace ended by the archive's
+	// time are judged: a replay of years of mail holds only the series
+	// still in progress at its point, not the whole archive.
 	var batch []Archived
+	var archiveTime time.Time
+	batches := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		err := b.IngestBatch(batch)
 		batch = batch[:0]
-		return err
+		if err != nil {
+			return err
+		}
+		if batches++; batches%judgeEvery == 0 {
+			if _, err := b.judgeBy(minTime(archiveTime, b.cfg.Now())); err != nil {
+				return err
+			}
+			return b.store.Reclaim()
+		}
+		return nil
 	}
-	ingest := func(m gitrepo.InboxMessage) error {
-		batch = append(batch, Archived{Epoch: n, ID: m.Commit, Data: m.Data, Deleted: m.Deleted,
-			Cursor: &Cursor{Epoch: n, Commit: m.Commit, Time: m.Time}})
+	ingest := func(a Archived) error {
+		batch = append(batch, a)
+		if a.Time.After(archiveTime) {
+			archiveTime = a.Time
+		}
 		if len(batch) >= ingestBatch {
 			return flush()
 		}
 		return nil
 	}
-	err := ep.Walk(cur.Commit, src.Since, ingest)
+	err := readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk(cur.Commit, src.Since, fn) }, ingest)
 	if errors.Is(err, gitrepo.ErrCursorLost) {
 		// History was rewritten (mail purged): resync from the cursor's
 		// date; messages already seen are recognised by Message-ID.
 		b.logf("epoch %d: %v; resyncing from %s", n, err, cur.Time.Format(time.RFC3339))
-		err = ep.Walk("", cur.Time.Add(-time.Minute), ingest)
+		err = readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk("", cur.Time.Add(-time.Minute), fn) }, ingest)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, gitrepo.ErrBrokenHistory) {
 		return err
 	}
-	return flush()
+	if ferr := flush(); ferr != nil {
+		return ferr
+	}
+	return err
 }
 
-// ingestBatch is how many archived messages share one transaction.
-const ingestBatch = 256
+// errStopped ends a walk whose consumer failed.
+var errStopped = errors.New("stopped")
+
+// readAhead runs walk in a goroutine of its own and parses each message
+// in another, handing the messages to consume in order: inflating the
+// archive, parsing mail, and recording and judging overlap. Only a bounded
+// number of messages is in flight.
+func readAhead(walk func(func(gitrepo.InboxMessage) error) error, consume func(Archived) error) error {
+	raw := make(chan Archived, 16)
+	ready := make(chan Archived, 16)
+	stop := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(raw)
+		errc <- walk(func(m gitrepo.InboxMessage) error {
+			select {
+			case raw <- Archived{Epoch: m.Epoch, ID: m.Commit, Data: m.Data, Deleted: m.Deleted, Blob: m.Blob, Err: m.Err,
+				Time: m.Time, Cursor: &Cursor{Epoch: m.Epoch, Commit: m.Commit, Time: m.Time}}:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	go func() {
+		defer close(ready)
+		for a := range raw {
+			a.parse()
+			ready <- a
+		}
+	}()
+	var cerr error
+	for a := range ready {
+		if cerr != nil {
+			continue
+		}
+		if cerr = consume(a); cerr != nil {
+			close(stop)
+		}
+	}
+	werr := <-errc
+	if cerr != nil {
+		return cerr
+	}
+	return werr
+}
+
+// ingestBatch is how many archived messages share one transaction, and
+// judgeEvery how many batches are read between two judging rounds of a
+// long read (variables for tests).
+var ingestBatch, judgeEvery = 256, 8
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
 
 // readMbox reads an mbox file each pass; Message-IDs make repeats harmless.
 func (b *Bot) readMbox(src Source) error {
@@ -158,7 +243,7 @@ func (b *Bot) readMbox(src Source) error {
 	}
 	defer f.Close()
 	name := "mbox:" + src.Mbox
-	first, err := b.firstPass(name)
+	first, err := b.store.FirstPass(name)
 	if err != nil {
 		return err
 	}
@@ -168,6 +253,12 @@ func (b *Bot) readMbox(src Source) error {
 		if err == io.EOF {
 			break
 		}
+		if err != nil && !sp.Failed() {
+			// One unreadable message (too large) is skipped; the rest of
+			// the mbox is still read.
+			b.logf("warning: mbox %s: skipped a message: %v", src.Mbox, err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("mbox %s: %w", src.Mbox, err)
 		}
@@ -175,13 +266,13 @@ func (b *Bot) readMbox(src Source) error {
 			return err
 		}
 	}
-	return b.passDone(name)
+	return b.store.PassDone(name, b.cfg.Now())
 }
 
 // readMaildir reads new/ and cur/ of a Maildir in name order.
 func (b *Bot) readMaildir(src Source) error {
 	source := "maildir:" + src.Maildir
-	first, err := b.firstPass(source)
+	first, err := b.store.FirstPass(source)
 	if err != nil {
 		return err
 	}
@@ -201,7 +292,9 @@ func (b *Bot) readMaildir(src Source) error {
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(src.Maildir, n))
 		if err != nil {
-			return err
+			// Gone (another reader moved it) or unreadable: skipped.
+			b.logf("warning: maildir %s: skipped: %v", n, err)
+			continue
 		}
 		raw, err := mail.NewSplitter(bytes.NewReader(data), 0).Next()
 		if err != nil {
@@ -212,7 +305,7 @@ func (b *Bot) readMaildir(src Source) error {
 			return err
 		}
 	}
-	return b.passDone(source)
+	return b.store.PassDone(source, b.cfg.Now())
 }
 
 // ingestFile ingests a message of an mbox or Maildir. On the first pass
@@ -223,37 +316,26 @@ func (b *Bot) ingestFile(id string, raw *mail.Raw, first bool, src Source) error
 	if raw.FromLine != "" {
 		data = append([]byte(raw.FromLine+"\n"), data...)
 	}
-	p := mail.Parse(raw, id, 1)
-	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(p.Header.Date, src.Since)) {
+	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(raw.Data, src.Since)) {
 		sum := sha256.Sum256(data)
-		msgID := p.Header.MessageID
+		msgID := readEnvelope(raw.Data).MessageID
 		if msgID == "" {
 			msgID = "kfunccheck-nomsgid-" + hex.EncodeToString(sum[:12])
 		}
-		_, err := b.store.db.Exec(`INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, -1, ?, ?)`,
-			msgID, id, b.cfg.Now().Unix())
-		return err
+		return b.store.Batch(func(tx *Batch) error {
+			return tx.Remember(Message{ID: msgID, Epoch: -1, Commit: id}, b.cfg.Now())
+		})
 	}
 	return b.Ingest(Archived{Epoch: -1, ID: id, Data: data})
 }
 
-// firstPass reports whether a file source was never read completely.
-func (b *Bot) firstPass(source string) (bool, error) {
-	var n int
-	err := b.store.db.QueryRow(`SELECT count(*) FROM source WHERE name = ?`, source).Scan(&n)
-	return n == 0, err
-}
-
-// passDone records that a file source was read completely once; until then
-// a restarted bot still treats its messages as the past.
-func (b *Bot) passDone(source string) error {
-	_, err := b.store.db.Exec(`INSERT OR IGNORE INTO source (name, first_pass) VALUES (?, ?)`, source, b.cfg.Now().Unix())
-	return err
-}
-
-// dateBefore reports whether a Date header is before t (unparsable dates
-// count as recent).
-func dateBefore(date string, t time.Time) bool {
-	d, err := netmail.ParseDate(date)
+// dateBefore reports whether a message's Date is before t (unparsable
+// dates count as recent).
+func dateBefore(raw []byte, t time.Time) bool {
+	m, err := netmail.ReadMessage(bytes.NewReader(raw[:headerEnd(raw)]))
+	if err != nil {
+		return false
+	}
+	d, err := netmail.ParseDate(m.Header.Get("Date"))
 	return err == nil && d.Before(t)
 }

@@ -278,7 +278,7 @@ func TestPatchwork(t *testing.T) {
 	a := newArchive(t)
 	a.add(0, review("start@x", "none@x", "[PATCH] start"))
 	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
-	tb.cfg.Patchwork = &Patchwork{URL: srv.URL, Token: "t0ken", TargetURL: "https://lore.kernel.org/bpf/"}
+	tb.cfg.Patchwork = &Patchwork{URL: srv.URL, Token: "t0ken", TargetURL: "https://lore.kernel.org/bpf/", AllowHTTP: true}
 	src := Source{Inbox: a.dir}
 	tb.Once(src)
 	a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""))
@@ -302,6 +302,61 @@ func TestPatchwork(t *testing.T) {
 	res.Findings = nil
 	if err := tb.cfg.Patchwork.Report(tb.store, res, model.SeverityError); err != nil || len(posts) != 3 || posts[2]["state"] != "success" {
 		t.Fatalf("new state: %+v, %v", posts, err)
+	}
+}
+
+// TestPatchworkPlainHTTP: the token never goes over plain http:// unless
+// the operator allows it, also not through a redirect from https.
+func TestPatchworkPlainHTTP(t *testing.T) {
+	var mu sync.Mutex
+	var tokens []string
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tokens = append(tokens, r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.Method == "GET" {
+			w.Write([]byte(`[{"id": 1}]`))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer plain.Close()
+	redirect := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			w.Write([]byte(`[{"id": 1}]`))
+			return
+		}
+		http.Redirect(w, r, plain.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	store, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	res := &patchcheck.Result{Patch: &model.Patch{Header: model.Header{MessageID: "rm@x"}}}
+	for _, tt := range []struct {
+		name  string
+		pw    *Patchwork
+		token bool // whether the plain server may see the token
+	}{
+		{"plain http", &Patchwork{URL: plain.URL, Token: "t0ken"}, false},
+		{"redirect to plain http", &Patchwork{URL: redirect.URL, Token: "t0ken", Client: redirect.Client()}, false},
+		{"plain http allowed", &Patchwork{URL: plain.URL, Token: "t0ken", AllowHTTP: true}, true},
+	} {
+		mu.Lock()
+		tokens = nil
+		mu.Unlock()
+		err := tt.pw.Report(store, res, model.SeverityError)
+		mu.Lock()
+		sent := strings.Contains(strings.Join(tokens, ","), "t0ken")
+		mu.Unlock()
+		if sent != tt.token || (err == nil) != tt.token {
+			t.Errorf("%s: token sent %v, error %v", tt.name, sent, err)
+		}
+		if !tt.token && !errors.Is(err, ErrPlainHTTP) {
+			t.Errorf("%s: error %v, want ErrPlainHTTP", tt.name, err)
+		}
 	}
 }
 

@@ -20,7 +20,8 @@ import (
 // its reply) is written in one transaction, so a bot killed at any point
 // loses nothing and repeats nothing.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts map[string]*sql.Stmt // prepared once (see Batch.stmt)
 }
 
 // migrations are applied in order; the schema version is their count.
@@ -79,6 +80,42 @@ var migrations = []string{
 	// When a reply last went to "sending": an interrupted delivery is
 	// held until the archive had time to show it.
 	`ALTER TABLE outbox ADD COLUMN attempt_at INTEGER;`,
+	// Grace runs from the mails' dates (started); a series whose judging
+	// failed waits next_try and keeps its error; a reply that could not
+	// be delivered waits next_try; an unreadable message is recorded.
+	`ALTER TABLE series ADD COLUMN started INTEGER;
+	UPDATE series SET started = first_seen;
+	ALTER TABLE series ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE series ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE series ADD COLUMN last_error TEXT;
+	ALTER TABLE series ADD COLUMN reply TEXT;
+	ALTER TABLE outbox ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX series_open ON series(state, next_try);
+	CREATE TABLE skipped (
+		epoch INTEGER NOT NULL,
+		commit_id TEXT NOT NULL,
+		blob TEXT,
+		reason TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (epoch, commit_id)
+	);`,
+	// The raw mail of open series lives apart from the message rows that
+	// stay for deduplication: a deleted row frees its pages, a blob set
+	// to NULL in place left most of the file as half-empty pages.
+	`CREATE TABLE mailbody (
+		message_id TEXT PRIMARY KEY,
+		series_key TEXT NOT NULL,
+		data BLOB NOT NULL
+	);
+	CREATE INDEX mailbody_series ON mailbody(series_key);
+	INSERT INTO mailbody (message_id, series_key, data)
+		SELECT message_id, series_key, raw FROM message WHERE raw IS NOT NULL AND series_key IS NOT NULL;
+	UPDATE message SET raw = NULL WHERE raw IS NOT NULL;`,
+	// When the archive last got a part of the series: a long replay
+	// judges a series on its way only once the archive has moved past
+	// that by the grace time.
+	`ALTER TABLE series ADD COLUMN last_arrival INTEGER NOT NULL DEFAULT 0;
+	UPDATE series SET last_arrival = first_seen;`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
@@ -89,15 +126,57 @@ func OpenStore(path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
+	if err := s.autoVacuum(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range batchQueries {
+		st, err := db.Prepare(q)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("state %s: %w", path, err)
+		}
+		s.stmts[q] = st
+	}
 	return s, nil
 }
 
+// autoVacuum turns on incremental vacuum: the raw mail of judged series is
+// dropped, and without it the file would keep the space as free pages
+// forever. A state file made before needs one full VACUUM to switch.
+func (s *Store) autoVacuum() error {
+	var mode int
+	if err := s.db.QueryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil {
+		return err
+	}
+	if mode == 2 {
+		return nil
+	}
+	if _, err := s.db.Exec(`PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+		return err
+	}
+	_, err := s.db.Exec(`VACUUM`)
+	return err
+}
+
+// Reclaim returns the free pages of the state file to the file system.
+func (s *Store) Reclaim() error {
+	_, err := s.db.Exec(`PRAGMA incremental_vacuum`)
+	return err
+}
+
 // Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 func (s *Store) migrate() error {
 	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {

@@ -27,9 +27,54 @@ func openCLI(l *Layout) (*cliRepo, error) {
 	return &cliRepo{l: l}, nil
 }
 
+// safeConfig overrides, for every git command, the settings by which a
+// repository's own configuration (untrusted: it came with the repository)
+// or the user's would run programs: signature checks (gpg), the file
+// system monitor, hooks, pagers, external diff and textconv drivers,
+// credential helpers and transports. Command-line -c wins over every
+// configuration file.
+var safeConfig = []string{
+	"-c", "log.showSignature=false",
+	"-c", "gpg.program=false",
+	"-c", "gpg.ssh.program=false",
+	"-c", "gpg.x509.program=false",
+	"-c", "core.fsmonitor=false",
+	"-c", "core.hooksPath=/dev/null",
+	"-c", "core.pager=cat",
+	"-c", "core.askPass=false",
+	"-c", "credential.helper=",
+	"-c", "diff.external=",
+	"-c", "protocol.allow=never",
+	"-c", "core.alternateRefsCommand=",
+	"-c", "uploadpack.packObjectsHook=",
+	"--no-pager",
+}
+
+// cleanEnv is the whole environment of a git command: none of the
+// caller's GIT_* variables, no system or global configuration, no
+// terminal prompt.
+func (r *cliRepo) cleanEnv() []string {
+	env := []string{
+		"GIT_DIR=" + r.l.GitDir,
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=" + os.DevNull,
+		"GIT_ATTR_NOSYSTEM=1",
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_OPTIONAL_LOCKS=0",
+		"GIT_PAGER=cat",
+		"PAGER=cat",
+		"HOME=" + os.DevNull,
+		"LC_ALL=C",
+	}
+	if p, ok := os.LookupEnv("PATH"); ok {
+		env = append(env, "PATH="+p)
+	}
+	return env
+}
+
 func (r *cliRepo) git(stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Env = append(os.Environ(), "GIT_DIR="+r.l.GitDir, "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C")
+	cmd := exec.Command("git", append(append([]string(nil), safeConfig...), args...)...)
+	cmd.Env = r.cleanEnv()
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -59,7 +104,7 @@ func (r *cliRepo) Resolve(rev string) (string, error) {
 }
 
 func (r *cliRepo) Commit(id string) (*Commit, error) {
-	out, err := r.git(nil, "log", "-1", "--format=%H%x00%P%x00%ct%x00%s", id, "--")
+	out, err := r.git(nil, "log", "-1", "--no-show-signature", "--format=%H%x00%P%x00%ct%x00%s", "--end-of-options", id, "--")
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", id, ErrNotFound)
 	}
@@ -116,6 +161,9 @@ func (r *cliRepo) RefsWithPrefix(prefix string) ([]string, error) {
 }
 
 func (r *cliRepo) Blob(id string) ([]byte, error) {
+	if !validAbbrev(id) {
+		return nil, fmt.Errorf("blob %q: %w (an object id of 4 to 64 hex digits)", id, ErrNotFound)
+	}
 	out, err := r.git(nil, "cat-file", "blob", id)
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w", id, ErrNotFound)
@@ -126,7 +174,8 @@ func (r *cliRepo) Blob(id string) ([]byte, error) {
 // FormatPatch asks git itself, with full index lines. Files are not
 // filtered: kfunccheck ignores what it does not judge.
 func (r *cliRepo) FormatPatch(id string) ([]byte, error) {
-	out, err := r.git(nil, "format-patch", "--stdout", "-1", "--full-index", "--no-renames", "--signature=kfunccheck", id)
+	out, err := r.git(nil, "format-patch", "--stdout", "-1", "--full-index", "--no-renames", "--no-ext-diff", "--no-textconv",
+		"--signature=kfunccheck", "--end-of-options", id)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", id, err)
 	}

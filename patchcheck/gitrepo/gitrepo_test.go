@@ -3,6 +3,7 @@
 package gitrepo
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -152,6 +153,13 @@ func TestResolveAndBlobs(t *testing.T) {
 	}
 	if _, err := repo.Blob("0123456"); err == nil {
 		t.Error("Blob of a missing id succeeded")
+	}
+	// Abbreviations shorter than git's minimum of 4 digits, and what is
+	// not an id, are refused, even when they would be unique.
+	for _, id := range []string{"", blob[:1], blob[:2], blob[:3], "HEAD:f0.txt", strings.ToUpper(blob)} {
+		if _, err := repo.Blob(id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Blob(%q): %v, want ErrNotFound", id, err)
+		}
 	}
 }
 

@@ -74,8 +74,9 @@ func openGoGitWithCache(l *Layout, objects cache.Object) (*goGitRepo, error) {
 	if l.GitDir != l.CommonDir {
 		fs = dotgit.NewRepositoryFilesystem(osfs.New(l.GitDir), fs)
 	}
+	fs = withAlternates(fs, l.CommonDir)
 	st := filesystem.NewStorageWithOptions(fs, objects,
-		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: 32 << 20})
+		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: 32 << 20, AlternatesFS: alternatesRoot()})
 	repo, err := git.Open(st, nil)
 	if err != nil {
 		st.Close()
@@ -129,6 +130,11 @@ func (r *goGitRepo) Resolve(rev string) (string, error) {
 	}
 	return "", fmt.Errorf("revision %q: %w", rev, ErrNotFound)
 }
+
+// validAbbrev reports whether id can name an object: 4 to 64 lower-case
+// hex digits. git refuses shorter abbreviations; a one-digit prefix would
+// match a sixteenth of a repository's objects, each then read.
+func validAbbrev(id string) bool { return len(id) >= 4 && len(id) <= 64 && isHex(id) }
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -229,6 +235,9 @@ func (r *goGitRepo) RefsWithPrefix(prefix string) ([]string, error) {
 }
 
 func (r *goGitRepo) Blob(id string) ([]byte, error) {
+	if !validAbbrev(id) {
+		return nil, fmt.Errorf("blob %q: %w (an object id of 4 to 64 hex digits)", id, ErrNotFound)
+	}
 	hs := r.withPrefix(id)
 	var blobs []*object.Blob
 	for _, h := range hs {

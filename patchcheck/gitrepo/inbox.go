@@ -3,6 +3,8 @@
 package gitrepo
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,12 +17,21 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 )
 
 // ErrCursorLost is returned when a cursor commit is no longer in an
 // epoch's history (public-inbox rewrote it to purge mail); callers resync
 // by date and deduplicate by Message-ID.
 var ErrCursorLost = errors.New("cursor commit no longer in the epoch's history")
+
+// FetchTimeout bounds one epoch's fetch.
+var FetchTimeout = 10 * time.Minute
+
+// ErrBrokenHistory is returned by Walk, after the messages it could read,
+// when a commit of the epoch's history is missing or corrupt: the
+// messages above it were handed over, those below it cannot be reached.
+var ErrBrokenHistory = errors.New("epoch history broken")
 
 // Inbox is a public-inbox v2 archive: epoch repositories git/0.git,
 // git/1.git, ..., each commit adding one message as the blob "m" (or
@@ -37,6 +48,12 @@ type InboxMessage struct {
 	Time    time.Time
 	Deleted bool
 	Data    []byte // the raw message ("m"); nil for deletions
+	// Blob is the id of the message's blob ("m" or "d").
+	Blob string
+	// Err is set when the message cannot be read (its blob is missing
+	// from a partial mirror, or corrupt): the walk goes on past it, so
+	// that one lost message never stops the reader.
+	Err error
 }
 
 // Epochs lists the epoch numbers present now, in order; new epochs appear
@@ -64,13 +81,18 @@ func (in *Inbox) epochDir(epoch int) string {
 	return filepath.Join(in.Dir, "git", strconv.Itoa(epoch)+".git")
 }
 
+// inboxCache bounds the object cache of an epoch: each message is read
+// once, so a large cache only holds mail that will not be read again, and
+// would make memory grow with the archive.
+const inboxCache = 16 * cache.MiByte
+
 // Epoch opens one epoch repository.
 func (in *Inbox) Epoch(epoch int) (*Epoch, error) {
 	l, err := layoutOf(in.epochDir(epoch), "")
 	if err != nil {
 		return nil, err
 	}
-	r, err := openGoGit(l)
+	r, err := openGoGitWithCache(l, cache.NewObjectLRU(inboxCache))
 	if err != nil {
 		return nil, err
 	}
@@ -138,12 +160,21 @@ func (e *Epoch) head() (plumbing.Hash, error) {
 // oldest first, up to the tip. With since set, commits older than since
 // are skipped (a replay, or a resync after rewritten history). It returns
 // ErrCursorLost when cursor is not in the history; fn errors stop the walk.
+// A commit that cannot be read ends the walk back in time: the messages
+// after it are handed over, then ErrBrokenHistory is returned.
 func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error) error {
 	h, err := e.head()
 	if err != nil {
 		return err
 	}
-	var ids []plumbing.Hash
+	// Only what the second, oldest-first loop needs is kept: a commit's
+	// id, tree and time (56 bytes a message), not the decoded commits.
+	type step struct {
+		id, tree plumbing.Hash
+		when     time.Time
+	}
+	var steps []step
+	var broken error
 	found := cursor == ""
 	for !h.IsZero() {
 		if h.String() == cursor {
@@ -152,12 +183,16 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 		}
 		c, err := e.r.repo.CommitObject(h)
 		if err != nil {
-			return fmt.Errorf("epoch %d: commit %s: %w", e.n, h, err)
+			// The newer messages are still read; the walk cannot go
+			// further back.
+			broken = fmt.Errorf("epoch %d: commit %s: %v: %w", e.n, h, err, ErrBrokenHistory)
+			found = true
+			break
 		}
 		if !since.IsZero() && c.Committer.When.Before(since) {
 			break
 		}
-		ids = append(ids, h)
+		steps = append(steps, step{h, c.TreeHash, c.Committer.When})
 		if c.NumParents() == 0 {
 			break
 		}
@@ -166,55 +201,78 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 	if !found && since.IsZero() {
 		return fmt.Errorf("epoch %d: cursor %s: %w", e.n, cursor, ErrCursorLost)
 	}
-	for i := len(ids) - 1; i >= 0; i-- {
-		m, err := e.message(ids[i])
-		if err != nil {
-			return err
-		}
+	for i := len(steps) - 1; i >= 0; i-- {
+		st := steps[i]
+		m := e.message(st.id, st.tree, st.when)
 		if err := fn(m); err != nil {
 			return err
 		}
 	}
-	return nil
+	return broken
 }
 
-func (e *Epoch) message(h plumbing.Hash) (InboxMessage, error) {
-	c, err := e.r.repo.CommitObject(h)
+// message reads one commit's message. A tree or blob that cannot be read
+// is reported in the message's Err, naming the epoch, commit and blob.
+func (e *Epoch) message(h, tree plumbing.Hash, when time.Time) InboxMessage {
+	m := InboxMessage{Epoch: e.n, Commit: h.String(), Time: when}
+	t, err := e.r.repo.TreeObject(tree)
 	if err != nil {
-		return InboxMessage{}, err
-	}
-	m := InboxMessage{Epoch: e.n, Commit: h.String(), Time: c.Committer.When}
-	t, err := c.Tree()
-	if err != nil {
-		return m, fmt.Errorf("epoch %d: commit %s: %w", e.n, h, err)
+		m.Err = fmt.Errorf("epoch %d: commit %s: tree %s: %w", e.n, h, tree, err)
+		return m
 	}
 	for _, ent := range t.Entries {
 		switch ent.Name {
 		case "d":
 			m.Deleted = true
+			m.Blob = ent.Hash.String()
 		case "m":
-			b, err := e.r.repo.BlobObject(ent.Hash)
+			m.Blob = ent.Hash.String()
+			data, err := e.blob(ent.Hash)
 			if err != nil {
-				return m, fmt.Errorf("epoch %d: commit %s: %w", e.n, h, err)
+				m.Err = fmt.Errorf("epoch %d: commit %s: blob %s: %w", e.n, h, ent.Hash, err)
+				return m
 			}
-			rd, err := b.Reader()
-			if err != nil {
-				return m, err
-			}
-			m.Data, err = io.ReadAll(io.LimitReader(rd, 64<<20))
-			rd.Close()
-			if err != nil {
-				return m, err
-			}
+			m.Data = data
 		}
 	}
-	return m, nil
+	if m.Blob == "" {
+		m.Err = fmt.Errorf("epoch %d: commit %s: no message in tree %s", e.n, h, tree)
+	}
+	return m
+}
+
+// maxInboxMessage bounds one message read from an archive.
+const maxInboxMessage = 64 << 20
+
+func (e *Epoch) blob(h plumbing.Hash) ([]byte, error) {
+	b, err := e.r.repo.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	if b.Size > maxInboxMessage {
+		return nil, fmt.Errorf("%d bytes, more than the %d a message may have", b.Size, maxInboxMessage)
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data := make([]byte, 0, b.Size)
+	buf := bytes.NewBuffer(data)
+	if _, err := io.Copy(buf, io.LimitReader(rd, maxInboxMessage)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Fetch updates the epoch from its configured remote (go-git fetch). It is
 // the only network access, and only when the user asks for it.
+// A fetch is bounded by FetchTimeout: a remote that stops answering must
+// not hold the bot.
 func (e *Epoch) Fetch() error {
-	err := e.r.repo.Fetch(&git.FetchOptions{Tags: git.NoTags})
+	ctx, cancel := context.WithTimeout(context.Background(), FetchTimeout)
+	defer cancel()
+	err := e.r.repo.FetchContext(ctx, &git.FetchOptions{Tags: git.NoTags})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return nil
 	}

@@ -37,7 +37,9 @@ func writeUnified(b *bytes.Buffer, fp fdiff.FilePatch) {
 	if bb == "" {
 		bb = a
 	}
-	fmt.Fprintf(b, "diff --git a/%s b/%s\n", a, bb)
+	// Paths are quoted as git quotes them: a name from an untrusted
+	// repository must not forge patch lines or reach a terminal raw.
+	fmt.Fprintf(b, "diff --git %s %s\n", QuotePath("a/", a), QuotePath("b/", bb))
 	zero := strings.Repeat("0", 40)
 	switch {
 	case from == nil:
@@ -131,7 +133,7 @@ func side(prefix string, f fdiff.File, path string) string {
 	if f == nil {
 		return "/dev/null"
 	}
-	return prefix + path
+	return QuotePath(prefix, path)
 }
 
 func hunkRange(start, count int) string {

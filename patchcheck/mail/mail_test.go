@@ -3,13 +3,17 @@
 package mail
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
@@ -244,5 +248,92 @@ func TestParseRawCRLF(t *testing.T) {
 				t.Errorf("body differs: %d files, message %q", len(p.Files), p.MessageText())
 			}
 		})
+	}
+}
+
+// TestAdversarialShapes: a 1 MB mail of a hostile shape is read in linear
+// time and bounded memory (under a second and 100 MB of allocations).
+func TestAdversarialShapes(t *testing.T) {
+	nested := func(levels int) []byte {
+		var b bytes.Buffer
+		b.WriteString("From: a@example.org\nSubject: [PATCH] x\nMIME-Version: 1.0\n")
+		for i := 0; i < levels; i++ {
+			fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i)
+		}
+		b.WriteString("Content-Type: text/plain\n\nbody\n")
+		for i := levels - 1; i >= 0; i-- {
+			fmt.Fprintf(&b, "--b%d--\n", i)
+		}
+		return b.Bytes()
+	}
+	wide := func(parts int) []byte {
+		var b bytes.Buffer
+		b.WriteString("From: a@example.org\nSubject: [PATCH] x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n")
+		for i := 0; i < parts; i++ {
+			b.WriteString("--b\nContent-Type: text/plain\n\nx\n")
+		}
+		b.WriteString("--b--\n")
+		return b.Bytes()
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{
+		{"nested multipart", nested(15000)},
+		{"wide multipart", wide(30000)},
+		{"long header line", []byte("From: a@example.org\nSubject: [PATCH] " + strings.Repeat("x", 1<<20) + "\n\nbody\n")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.data) < 900<<10 {
+				t.Fatalf("input of %d bytes, want about 1 MB", len(tt.data))
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			p := Parse(NewRaw(tt.data), "hostile", 1)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			if took > time.Second {
+				t.Errorf("took %s", took)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+			if p == nil {
+				t.Fatal("no patch")
+			}
+		})
+	}
+}
+
+// TestSplitterSkipsTooLarge: in an mbox, a message over the limit (or
+// with a line over it) is skipped with an error of its own, and the
+// messages after it are still read.
+func TestSplitterSkipsTooLarge(t *testing.T) {
+	msg := func(id, body string) string {
+		return "From a@example.org Mon Mar  2 10:00:00 2026\nMessage-ID: <" + id + ">\nSubject: x\n\n" + body + "\n\n"
+	}
+	for _, big := range []string{strings.Repeat("line\n", 400), strings.Repeat("x", 5000)} {
+		in := msg("1@x", "small") + msg("2@x", big) + msg("3@x", "small")
+		sp := NewSplitter(strings.NewReader(in), 1000)
+		var got []string
+		skipped := 0
+		for {
+			raw, err := sp.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if !errors.Is(err, ErrTooLarge) || sp.Failed() {
+					t.Fatalf("error %v, failed %v", err, sp.Failed())
+				}
+				skipped++
+				continue
+			}
+			got = append(got, strings.Fields(string(raw.Data))[1])
+		}
+		if skipped != 1 || strings.Join(got, " ") != "<1@x> <3@x>" {
+			t.Errorf("read %v, skipped %d", got, skipped)
+		}
 	}
 }

@@ -141,8 +141,7 @@ func (s *Splitter) Next() (*Raw, error) {
 			break
 		}
 		if err != nil {
-			s.err = err
-			return nil, err
+			return nil, s.fail(err)
 		}
 		if s.mbox && bytes.HasPrefix(l, []byte("From ")) && (prevBlank || formatPatchFrom.Match(l)) {
 			s.pending, s.pendLn = bytes.Clone(l), s.line
@@ -153,8 +152,7 @@ func (s *Splitter) Next() (*Raw, error) {
 		}
 		prevBlank = len(l) == 0
 		if buf.Len()+len(l) > s.max {
-			s.err = fmt.Errorf("line %d: %w: message starting at line %d exceeds %d bytes", s.line, ErrTooLarge, msg.StartLine, s.max)
-			return nil, s.err
+			return nil, s.fail(fmt.Errorf("line %d: %w: message starting at line %d exceeds %d bytes", s.line, ErrTooLarge, msg.StartLine, s.max))
 		}
 		buf.Write(l)
 		buf.WriteByte('\n')
@@ -162,6 +160,43 @@ func (s *Splitter) Next() (*Raw, error) {
 	msg.Data = buf.Bytes()
 	return msg, nil
 }
+
+// fail handles an error met inside a message. In an mbox, a message too
+// large (or with a line too long) is skipped up to the next "From "
+// separator, and the error is returned for that message alone: one huge
+// mail must not make the rest of a list unreadable. Other errors, and any
+// error outside an mbox, end the input (Failed reports it).
+func (s *Splitter) fail(err error) error {
+	if !s.mbox || !errors.Is(err, ErrTooLarge) {
+		s.err = err
+		return err
+	}
+	prevBlank := false
+	for {
+		l, rerr := s.readLine()
+		switch {
+		case rerr == io.EOF:
+			s.done = true
+			return err
+		case errors.Is(rerr, ErrTooLarge):
+			prevBlank = false
+			continue
+		case rerr != nil:
+			s.err = rerr
+			return rerr
+		}
+		if bytes.HasPrefix(l, []byte("From ")) && (prevBlank || formatPatchFrom.Match(l)) {
+			s.pending, s.pendLn = bytes.Clone(l), s.line
+			return err
+		}
+		prevBlank = len(l) == 0
+	}
+}
+
+// Failed reports whether the input cannot be read further: after an error
+// from Next, the splitter either skipped one message (false: call Next
+// again) or stopped (true).
+func (s *Splitter) Failed() bool { return s.err != nil }
 
 // unquoteFrom undoes mboxrd quoting (">From " with any number of ">"),
 // which also covers mboxo's single level.

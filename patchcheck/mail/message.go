@@ -79,7 +79,7 @@ func Parse(raw *Raw, source string, index int) *model.Patch {
 			bodyLine += bytes.Count(data[:n], []byte("\n"))
 			readHeader(p, msg.Header)
 			p.SubjectLine = fieldLine(data[:n], "subject:", raw.StartLine)
-			b, derr := decodeBody(msg.Header, data[n:])
+			b, derr := decodeBody(msg.Header, data[n:], 0)
 			if derr != nil {
 				errf(bodyLine, "mail body: %v", derr)
 			}
@@ -154,6 +154,11 @@ func toLines(text []byte, first int) []model.Line {
 	return out
 }
 
+// DecodeHeader decodes the RFC 2047 encoded words of a header value and
+// joins its white space; a value that does not decode is returned as it
+// is (callers that put it in mail must clean it).
+func DecodeHeader(v string) string { return decodeHeader(v) }
+
 func decodeHeader(v string) string {
 	d, err := wordDecoder.DecodeHeader(v)
 	if err != nil {
@@ -203,10 +208,18 @@ func addresses(vals []string) []string {
 
 type header interface{ Get(string) string }
 
+// maxMultipartDepth bounds multipart nesting. Real patch mail nests two
+// or three levels (a signed message holding a mixed one holding the
+// patch); MUAs stop far below this.
+const maxMultipartDepth = 16
+
 // decodeBody undoes the transfer encoding and charset of a body and, for
 // multipart mail, collects the text parts and patch attachments in order.
 // A plain UTF-8 or 8-bit body is returned as it is, without a copy.
-func decodeBody(h header, body []byte) ([]byte, error) {
+//
+// Nesting is bounded (maxMultipartDepth): each level copies and rescans
+// what it holds, so unbounded nesting made a 1 MB mail cost gigabytes.
+func decodeBody(h header, body []byte, depth int) ([]byte, error) {
 	ctype := h.Get("Content-Type")
 	mediatype, params, err := mime.ParseMediaType(ctype)
 	if ctype == "" || err != nil {
@@ -214,6 +227,9 @@ func decodeBody(h header, body []byte) ([]byte, error) {
 	}
 	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	if strings.HasPrefix(mediatype, "multipart/") {
+		if depth >= maxMultipartDepth {
+			return nil, fmt.Errorf("multipart: nested deeper than %d levels; the inner parts are not read", maxMultipartDepth)
+		}
 		boundary := params["boundary"]
 		if boundary == "" {
 			return body, nil
@@ -232,7 +248,7 @@ func decodeBody(h header, body []byte) ([]byte, error) {
 			if rerr != nil {
 				return out.Bytes(), rerr
 			}
-			b, derr := decodeBody(part.Header, raw)
+			b, derr := decodeBody(part.Header, raw, depth+1)
 			if derr != nil {
 				return out.Bytes(), derr
 			}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/rules"
 )
@@ -70,12 +72,13 @@ func (t *Text) Patch(u Unit) error {
 	if clean && t.opt.Mailback {
 		return nil
 	}
+	name := terminalSafe(u.Name)
 	if u.Multi && !t.opt.Quiet {
-		line := strings.Repeat("-", len(u.Name))
-		fmt.Fprintf(&b, "%s\n%s\n%s\n", line, u.Name, line)
+		line := strings.Repeat("-", len(name))
+		fmt.Fprintf(&b, "%s\n%s\n%s\n", line, name, line)
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "ERROR: input: %v\n\n", e)
+		fmt.Fprintf(&b, "ERROR: input: %s\n\n", terminalSafe(e.Error()))
 	}
 	for _, f := range r.Findings {
 		b.WriteString(t.finding(u, f))
@@ -90,11 +93,11 @@ func (t *Text) Patch(u Unit) error {
 	if !t.opt.Quiet {
 		switch {
 		case clean:
-			fmt.Fprintf(&b, "\n%s has no obvious style problems and is ready for submission.\n", u.Name)
+			fmt.Fprintf(&b, "\n%s has no obvious style problems and is ready for submission.\n", name)
 		case n.Errors+n.Warnings+n.Checks == 0:
-			fmt.Fprintf(&b, "\n%s could not be read whole: its input errors are above.\n", u.Name)
+			fmt.Fprintf(&b, "\n%s could not be read whole: its input errors are above.\n", name)
 		default:
-			fmt.Fprintf(&b, "\n%s has style problems, please review.\n", u.Name)
+			fmt.Fprintf(&b, "\n%s has style problems, please review.\n", name)
 		}
 	}
 	if u.Multi && !t.opt.Quiet {
@@ -106,13 +109,15 @@ func (t *Text) Patch(u Unit) error {
 // finding renders one finding as checkpatch's report() does.
 func (t *Text) finding(u Unit, f model.Finding) string {
 	var b strings.Builder
-	src := u.Result.Patch.Source
+	src := terminalSafe(u.Result.Patch.Source)
+	// A file name is quoted as git quotes it in its own output.
+	file := gitrepo.QuotePath("", f.Pos.File)
 	if t.opt.Color {
 		b.WriteString(bold)
 	}
 	switch {
 	case t.opt.ShowFile && f.Pos.File != "":
-		fmt.Fprintf(&b, "%s:%d: ", f.Pos.File, f.Pos.Line)
+		fmt.Fprintf(&b, "%s:%d: ", file, f.Pos.Line)
 	case t.opt.Emacs:
 		fmt.Fprintf(&b, "%s:%d: ", src, f.Pos.PatchLine)
 	}
@@ -129,7 +134,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 	if t.opt.Color {
 		b.WriteString(reset)
 	}
-	b.WriteString(" " + f.Message + "\n")
+	b.WriteString(" " + terminalSafe(f.Message) + "\n")
 	if t.opt.Terse {
 		return b.String()
 	}
@@ -137,15 +142,15 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 		switch {
 		case f.Pos.File != "" && f.Pos.PatchLine == 0 && f.Pos.Line == 0:
 			// Not from a patch (btf diff): the file alone.
-			fmt.Fprintf(&b, "FILE: %s:\n", f.Pos.File)
+			fmt.Fprintf(&b, "FILE: %s:\n", file)
 		case f.Pos.File != "":
-			fmt.Fprintf(&b, "#%d: FILE: %s:%d:\n", f.Pos.PatchLine, f.Pos.File, f.Pos.Line)
+			fmt.Fprintf(&b, "#%d: FILE: %s:%d:\n", f.Pos.PatchLine, file, f.Pos.Line)
 		default:
 			fmt.Fprintf(&b, "#%d: \n", f.Pos.PatchLine)
 		}
 	}
 	for _, q := range f.Quote {
-		b.WriteString(q + "\n")
+		b.WriteString(terminalSafe(q) + "\n")
 	}
 	b.WriteByte('\n')
 	if t.opt.Verbose && !t.explained[f.Rule] {
@@ -159,7 +164,41 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 
 // InputError reports an unreadable input.
 func (t *Text) InputError(input string, err error) error {
-	return writeString(t.w, fmt.Sprintf("ERROR: %v\n", err))
+	return writeString(t.w, fmt.Sprintf("ERROR: %s\n", terminalSafe(err.Error())))
+}
+
+// terminalSafe shows the control characters of text taken from input
+// (file names, subjects, quoted lines, error messages) as \xNN escapes:
+// an escape sequence in a patch must not drive the reader's terminal, and
+// a CR must not overwrite what was printed. TAB stays; the report's own
+// colours are written around these values, never through them.
+func terminalSafe(s string) string {
+	clean := true
+	for i := 0; i < len(s) && clean; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		clean = !unsafeRune(r, size)
+		i += size
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unsafeRune(r, size) {
+			for j := 0; j < size; j++ {
+				fmt.Fprintf(&b, "\\x%02x", s[i+j])
+			}
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune, size int) bool {
+	return r == utf8.RuneError && size == 1 || r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0
 }
 
 // End writes checkpatch's closing note.
