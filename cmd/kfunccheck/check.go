@@ -90,6 +90,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cf.text.Mailback, "mailback", false, "report only patches with findings")
 	fs.BoolVar(&cf.text.Verbose, "v", false, "explain each rule the first time it is reported")
 	fs.BoolVar(&cf.text.Verbose, "verbose", false, "same as -v")
+	fs.BoolVar(&cf.text.Changes, "changes", false, "list what each patch changed in kfunc terms (-v does too)")
 	fs.BoolVar(&cf.text.Strict, "strict", false, "also report check-level findings")
 	fs.BoolVar(&cf.listTypes, "list-types", false, "list the rule IDs and exit")
 	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto)")

@@ -39,6 +39,7 @@ func TestGolden(t *testing.T) {
 		{"text-multiple-inputs", []string{"check", "--no-summary", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch", ex + "quilt-flags-breaking.diff"}},
 		{"text-verbose", []string{"check", "-v", ex + "0003-bpf-Make-bpf_task_acquire-sleepable.patch"}},
 		{"text-quiet-clean", []string{"check", "-q", ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch"}},
+		{"text-changes", []string{"check", "--changes", ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch", ex + "series-deprecate-then-remove"}},
 		{"json-thread", []string{"check", "--format", "json", ex + "thread-v1-v2.mbox.gz"}},
 		{"sarif-removal", []string{"check", "--format=sarif", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch"}},
 		{"github-promotion", []string{"check", "--format", "github", ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"}},

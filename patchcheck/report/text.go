@@ -23,7 +23,8 @@ type TextOptions struct {
 	Quiet     bool // -q: nothing for clean patches, no notes
 	Mailback  bool // --mailback: nothing at all for clean patches
 	Color     bool
-	Verbose   bool // -v: explain each rule on first use
+	Verbose   bool // -v: explain each rule on first use, list kfunc changes
+	Changes   bool // --changes: list what each patch changed in kfunc terms
 	Strict    bool // --strict: checks are counted and shown
 }
 
@@ -82,6 +83,13 @@ func (t *Text) Patch(u Unit) error {
 	}
 	for _, f := range r.Findings {
 		b.WriteString(t.finding(u, f))
+	}
+	if (t.opt.Changes || t.opt.Verbose) && !t.opt.Terse && len(r.Changes) > 0 && !(clean && (t.opt.Quiet || t.opt.Mailback)) {
+		b.WriteString("kfunc changes:\n")
+		for _, c := range r.Changes {
+			fmt.Fprintf(&b, "  %s\n", c.Summary())
+		}
+		b.WriteByte('\n')
 	}
 	if !t.opt.NoSummary && !(clean && t.opt.Quiet) {
 		fmt.Fprintf(&b, "total: %d errors, %d warnings, ", n.Errors, n.Warnings)
