@@ -65,15 +65,19 @@ type Result struct {
 	FullFiles []string
 }
 
-// Lines returns the number of patch lines the result covers, for
-// checkpatch's "lines checked".
+// Lines returns the number of patch lines the result covers, counted
+// as checkpatch counts its "lines checked": the lines of the hunks.
 func (r *Result) Lines() int {
-	n := len(r.Patch.Message) + len(r.Patch.Notes)
+	n := 0
 	for _, f := range r.Patch.Files {
 		for _, h := range f.Hunks {
-			n += len(h.Lines) + 1
+			for _, l := range h.Lines {
+				// Lines GNU patch's repair added were not in the input.
+				if l.PatchLine != 0 {
+					n++
+				}
+			}
 		}
-		n++
 	}
 	return n
 }

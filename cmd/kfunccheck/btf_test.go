@@ -156,7 +156,7 @@ func TestCheckWithBTF(t *testing.T) {
 		t.Errorf("--stable-list-from: exit %d\n%s", code, out)
 	}
 	out, _, code = runCLI(t, "", "check", "--strict", "--show-types", "--btf", bt+"old-le.elf", sig)
-	if code != 0 || !strings.Contains(out, "a kfunc in "+bt+"old-le.elf") {
+	if code != 1 || !strings.Contains(out, "a kfunc in "+bt+"old-le.elf") {
 		t.Errorf("--btf: exit %d\n%s", code, out)
 	}
 }

@@ -43,6 +43,29 @@ type pathsFlag []string
 func (p *pathsFlag) String() string     { return strings.Join(*p, ",") }
 func (p *pathsFlag) Set(v string) error { *p = append(*p, v); return nil }
 
+// colorValues joins "--color WHEN" into "--color=WHEN": --color alone
+// means always, as in checkpatch, so the flag package cannot take its
+// value from the next argument, which would otherwise be read as a path.
+func colorValues(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if (a == "--color" || a == "-color") && i+1 < len(args) {
+			switch args[i+1] {
+			case "always", "never", "auto", "yes", "no", "true", "false":
+				out = append(out, a+"="+args[i+1])
+				i++
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // colorFlag is checkpatch's --color[=WHEN].
 type colorFlag string
 
@@ -94,6 +117,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cf.text.Strict, "strict", false, "also report check-level findings")
 	fs.BoolVar(&cf.listTypes, "list-types", false, "list the rule IDs and exit")
 	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto)")
+	fs.Func("no-color", "same as --color=never", func(string) error { cf.color = "never"; return nil })
 	fs.Var(&cf.ignore, "ignore", "comma-separated rule IDs not to report")
 	fs.Var(&cf.types, "types", "comma-separated rule IDs to report, and no others")
 	fs.StringVar(&cf.format, "format", "text", "output: text (checkpatch), json, sarif, github or b4 (b4's review check protocol)")
@@ -112,6 +136,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 
 // parseInterleaved lets flags follow paths, as checkpatch allows.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	args = colorValues(args)
 	var paths []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -169,8 +194,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	for _, id := range append(append([]string(nil), cf.ignore...), cf.types...) {
 		if rules.ByID(id) == nil {
-			fmt.Fprintf(stderr, "kfunccheck: unknown rule %q in --ignore/--types (see kfunccheck explain --list)\n", id)
-			return 2
+			// checkpatch ignores types it does not know, so a command
+			// line written for it (NIPA's) keeps working.
+			fmt.Fprintf(stderr, "kfunccheck: warning: unknown rule %q in --ignore/--types ignored (see kfunccheck explain --list)\n", id)
 		}
 	}
 	opt, err := checkOptions(&cf)
@@ -179,10 +205,14 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if cf.failOn == "" {
-		cf.failOn = opt.Policy.FailOn
+		// As checkpatch: any finding reported fails the run (checks are
+		// reported only with --strict). The hook and the bot keep the
+		// policy's fail_on; --fail-on sets it here.
+		cf.failOn = "check"
 	}
 	failOn, _ := model.ParseSeverity(cf.failOn)
 	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
+	cf.text.Errors = stderr
 	out, err := report.New(cf.format, stdout, cf.text, Version)
 	if err != nil {
 		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want %s)\n", cf.format, strings.Join(report.Formats, ", "))

@@ -26,6 +26,9 @@ type TextOptions struct {
 	Verbose   bool // -v: explain each rule on first use, list kfunc changes
 	Changes   bool // --changes: list what each patch changed in kfunc terms
 	Strict    bool // --strict: checks are counted and shown
+	// Errors receives input errors (checkpatch writes its own to
+	// stderr); the output itself when nil.
+	Errors io.Writer
 }
 
 // Text writes checkpatch's format.
@@ -37,6 +40,15 @@ type Text struct {
 
 // NewText returns a checkpatch-style formatter writing to w.
 func NewText(w io.Writer, opt TextOptions) *Text {
+	if opt.Terse {
+		// As checkpatch: --terse is one line per finding with its place,
+		// and nothing else but the totals.
+		opt.Emacs = true
+		opt.Quiet = true
+	}
+	if opt.Errors == nil {
+		opt.Errors = w
+	}
 	return &Text{w: w, opt: opt, explained: map[string]bool{}}
 }
 
@@ -78,8 +90,14 @@ func (t *Text) Patch(u Unit) error {
 		line := strings.Repeat("-", len(name))
 		fmt.Fprintf(&b, "%s\n%s\n%s\n", line, name, line)
 	}
+	var errs strings.Builder
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "ERROR: input: %s\n\n", terminalSafe(e.Error()))
+		fmt.Fprintf(&errs, "kfunccheck: %s: %s\n", name, terminalSafe(e.Error()))
+	}
+	if errs.Len() > 0 {
+		if err := writeString(t.opt.Errors, errs.String()); err != nil {
+			return err
+		}
 	}
 	for _, f := range r.Findings {
 		b.WriteString(t.finding(u, f))
@@ -103,13 +121,10 @@ func (t *Text) Patch(u Unit) error {
 		case clean:
 			fmt.Fprintf(&b, "\n%s has no obvious style problems and is ready for submission.\n", name)
 		case n.Errors+n.Warnings+n.Checks == 0:
-			fmt.Fprintf(&b, "\n%s could not be read whole: its input errors are above.\n", name)
+			fmt.Fprintf(&b, "\n%s could not be read whole (see the errors on stderr).\n", name)
 		default:
 			fmt.Fprintf(&b, "\n%s has style problems, please review.\n", name)
 		}
-	}
-	if u.Multi && !t.opt.Quiet {
-		b.WriteByte('\n')
 	}
 	return writeString(t.w, b.String())
 }
@@ -172,7 +187,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 
 // InputError reports an unreadable input.
 func (t *Text) InputError(input string, err error) error {
-	return writeString(t.w, fmt.Sprintf("ERROR: %s\n", terminalSafe(err.Error())))
+	return writeString(t.opt.Errors, fmt.Sprintf("kfunccheck: %s\n", terminalSafe(err.Error())))
 }
 
 // terminalSafe shows the control characters of text taken from input
