@@ -59,11 +59,18 @@ type Result struct {
 	Errors []error
 	// FullFiles lists the files judged on their whole pre-image.
 	FullFiles []string
+	// CountedLines, when not 0, is the number of patch lines a reader
+	// counted for a patch it kept without its hunks' lines
+	// (mail.LightParser); Lines returns it.
+	CountedLines int
 }
 
 // Lines returns the number of patch lines the result covers, for
 // checkpatch's "lines checked".
 func (r *Result) Lines() int {
+	if r.CountedLines > 0 {
+		return r.CountedLines
+	}
 	n := len(r.Patch.Message) + len(r.Patch.Notes)
 	for _, f := range r.Patch.Files {
 		for _, h := range f.Hunks {

@@ -18,10 +18,15 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 	"github.com/kfunccheck/kfunccheck/rules"
 )
+
+// lightRead lets the check read messages without kfunc markers without
+// their hunks' lines (tests turn it off to compare both readings).
+var lightRead = true
 
 // listFlag collects comma-separated values over repeated flags.
 type listFlag []string
@@ -218,17 +223,30 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r.flushPending()
-	for _, p := range paths {
-		err := input.Read(p, input.Options{Stdin: stdin}, r.series)
-		r.flushPending()
-		if err != nil {
-			r.inputError = true
-			r.summary.InputErrors = append(r.summary.InputErrors, err.Error())
-			if ferr := out.InputError(p, err); ferr != nil {
-				fmt.Fprintf(stderr, "kfunccheck: %v\n", ferr)
-				return 2
-			}
+	// Inputs are read on every core, and messages without a kfunc marker
+	// without their hunks' lines. A repository is read through go-git,
+	// which is not shared between goroutines; and with one, the baseline
+	// reaches beyond the patch, so every patch is read whole.
+	popt := pipeline.Options{Check: opt, Read: input.Options{Stdin: stdin}, Light: lightRead && repo == nil}
+	if repo != nil {
+		popt.Workers = 1
+	}
+	err = pipeline.Run(paths, popt, func(ev pipeline.Event) error {
+		if !ev.End {
+			r.results(ev.Series, ev.Results)
+			return nil
 		}
+		r.flushPending()
+		if ev.Err != nil {
+			r.inputError = true
+			r.summary.InputErrors = append(r.summary.InputErrors, ev.Err.Error())
+			return out.InputError(ev.Path, ev.Err)
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		return 2
 	}
 	r.flushPending()
 	if err := out.End(r.summary); err != nil || r.writeErr != nil {
@@ -312,7 +330,12 @@ type runner struct {
 }
 
 func (r *runner) series(s *model.Series) {
-	for _, res := range patchcheck.CheckSeries(s, r.opt) {
+	r.results(s, patchcheck.CheckSeries(s, r.opt))
+}
+
+// results reports the results of a series' patches.
+func (r *runner) results(s *model.Series, results []*patchcheck.Result) {
+	for _, res := range results {
 		res.Findings = r.filter(res.Findings)
 		if len(res.Errors) > 0 {
 			r.inputError = true

@@ -7,6 +7,7 @@ package input
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -41,7 +42,15 @@ type Options struct {
 	MaxMessage int
 	// Stdin is read for the input "-".
 	Stdin io.Reader
+	// Parse turns each message into a patch; mail.Parse when nil. A
+	// reader that keeps less of a message (mail.LightParser) plugs in
+	// here.
+	Parse func(raw *mail.Raw, source string, index int) *model.Patch
 }
+
+// wholeFileMax bounds the files read into memory in one piece and split
+// there without copying; larger ones are streamed.
+const wholeFileMax = 64 << 20
 
 // Read streams the series of one input to fn, in order. It returns an
 // *Error when the input cannot be read (its patches read so far have been
@@ -66,8 +75,45 @@ func Read(path string, opt Options, fn func(*model.Series)) error {
 		return &Error{Input: path, Err: err}
 	}
 	defer f.Close()
+	if max := maxMessage(opt); st.Mode().IsRegular() && st.Size() <= int64(min(max, wholeFileMax)) {
+		data, err := readWhole(f, st.Size())
+		if err != nil {
+			return &Error{Input: path, Err: err}
+		}
+		if !isGzip(data) {
+			return readMessages(mail.NewBytesSplitter(data, max), path, opt, fn)
+		}
+		return readStream(bytes.NewReader(data), path, opt, fn)
+	}
 	return readStream(f, path, opt, fn)
 }
+
+func maxMessage(opt Options) int {
+	if opt.MaxMessage > 0 {
+		return opt.MaxMessage
+	}
+	return mail.DefaultMaxMessage
+}
+
+// readWhole reads a file of the given size (it may have changed since).
+func readWhole(f *os.File, size int64) ([]byte, error) {
+	buf := make([]byte, 0, size+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grown since stat
+		}
+	}
+}
+
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
 // limitedReader fails, instead of ending quietly, past its limit.
 type limitedReader struct {
@@ -91,7 +137,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 func open(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 32<<10)
 	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if isGzip(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
@@ -106,8 +152,20 @@ func readStream(r io.Reader, name string, opt Options, fn func(*model.Series)) e
 	if err != nil {
 		return &Error{Input: name, Err: err}
 	}
+	return readMessages(mail.NewSplitter(rd, opt.MaxMessage), name, opt, fn)
+}
+
+// splitter is mail.Splitter or mail.BytesSplitter.
+type splitter interface {
+	Next() (*mail.Raw, error)
+}
+
+func readMessages(sp splitter, name string, opt Options, fn func(*model.Series)) error {
+	parse := opt.Parse
+	if parse == nil {
+		parse = mail.Parse
+	}
 	g := &grouper{source: name, emit: fn}
-	sp := mail.NewSplitter(rd, opt.MaxMessage)
 	n, diffs := 0, 0
 	for {
 		raw, err := sp.Next()
@@ -119,7 +177,7 @@ func readStream(r io.Reader, name string, opt Options, fn func(*model.Series)) e
 			return &Error{Input: name, Err: err}
 		}
 		n++
-		p := mail.Parse(raw, name, n)
+		p := parse(raw, name, n)
 		if p.HasDiff() || len(p.Errors) > 0 || p.Subject.IsCover() && !p.Subject.Reply {
 			diffs++
 		}
