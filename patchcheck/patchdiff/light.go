@@ -48,10 +48,11 @@ func (l *ByteLines) At(i int) []byte { return l.data[l.start[i] : l.start[i+1]-1
 // N returns the input line number of line i.
 func (l *ByteLines) N(i int) int { return l.first + i }
 
-// Lines returns lines [from, to) as model lines, copying their text.
+// Lines returns lines [from, to) as model lines, copying their text. The
+// slice is never nil, like a part of the mail reader's lines.
 func (l *ByteLines) Lines(from, to int) []model.Line {
 	if from >= to {
-		return nil
+		return []model.Line{}
 	}
 	out := make([]model.Line, to-from)
 	// One string for the whole range: the lines share it.
