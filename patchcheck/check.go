@@ -173,6 +173,9 @@ func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result 
 // judge runs the rules on one patch's changes, with the series' memory of
 // what came before, and applies severities, ignores and waivers.
 func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) []model.Finding {
+	if len(changes) == 0 && !hasWaiver(p, opt.Policy) {
+		return nil // the rules judge changes, and waivers alone (see quietRules)
+	}
 	// Record what this patch introduces before the rules run: a new
 	// kfunc promoted in its own patch is "introduced by the series".
 	for _, c := range changes {

@@ -2,7 +2,13 @@
 
 package patchcheck
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+)
 
 // markers are the strings cscan.HasMarker looks for in hunk lines and
 // hunk headers, the test extraction uses to pick the files it scans.
@@ -82,6 +88,21 @@ func mentions(b []byte, names map[string]bool) bool {
 				return true
 			}
 			start = -1
+		}
+	}
+	return false
+}
+
+// hasWaiver reports whether p's commit message holds a waiver trailer
+// line, which the rules judge even in a patch that changes no kfunc. Every
+// other finding is about a change, so a patch without changes and without
+// a waiver skips the rules and the analysis of its message they share:
+// most patches change no kfunc. TestRulesQuietWithoutChanges holds every
+// rule to this.
+func hasWaiver(p *model.Patch, cfg *policy.Config) bool {
+	for _, l := range p.Message {
+		if strings.HasPrefix(l.Text, cfg.WaiverTrailer+":") {
+			return true
 		}
 	}
 	return false
