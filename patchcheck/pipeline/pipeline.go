@@ -37,7 +37,7 @@ type Options struct {
 // with its results, then the end of the input with its error.
 type Event struct {
 	Path    string
-	Series  *model.Series       // nil at the end of the input
+	Series  *model.Series        // nil at the end of the input
 	Results []*patchcheck.Result // the results of Series' patches
 	End     bool                 // the input is read
 	Err     error                // at the end: the input's reading error
