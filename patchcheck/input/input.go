@@ -46,6 +46,11 @@ type Options struct {
 	// reader that keeps less of a message (mail.LightParser) plugs in
 	// here.
 	Parse func(raw *mail.Raw, source string, index int) *model.Patch
+	// Buffer, when not nil, holds the files read whole and is kept for
+	// the next input, which saves allocating and clearing memory for
+	// each. Messages point into it only while they are parsed, as they
+	// point into a Splitter's buffer.
+	Buffer *[]byte
 }
 
 // wholeFileMax bounds the files read into memory in one piece and split
@@ -82,7 +87,7 @@ func Read(path string, opt Options, fn func(*model.Series)) error {
 		return readDir(path, opt, fn)
 	}
 	if max := maxMessage(opt); st.Mode().IsRegular() && st.Size() > 0 && st.Size() <= int64(min(max, wholeFileMax)) {
-		data, err := readWhole(f, st.Size())
+		data, err := readWhole(f, st.Size(), opt.Buffer)
 		if err != nil {
 			return &Error{Input: path, Err: err}
 		}
@@ -102,9 +107,17 @@ func maxMessage(opt Options) int {
 }
 
 // readWhole reads the size bytes stat gave for a regular file (less if
-// it shrank since).
-func readWhole(f *os.File, size int64) ([]byte, error) {
-	buf := make([]byte, size)
+// it shrank since), into *keep when it is not nil.
+func readWhole(f *os.File, size int64, keep *[]byte) ([]byte, error) {
+	var buf []byte
+	if keep != nil {
+		if int64(cap(*keep)) < size {
+			*keep = make([]byte, size)
+		}
+		buf = (*keep)[:size]
+	} else {
+		buf = make([]byte, size)
+	}
 	n, err := io.ReadFull(f, buf)
 	if err == io.ErrUnexpectedEOF {
 		err = nil

@@ -136,8 +136,6 @@ func TestLightGivesUp(t *testing.T) {
 		"base64":             "From: A <a@example.org>\nSubject: x\nContent-Transfer-Encoding: base64\n\nZm9v\n",
 		"binary":             head + "diff --git a/x.bin b/x.bin\nindex 1..2\nGIT binary patch\nliteral 1\nA\n\n",
 		"rename only":        head + "diff --git a/x.c b/y.c\nsimilarity index 100%\nrename from x.c\nrename to y.c\n",
-		"quoted name":        head + "diff --git \"a/x y.c\" \"b/x y.c\"\n--- \"a/x y.c\"\n+++ \"b/x y.c\"\n@@ -1 +1 @@\n-a\n+b\n",
-		"timestamp":          head + "--- a/x.c\t2020-01-01 00:00:00\n+++ b/x.c\t2020-01-01 00:00:00\n@@ -1 +1 @@\n-a\n+b\n",
 		"dashes before hunk": head + diff + "@@ -1,2 +1,2 @@\n---a\n+++b\n@@ -5 +5 @@\n-c\n+d\n",
 		"no diff":            head,
 		"carriage return":    head + diff + "@@ -1 +1 @@\n-a\r\n+b\r\n",
@@ -166,6 +164,21 @@ func TestLightRepairsLostContext(t *testing.T) {
 	} {
 		light, _ := compareLight(t, "repair", []byte(in), nil)
 		if light != 1 {
+			t.Errorf("not read lightly:\n%s", in)
+		}
+	}
+}
+
+// TestLightOddHeaders checks headers the light reading hands to go-diff:
+// quoted names, timestamps, diff -up lines.
+func TestLightOddHeaders(t *testing.T) {
+	head := "From: A <a@example.org>\nSubject: [PATCH] x\n\nmsg\n---\n"
+	for _, in := range []string{
+		head + "diff --git \"a/x y.c\" \"b/x y.c\"\n--- \"a/x y.c\"\n+++ \"b/x y.c\"\n@@ -1 +1 @@\n-a\n+b\n",
+		head + "--- a/x.c\t2020-01-01 00:00:00.000000000 +0100\n+++ b/x.c\t2020-01-02 00:00:00.000000000 +0100\n@@ -1 +1 @@\n-a\n+b\n",
+		head + "diff -up a/x.c b/x.c\n--- a/x.c\t2020-01-01 00:00:00.000000000 +0100\n+++ b/x.c\t2020-01-02 00:00:00.000000000 +0100\n@@ -1 +1 @@\n-a\n+b\n",
+	} {
+		if light, _ := compareLight(t, "odd", []byte(in), nil); light != 1 {
 			t.Errorf("not read lightly:\n%s", in)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/sourcegraph/go-diff/diff"
 )
 
 // ByteLines is a text cut into lines without copying it: a line is a
@@ -192,33 +193,43 @@ func lightFile(l *ByteLines, start int) (*model.FileDiff, int, int, bool) {
 	return fd, total + 1, i, true
 }
 
-// lightHeader reads the names and extended lines of a file header that
-// go-diff is sure to read the same way: a "diff --git" line, extended
-// lines git writes, then "---" and "+++"; or "---" and "+++" alone.
+// lightHeader reads a file header ending in "---" and "+++" lines as
+// parseWithGoDiff does. A plain git header (extended lines git writes,
+// names without quotes or timestamps) is read here; any other is handed
+// to go-diff alone, without the hunks, which reads it as it would with
+// them.
 func lightHeader(l *ByteLines, start, end int) (*model.FileDiff, bool) {
 	if end-start < 2 || !hasPrefix(l.At(end-2), "--- ") || !hasPrefix(l.At(end-1), "+++ ") {
 		return nil, false
 	}
 	git := hasPrefix(l.At(start), "diff --git ")
-	if !git && end-start != 2 {
-		return nil, false
-	}
+	var oldName, newName string
 	var ext []string
+	plain := git
 	if git {
 		ext = make([]string, 0, end-2-start)
 		ext = append(ext, string(l.At(start)))
-		for i := start + 1; i < end-2; i++ {
+		for i := start + 1; i < end-2 && plain; i++ {
 			t := string(l.At(i))
-			if !gitExtended(t) {
-				return nil, false
-			}
+			plain = gitExtended(t)
 			ext = append(ext, t)
 		}
+		var ok1, ok2 bool
+		oldName, ok1 = lightName(l.At(end - 2)[4:])
+		newName, ok2 = lightName(l.At(end - 1)[4:])
+		plain = plain && ok1 && ok2
 	}
-	oldName, ok1 := lightName(l.At(end - 2)[4:])
-	newName, ok2 := lightName(l.At(end - 1)[4:])
-	if !ok1 || !ok2 {
-		return nil, false
+	if !plain {
+		var buf bytes.Buffer
+		for i := start; i < end; i++ {
+			buf.Write(l.At(i))
+			buf.WriteByte('\n')
+		}
+		gd, err := diff.ParseFileDiff(buf.Bytes())
+		if err != nil || len(gd.Hunks) > 0 {
+			return nil, false
+		}
+		oldName, newName, ext = gd.OrigName, gd.NewName, gd.Extended
 	}
 	fd := &model.FileDiff{PatchLine: l.N(start), Status: model.Modified}
 	fd.OldPath, fd.NewPath = name(oldName, git), name(newName, git)

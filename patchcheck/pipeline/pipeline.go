@@ -9,7 +9,6 @@ package pipeline
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
@@ -57,38 +56,48 @@ func Run(paths []string, opt Options, fn func(Event) error) error {
 	}
 	done := make(chan struct{})
 	defer close(done)
+	// Inputs go to the workers in order, and their event channels to the
+	// output in the same order: a worker only ever waits for the output
+	// to reach an input taken before its own, so all make progress.
 	order := make(chan chan Event, 2*workers)
+	jobs := make(chan job, workers)
+	for range workers {
+		go worker(jobs, opt, done)
+	}
 	go func() {
 		defer close(order)
-		sem := make(chan struct{}, workers)
+		defer close(jobs)
 		stdin := make(chan struct{})
 		close(stdin) // the first "-" need not wait
 		for _, path := range paths {
-			ch := make(chan Event, ahead)
-			select {
-			case order <- ch:
-			case <-done:
-				return
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-done:
-				return
-			}
-			// Standard input is read by one "-" after the other.
-			var wait, release chan struct{}
+			j := job{path: path, events: make(chan Event, ahead)}
 			if path == "-" {
-				wait, release = stdin, make(chan struct{})
-				stdin = release
+				// Standard input is read by one "-" after the other.
+				j.wait, j.release = stdin, make(chan struct{})
+				stdin = j.release
 			}
-			go func() {
-				defer func() { <-sem }()
-				if wait != nil {
-					<-wait
-					defer close(release)
+			for _, send := range []func() bool{
+				func() bool {
+					select {
+					case order <- j.events:
+						return true
+					case <-done:
+						return false
+					}
+				},
+				func() bool {
+					select {
+					case jobs <- j:
+						return true
+					case <-done:
+						return false
+					}
+				},
+			} {
+				if !send() {
+					return
 				}
-				read(path, opt, ch, done)
-			}()
+			}
 		}
 	}()
 	for ch := range order {
@@ -101,11 +110,33 @@ func Run(paths []string, opt Options, fn func(Event) error) error {
 	return nil
 }
 
-var lightParsers = sync.Pool{New: func() any { return new(mail.LightParser) }}
+// job is one input to read.
+type job struct {
+	path          string
+	events        chan Event
+	wait, release chan struct{} // for "-": the previous "-" is read; this one is
+}
+
+// worker reads inputs until there are none: one goroutine per core, not
+// per input, so that its stack, its light parser and its file buffer
+// are grown once.
+func worker(jobs <-chan job, opt Options, done <-chan struct{}) {
+	lp := &mail.LightParser{MayMatter: patchcheck.MayMatter(opt.Check)}
+	var buf []byte
+	for j := range jobs {
+		if j.wait != nil {
+			<-j.wait
+		}
+		read(j.path, opt, lp, &buf, j.events, done)
+		if j.release != nil {
+			close(j.release)
+		}
+	}
+}
 
 // read reads and checks one input, sending its events to ch, which it
 // closes.
-func read(path string, opt Options, ch chan<- Event, done <-chan struct{}) {
+func read(path string, opt Options, lp *mail.LightParser, buf *[]byte, ch chan<- Event, done <-chan struct{}) {
 	defer close(ch)
 	send := func(ev Event) bool {
 		select {
@@ -116,13 +147,11 @@ func read(path string, opt Options, ch chan<- Event, done <-chan struct{}) {
 		}
 	}
 	ropt := opt.Read
+	ropt.Buffer = buf
 	// counted holds the lines of the patches read lightly, until their
 	// results are made.
 	var counted map[*model.Patch]int
 	if opt.Light {
-		lp := lightParsers.Get().(*mail.LightParser)
-		defer lightParsers.Put(lp)
-		lp.MayMatter = patchcheck.MayMatter(opt.Check)
 		counted = map[*model.Patch]int{}
 		ropt.Parse = func(raw *mail.Raw, source string, index int) *model.Patch {
 			if p, n, ok := lp.Parse(raw, source, index); ok {
