@@ -32,8 +32,8 @@ func MayMatter(opt Options) func(body []byte) bool {
 
 // hasMarker reports whether b holds one of the markers. It visits the
 // underscores, rarer than most bytes of a marker, instead of searching for
-// each marker in turn, and compares a marker only where the byte next to
-// its first underscore matches.
+// each marker in turn, and compares markers only where the bytes around
+// the underscore can start one (nearLow, nearHigh).
 func hasMarker(b []byte) bool {
 	for off := 0; off < len(b); {
 		i := bytes.IndexByte(b[off:], '_')
@@ -42,12 +42,12 @@ func hasMarker(b []byte) bool {
 		}
 		i += off
 		off = i + 1
+		if !(i > 0 && near[b[i-1]]&before != 0 || i+1 < len(b) && near[b[i+1]]&after != 0) {
+			continue
+		}
 		for _, m := range markerAt {
 			at := i - m.under
-			if at < 0 || at+len(m.s) > len(b) || b[at+m.probe] != m.s[m.probe] {
-				continue
-			}
-			if string(b[at:at+len(m.s)]) == m.s {
+			if at >= 0 && at+len(m.s) <= len(b) && string(b[at:at+len(m.s)]) == m.s {
 				return true
 			}
 		}
@@ -55,24 +55,30 @@ func hasMarker(b []byte) bool {
 	return false
 }
 
-// marker is a marker with the place of its first underscore and of a
-// byte next to that underscore, compared first.
+// marker is a marker with the place of its first underscore.
 type marker struct {
-	s            string
-	under, probe int
+	s     string
+	under int
 }
 
-var markerAt = func() []marker {
+const (
+	before = 1 << iota // the byte comes before a marker's first underscore
+	after              // the byte follows an underscore that starts a marker
+)
+
+var markerAt, near = func() ([]marker, [256]byte) {
 	out := make([]marker, len(markers))
+	var near [256]byte
 	for k, m := range markers {
-		u := bytes.IndexByte([]byte(m), '_')
-		probe := u - 1
-		if u == 0 {
-			probe = 1
+		u := strings.IndexByte(m, '_')
+		out[k] = marker{s: m, under: u}
+		if u > 0 {
+			near[m[u-1]] |= before
+		} else {
+			near[m[1]] |= after
 		}
-		out[k] = marker{s: m, under: u, probe: probe}
 	}
-	return out
+	return out, near
 }()
 
 // mentions reports whether b holds an identifier in names.
