@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -155,6 +156,13 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if os.Getenv("GOGC") == "" {
+		// A check allocates many short-lived values per message and keeps
+		// little (one message and the pending results): collecting less
+		// often saves a tenth of the time, for a heap still bounded by the
+		// largest message.
+		debug.SetGCPercent(400)
 	}
 	if cf.listTypes {
 		for _, r := range rules.All {
