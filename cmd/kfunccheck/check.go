@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -194,6 +195,13 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	failOn, _ := model.ParseSeverity(cf.failOn)
 	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
+	if !isTerminal(stdout) {
+		// One write per patch costs a system call each; a terminal still
+		// sees each patch as it is checked.
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		defer bw.Flush()
+		stdout, stderr = bw, flushFirst{w: stderr, first: bw}
+	}
 	out, err := report.New(cf.format, stdout, cf.text, Version)
 	if err != nil {
 		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want %s)\n", cf.format, strings.Join(report.Formats, ", "))
@@ -257,7 +265,11 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r.flushPending()
-	if err := out.End(r.summary); err != nil || r.writeErr != nil {
+	err = out.End(r.summary)
+	if bw, ok := stdout.(*bufio.Writer); ok && err == nil {
+		err = bw.Flush()
+	}
+	if err != nil || r.writeErr != nil {
 		fmt.Fprintf(stderr, "kfunccheck: writing output: %v\n", errors.Join(err, r.writeErr))
 		return 2
 	}
@@ -272,6 +284,18 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// flushFirst writes to w after flushing first, so that messages keep their
+// order with the buffered output when both go to the same place.
+type flushFirst struct {
+	w     io.Writer
+	first *bufio.Writer
+}
+
+func (f flushFirst) Write(p []byte) (int, error) {
+	f.first.Flush()
+	return f.w.Write(p)
 }
 
 func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
