@@ -174,7 +174,7 @@ func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result 
 // what came before, and applies severities, ignores and waivers.
 func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) []model.Finding {
 	if len(changes) == 0 && !hasWaiver(p, opt.Policy) {
-		return nil // the rules judge changes, and waivers alone (see quietRules)
+		return nil // the rules judge changes, and waivers alone (see hasWaiver)
 	}
 	// Record what this patch introduces before the rules run: a new
 	// kfunc promoted in its own patch is "introduced by the series".
