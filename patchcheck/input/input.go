@@ -54,8 +54,9 @@ type Options struct {
 }
 
 // wholeFileMax bounds the files read into memory in one piece and split
-// there without copying; larger ones are streamed.
-const wholeFileMax = 64 << 20
+// there without copying; larger ones (big mboxes) are streamed, so that
+// memory stays bounded by a message rather than by an input.
+const wholeFileMax = 16 << 20
 
 // Read streams the series of one input to fn, in order. It returns an
 // *Error when the input cannot be read (its patches read so far have been
