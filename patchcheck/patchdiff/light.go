@@ -90,7 +90,7 @@ func FindStartBytes(l *ByteLines) int {
 	n := l.Len()
 	sep := 0
 	for i := 0; i < n; i++ {
-		if string(bytes.TrimRight(l.At(i), " \t")) == "---" {
+		if t := l.At(i); len(t) >= 3 && t[0] == '-' && string(bytes.TrimRight(t, " \t")) == "---" {
 			sep = i
 			break
 		}
