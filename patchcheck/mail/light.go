@@ -3,6 +3,7 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"mime"
 	netmail "net/mail"
@@ -31,6 +32,10 @@ type LightParser struct {
 	// no body matters.
 	MayMatter func(body []byte) bool
 	lines     patchdiff.ByteLines
+	// Reused readers: net/mail takes a *bufio.Reader as it is, instead of
+	// allocating one per message.
+	header bytes.Reader
+	br     *bufio.Reader
 }
 
 // Parse reads raw as Parse(raw, source, index) would, without the hunks'
@@ -50,14 +55,20 @@ func (lp *LightParser) Parse(raw *Raw, source string, index int) (p *model.Patch
 	bodyLine := raw.StartLine
 	text := data
 	if n := headerBlock(data); n > 0 {
-		msg, err := netmail.ReadMessage(bytes.NewReader(data[:n]))
+		lp.header.Reset(data[:n])
+		if lp.br == nil {
+			lp.br = bufio.NewReader(&lp.header)
+		} else {
+			lp.br.Reset(&lp.header)
+		}
+		msg, err := netmail.ReadMessage(lp.br)
 		if err != nil || !plainBody(msg.Header) {
 			return nil, 0, false
 		}
 		p.Mail = true
 		bodyLine += bytes.Count(data[:n], []byte("\n"))
 		readHeader(p, msg.Header)
-		p.SubjectLine = fieldLine(data[:n], "subject:", raw.StartLine)
+		p.SubjectLine = subjectLine(data[:n], raw.StartLine)
 		text = data[n:]
 	}
 	if len(text) == 0 || text[len(text)-1] != '\n' {
@@ -119,4 +130,21 @@ func plainBody(h netmail.Header) bool {
 		return true
 	}
 	return false
+}
+
+// subjectLine is fieldLine(header, "subject:", first) without splitting
+// the header into strings.
+func subjectLine(header []byte, first int) int {
+	for i := 0; len(header) > 0; i++ {
+		line := header
+		if j := bytes.IndexByte(header, '\n'); j >= 0 {
+			line, header = header[:j], header[j+1:]
+		} else {
+			header = nil
+		}
+		if len(line) >= len("subject:") && bytes.EqualFold(line[:len("subject:")], []byte("subject:")) {
+			return first + i
+		}
+	}
+	return 0
 }

@@ -43,8 +43,9 @@ type Event struct {
 }
 
 // ahead bounds the events an input may hold before they are handed on,
-// and so the memory workers ahead of the output use.
-const ahead = 16
+// and so the memory workers ahead of the output use. Most inputs yield
+// two: their series and their end.
+const ahead = 4
 
 // Run reads and checks paths and calls fn with their events in the order
 // of paths, as a serial reading would. It stops when fn returns an error,
