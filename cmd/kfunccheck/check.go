@@ -195,7 +195,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	failOn, _ := model.ParseSeverity(cf.failOn)
 	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
-	if !isTerminal(stdout) {
+	if !interactive(stdout) {
 		// One write per patch costs a system call each; a terminal still
 		// sees each patch as it is checked.
 		bw := bufio.NewWriterSize(stdout, 64<<10)
@@ -333,6 +333,17 @@ func policyOptions(conf string, lists, stableFrom []string, btfFile string) (pat
 		opt.KfuncSource = k.IsKfunc
 	}
 	return opt, nil
+}
+
+// interactive reports whether w is a terminal someone reads as the check
+// runs: a character device other than the null device.
+func interactive(w io.Writer) bool {
+	if !isTerminal(w) {
+		return false
+	}
+	st, err := w.(*os.File).Stat()
+	null, nerr := os.Stat(os.DevNull)
+	return err != nil || nerr != nil || !os.SameFile(st, null)
 }
 
 func isTerminal(w io.Writer) bool {

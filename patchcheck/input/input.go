@@ -69,6 +69,13 @@ func Read(path string, opt Options, fn func(*model.Series)) error {
 		}
 		return readStream(in, "-", opt, fn)
 	}
+	max := maxMessage(opt)
+	if data, ok, err := readRegular(path, int64(min(max, wholeFileMax)), opt.Buffer); ok {
+		if err != nil {
+			return &Error{Input: path, Err: &os.PathError{Op: "read", Path: path, Err: err}}
+		}
+		return readWholeFile(data, path, max, opt, fn)
+	}
 	// Open first and stat the open file: one system call fewer per
 	// input than stat then open, which shows on thousands of small files.
 	f, err := os.Open(path)
@@ -87,17 +94,35 @@ func Read(path string, opt Options, fn func(*model.Series)) error {
 		f.Close()
 		return readDir(path, opt, fn)
 	}
-	if max := maxMessage(opt); st.Mode().IsRegular() && st.Size() > 0 && st.Size() <= int64(min(max, wholeFileMax)) {
+	if st.Mode().IsRegular() && st.Size() > 0 && st.Size() <= int64(min(max, wholeFileMax)) {
 		data, err := readWhole(f, st.Size(), opt.Buffer)
 		if err != nil {
 			return &Error{Input: path, Err: err}
 		}
-		if !isGzip(data) {
-			return readMessages(mail.NewBytesSplitter(data, max), path, opt, fn)
-		}
-		return readStream(bytes.NewReader(data), path, opt, fn)
+		return readWholeFile(data, path, max, opt, fn)
 	}
 	return readStream(f, path, opt, fn)
+}
+
+// readWholeFile reads the messages of a file held in memory: split there
+// without copies, unless it is compressed.
+func readWholeFile(data []byte, path string, max int, opt Options, fn func(*model.Series)) error {
+	if isGzip(data) {
+		return readStream(bytes.NewReader(data), path, opt, fn)
+	}
+	return readMessages(mail.NewBytesSplitter(data, max), path, opt, fn)
+}
+
+// buffer returns size bytes, from *keep when it is not nil (grown when
+// too small): the memory of the last file is reused for the next.
+func buffer(keep *[]byte, size int64) []byte {
+	if keep == nil {
+		return make([]byte, size)
+	}
+	if int64(cap(*keep)) < size {
+		*keep = make([]byte, size)
+	}
+	return (*keep)[:size]
 }
 
 func maxMessage(opt Options) int {
@@ -110,15 +135,7 @@ func maxMessage(opt Options) int {
 // readWhole reads the size bytes stat gave for a regular file (less if
 // it shrank since), into *keep when it is not nil.
 func readWhole(f *os.File, size int64, keep *[]byte) ([]byte, error) {
-	var buf []byte
-	if keep != nil {
-		if int64(cap(*keep)) < size {
-			*keep = make([]byte, size)
-		}
-		buf = (*keep)[:size]
-	} else {
-		buf = make([]byte, size)
-	}
+	buf := buffer(keep, size)
 	n, err := io.ReadFull(f, buf)
 	if err == io.ErrUnexpectedEOF {
 		err = nil
