@@ -13,6 +13,12 @@ import "syscall"
 // when the file is anything else or cannot be opened: the caller then
 // takes the general path, which reports the problem.
 func readRegular(path string, max int64, keep *[]byte) (data []byte, ok bool, err error) {
+	// Stat before opening: opening a FIFO would wait for a writer, and
+	// closing it again could cost that writer its reader.
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size <= 0 || st.Size > max {
+		return nil, false, nil
+	}
 	var fd int
 	for {
 		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -24,10 +30,6 @@ func readRegular(path string, max int64, keep *[]byte) (data []byte, ok bool, er
 		return nil, false, nil
 	}
 	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size <= 0 || st.Size > max {
-		return nil, false, nil
-	}
 	buf := buffer(keep, st.Size)
 	n := 0
 	for n < len(buf) {
@@ -38,7 +40,7 @@ func readRegular(path string, max int64, keep *[]byte) (data []byte, ok bool, er
 		case err != nil:
 			return nil, true, err
 		case m == 0:
-			return buf[:n], true, nil // shrank since fstat
+			return buf[:n], true, nil // shrank since stat
 		}
 		n += m
 	}
