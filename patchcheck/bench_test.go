@@ -16,6 +16,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
@@ -84,6 +85,47 @@ func BenchmarkCorpus(b *testing.B) {
 	}
 	files, size := loadFiles(b, root)
 	benchFiles(b, files, size)
+}
+
+// BenchmarkCorpusPipeline checks the corpus files the way the CLI does:
+// on every core, messages without a kfunc marker read lightly. Compare
+// with BenchmarkCorpus, the serial full reading.
+func BenchmarkCorpusPipeline(b *testing.B) {
+	root := "../../shared/corpus/real-patches"
+	if _, err := os.Stat(root); err != nil {
+		b.Skipf("corpus not present (%v): it lives in ../shared beside the repository", err)
+	}
+	var paths []string
+	var size int64
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".tsv") || strings.HasSuffix(path, "README.md") {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		paths = append(paths, path)
+		size += info.Size()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	patches := 0
+	for b.Loop() {
+		patches = 0
+		err := pipeline.Run(paths, pipeline.Options{Check: benchOptions, Light: true}, func(ev pipeline.Event) error {
+			patches += len(ev.Results)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(patches)*float64(b.N)/b.Elapsed().Seconds(), "patches/s")
 }
 
 // largePatch builds a format-patch of about size bytes whose hunks are all

@@ -63,11 +63,18 @@ type Result struct {
 	Errors []error
 	// FullFiles lists the files judged on their whole pre-image.
 	FullFiles []string
+	// CountedLines, when not 0, is the number of hunk lines a reader
+	// counted for a patch it kept without them (mail.LightParser); Lines
+	// returns it.
+	CountedLines int
 }
 
 // Lines returns the number of patch lines the result covers, counted
 // as checkpatch counts its "lines checked": the lines of the hunks.
 func (r *Result) Lines() int {
+	if r.CountedLines > 0 {
+		return r.CountedLines
+	}
 	n := 0
 	for _, f := range r.Patch.Files {
 		for _, h := range f.Hunks {
@@ -178,6 +185,9 @@ func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result 
 // judge runs the rules on one patch's changes, with the series' memory of
 // what came before, and applies severities, ignores and waivers.
 func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) []model.Finding {
+	if len(changes) == 0 && !hasWaiver(p, opt.Policy) {
+		return nil // the rules judge changes, and waivers alone (see hasWaiver)
+	}
 	// Record what this patch introduces before the rules run: a new
 	// kfunc promoted in its own patch is "introduced by the series".
 	for _, c := range changes {

@@ -7,6 +7,7 @@ package input
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -41,7 +42,21 @@ type Options struct {
 	MaxMessage int
 	// Stdin is read for the input "-".
 	Stdin io.Reader
+	// Parse turns each message into a patch; mail.Parse when nil. A
+	// reader that keeps less of a message (mail.LightParser) plugs in
+	// here.
+	Parse func(raw *mail.Raw, source string, index int) *model.Patch
+	// Buffer, when not nil, holds the files read whole and is kept for
+	// the next input, which saves allocating and clearing memory for
+	// each. Messages point into it only while they are parsed, as they
+	// point into a Splitter's buffer.
+	Buffer *[]byte
 }
+
+// wholeFileMax bounds the files read into memory in one piece and split
+// there without copying; larger ones (big mboxes) are streamed, so that
+// memory stays bounded by a message rather than by an input.
+const wholeFileMax = 16 << 20
 
 // Read streams the series of one input to fn, in order. It returns an
 // *Error when the input cannot be read (its patches read so far have been
@@ -54,20 +69,81 @@ func Read(path string, opt Options, fn func(*model.Series)) error {
 		}
 		return readStream(in, "-", opt, fn)
 	}
-	st, err := os.Stat(path)
+	max := maxMessage(opt)
+	if data, ok, err := readRegular(path, int64(min(max, wholeFileMax)), opt.Buffer); ok {
+		if err != nil {
+			return &Error{Input: path, Err: &os.PathError{Op: "read", Path: path, Err: err}}
+		}
+		return readWholeFile(data, path, max, opt, fn)
+	}
+	// Open first and stat the open file: one system call fewer per
+	// input than stat then open, which shows on thousands of small files.
+	f, err := os.Open(path)
+	if err != nil {
+		if _, serr := os.Stat(path); serr != nil {
+			err = serr // name the problem as stat does
+		}
+		return &Error{Input: path, Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return &Error{Input: path, Err: err}
 	}
 	if st.IsDir() {
+		f.Close()
 		return readDir(path, opt, fn)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return &Error{Input: path, Err: err}
+	if st.Mode().IsRegular() && st.Size() > 0 && st.Size() <= int64(min(max, wholeFileMax)) {
+		data, err := readWhole(f, st.Size(), opt.Buffer)
+		if err != nil {
+			return &Error{Input: path, Err: err}
+		}
+		return readWholeFile(data, path, max, opt, fn)
 	}
-	defer f.Close()
 	return readStream(f, path, opt, fn)
 }
+
+// readWholeFile reads the messages of a file held in memory: split there
+// without copies, unless it is compressed.
+func readWholeFile(data []byte, path string, max int, opt Options, fn func(*model.Series)) error {
+	if isGzip(data) {
+		return readStream(bytes.NewReader(data), path, opt, fn)
+	}
+	return readMessages(mail.NewBytesSplitter(data, max), path, opt, fn)
+}
+
+// buffer returns size bytes, from *keep when it is not nil (grown when
+// too small): the memory of the last file is reused for the next.
+func buffer(keep *[]byte, size int64) []byte {
+	if keep == nil {
+		return make([]byte, size)
+	}
+	if int64(cap(*keep)) < size {
+		*keep = make([]byte, size)
+	}
+	return (*keep)[:size]
+}
+
+func maxMessage(opt Options) int {
+	if opt.MaxMessage > 0 {
+		return opt.MaxMessage
+	}
+	return mail.DefaultMaxMessage
+}
+
+// readWhole reads the size bytes stat gave for a regular file (less if
+// it shrank since), into *keep when it is not nil.
+func readWhole(f *os.File, size int64, keep *[]byte) ([]byte, error) {
+	buf := buffer(keep, size)
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return buf[:n], err
+}
+
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
 // limitedReader fails, instead of ending quietly, past its limit.
 type limitedReader struct {
@@ -91,7 +167,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 func open(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 32<<10)
 	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if isGzip(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
@@ -106,8 +182,20 @@ func readStream(r io.Reader, name string, opt Options, fn func(*model.Series)) e
 	if err != nil {
 		return &Error{Input: name, Err: err}
 	}
+	return readMessages(mail.NewSplitter(rd, opt.MaxMessage), name, opt, fn)
+}
+
+// splitter is mail.Splitter or mail.BytesSplitter.
+type splitter interface {
+	Next() (*mail.Raw, error)
+}
+
+func readMessages(sp splitter, name string, opt Options, fn func(*model.Series)) error {
+	parse := opt.Parse
+	if parse == nil {
+		parse = mail.Parse
+	}
 	g := &grouper{source: name, emit: fn}
-	sp := mail.NewSplitter(rd, opt.MaxMessage)
 	n, diffs := 0, 0
 	for {
 		raw, err := sp.Next()
@@ -119,7 +207,7 @@ func readStream(r io.Reader, name string, opt Options, fn func(*model.Series)) e
 			return &Error{Input: name, Err: err}
 		}
 		n++
-		p := mail.Parse(raw, name, n)
+		p := parse(raw, name, n)
 		if p.HasDiff() || len(p.Errors) > 0 || p.Subject.IsCover() && !p.Subject.Reply {
 			diffs++
 		}
