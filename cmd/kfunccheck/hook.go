@@ -86,6 +86,14 @@ func runHook(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprint(stderr, hookUsage)
 				return 2
 			}
+			if readsTerminal(stdin) {
+				// git writes the pushed refs to the hook's stdin; a
+				// terminal there means a hook runner that does not pass
+				// them, and waiting for them would hang the push.
+				fmt.Fprint(stderr, "kfunccheck hook pre-push: standard input is a terminal, not the ref updates git writes to a pre-push hook.\n"+
+					"Run it from git's pre-push hook (kfunccheck hook install), or give it git's stdin (lefthook: use_stdin: true).\n")
+				return 2
+			}
 			pp.Remote, pp.URL = fs.Arg(0), fs.Arg(fs.NArg()-1)
 		case "pre-commit":
 			in, remote, err := preCommitInput(*repo)
@@ -136,4 +144,19 @@ func preCommitInput(dir string) (string, string, error) {
 		}
 	}
 	return fmt.Sprintf("refs/pre-commit %s refs/pre-commit %s\n", toID, fromID), remote, nil
+}
+
+// readsTerminal reports whether r is a character device other than
+// /dev/null: a terminal, as a hook runner without stdin leaves it.
+func readsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(st, null)
 }

@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -283,5 +285,39 @@ func TestB4Format(t *testing.T) {
 	out, _, _ := runCLI(t, "garbage without a diff\n", "check", "--format", "b4")
 	if !strings.Contains(out, `"status":"fail"`) || !strings.Contains(out, "no patch found") {
 		t.Errorf("bad input: %s", out)
+	}
+}
+
+// TestPrePushTerminalStdin: on a character device (a terminal, as a hook
+// runner without use_stdin leaves it) the hook refuses at once instead of
+// waiting for ref updates that never come.
+func TestPrePushTerminalStdin(t *testing.T) {
+	tty, err := os.Open("/dev/zero") // a character device that is not /dev/null
+	if err != nil {
+		t.Skipf("no character device to stand for a terminal: %v", err)
+	}
+	defer tty.Close()
+	done := make(chan struct{})
+	var code int
+	var errb bytes.Buffer
+	go func() {
+		code = run([]string{"hook", "pre-push", "--repo", t.TempDir(), "origin", "url"}, tty, io.Discard, &errb)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hook waits on a terminal")
+	}
+	if code != 2 || !strings.Contains(errb.String(), "standard input is a terminal") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if readsTerminal(null) {
+		t.Error("/dev/null taken for a terminal")
 	}
 }
