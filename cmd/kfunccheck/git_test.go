@@ -250,3 +250,59 @@ func TestRevisionForms(t *testing.T) {
 		t.Errorf("not a repository: exit %d %s", code, stderr)
 	}
 }
+
+// TestSARIFForCommits: with -g a commit-message finding points at the
+// commit (a logical location), every URI is relative to the repository,
+// and an unreadable input is a tool execution notification.
+func TestSARIFForCommits(t *testing.T) {
+	needGit(t)
+	repo, cases := fixtureRepo(t)
+	branch := ""
+	for b, c := range cases {
+		if c == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
+			branch = b
+		}
+	}
+	if branch == "" {
+		t.Fatal("fixture promote-no-rationale not found")
+	}
+	commit := strings.TrimSpace(gitIn(t, repo, "rev-parse", branch))
+	out, _, code := runCLI(t, "", "check", "--format", "sarif", "--repo", repo, "-g", "main.."+branch, filepath.Join(repo, "no-such.patch"))
+	if code != 2 {
+		t.Errorf("exit %d, want 2 (an unreadable input)", code)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation *struct{ ArtifactLocation struct{ URI string } } `json:"physicalLocation"`
+					LogicalLocations []struct{ Name string }                          `json:"logicalLocations"`
+				} `json:"locations"`
+			} `json:"results"`
+			Invocations []struct {
+				ExecutionSuccessful        bool `json:"executionSuccessful"`
+				ToolExecutionNotifications []struct {
+					Message struct{ Text string } `json:"message"`
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil || len(log.Runs) != 1 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	run := log.Runs[0]
+	if len(run.Results) != 1 || run.Results[0].RuleID != "STABLE_PROMOTION_RATIONALE" ||
+		len(run.Results[0].Locations) != 1 || run.Results[0].Locations[0].PhysicalLocation != nil ||
+		len(run.Results[0].Locations[0].LogicalLocations) != 1 || run.Results[0].Locations[0].LogicalLocations[0].Name != commit {
+		t.Errorf("results: %+v (commit %s)", run.Results, commit)
+	}
+	if len(run.Invocations) != 1 || run.Invocations[0].ExecutionSuccessful ||
+		len(run.Invocations[0].ToolExecutionNotifications) != 1 ||
+		!strings.Contains(run.Invocations[0].ToolExecutionNotifications[0].Message.Text, "no-such.patch") {
+		t.Errorf("invocations: %+v", run.Invocations)
+	}
+	if strings.Contains(out, `"uri":"/`) {
+		t.Errorf("an absolute URI:\n%s", out)
+	}
+}

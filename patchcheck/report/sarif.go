@@ -5,6 +5,8 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -19,6 +21,14 @@ type SARIF struct {
 	n       int
 	begun   bool
 	index   map[string]int
+	// notes are the input errors, reported as the invocation's tool
+	// execution notifications.
+	notes []sarifNote
+}
+
+type sarifNote struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
 }
 
 // NewSARIF returns a SARIF formatter; version names the tool's version.
@@ -92,22 +102,39 @@ func (s *SARIF) Patch(u Unit) error {
 	if err := s.begin(); err != nil {
 		return err
 	}
+	for _, e := range u.Result.Errors {
+		s.notes = append(s.notes, sarifNote{Level: "error", Message: sarifText{u.Name + ": " + e.Error()}})
+	}
+	p := u.Result.Patch
 	for _, f := range u.Result.Findings {
-		uri, line := f.Pos.File, f.Pos.Line
-		if uri == "" || line == 0 {
-			uri, line = u.Result.Patch.Source, f.Pos.PatchLine
-		}
-		if line < 1 {
-			line = 1
-		}
 		res := map[string]any{
 			"ruleId": f.Rule, "ruleIndex": s.index[f.Rule], "level": Level(f.Severity),
-			"message": sarifText{f.Message},
-			"locations": []any{map[string]any{"physicalLocation": map[string]any{
-				"artifactLocation": map[string]string{"uri": uri},
+			"message":    sarifText{f.Message},
+			"properties": map[string]any{"kfunc": f.Kfunc, "patch": relative(p.Source), "patchLine": f.Pos.PatchLine, "subject": p.Subject.Raw},
+		}
+		switch {
+		case f.Pos.File != "" && f.Pos.Line > 0:
+			// A place in the kernel tree, relative to its root.
+			res["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": map[string]string{"uri": f.Pos.File, "uriBaseId": "%SRCROOT%"},
+				"region":           map[string]int{"startLine": f.Pos.Line},
+			}}}
+		case p.Commit != "" && p.FromRepo != "":
+			// The commit message of a commit of the repository: the
+			// commit is the place.
+			res["locations"] = []any{map[string]any{"logicalLocations": []any{map[string]string{
+				"name": p.Commit, "fullyQualifiedName": "commit " + p.Commit, "kind": "object"}}}}
+			res["properties"].(map[string]any)["commit"] = p.Commit
+		default:
+			// The commit message of a patch file: the patch is the place.
+			line := f.Pos.PatchLine
+			if line < 1 {
+				line = 1
+			}
+			res["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": map[string]string{"uri": relative(p.Source)},
 				"region":           map[string]int{"startLine": line},
-			}}},
-			"properties": map[string]any{"kfunc": f.Kfunc, "patch": u.Result.Patch.Source, "patchLine": f.Pos.PatchLine, "subject": u.Result.Patch.Subject.Raw},
+			}}}
 		}
 		if f.Waived {
 			res["suppressions"] = []any{map[string]string{"kind": "inSource", "justification": f.WaiverReason}}
@@ -127,13 +154,41 @@ func (s *SARIF) Patch(u Unit) error {
 	return nil
 }
 
-// InputError is not part of SARIF results; the exit code carries it.
-func (s *SARIF) InputError(string, error) error { return nil }
+// InputError is recorded as a tool execution notification.
+func (s *SARIF) InputError(input string, err error) error {
+	s.notes = append(s.notes, sarifNote{Level: "error", Message: sarifText{err.Error()}})
+	return nil
+}
 
-// End closes the log.
+// End closes the log with the invocation: whether it ran to the end,
+// and the inputs it could not read.
 func (s *SARIF) End(Summary) error {
 	if err := s.begin(); err != nil {
 		return err
 	}
-	return writeString(s.w, "]}]}\n")
+	inv := map[string]any{"executionSuccessful": len(s.notes) == 0}
+	if len(s.notes) > 0 {
+		inv["toolExecutionNotifications"] = s.notes
+	}
+	b, err := json.Marshal([]any{inv})
+	if err != nil {
+		return err
+	}
+	return writeString(s.w, `],"invocations":`+string(b)+"}]}\n")
+}
+
+// relative turns a path under the current directory into a relative one
+// (SARIF consumers resolve URIs against the checkout, never the
+// runner's absolute directories); other absolute paths keep their base
+// name only.
+func relative(path string) string {
+	if path == "" || path == "-" || !filepath.IsAbs(path) {
+		return filepath.ToSlash(path)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(path)
 }
