@@ -69,6 +69,9 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	var lists pathsFlag
 	fs.Var(&lists, "stable-list", "stable kfuncs, one per line (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	fail := func(format string, a ...any) int {

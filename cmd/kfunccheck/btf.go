@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,6 +38,9 @@ func runBTF(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&lists, "stable-list", "stable kfuncs whose changes are judged (diff; repeatable)")
 	paths, err := parseInterleaved(fs, args[1:])
 	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	fail := func(err error) int {

@@ -46,6 +46,9 @@ func runHook(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	conf := fs.String("config", "", "policy file (default: .kfunccheck.toml of the repository)")
 	showMerges := fs.Bool("show-merges", false, "pre-push: also check merge commits")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	switch args[0] {

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 )
 
 // Version is kfunccheck's release.
@@ -49,6 +51,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if len(args) > 1 && isHelp(args[1]) {
+		// "kfunccheck CMD -h": the command's usage on stdout, exit 0,
+		// the same for every command.
+		if u, ok := commandUsage[args[0]]; ok {
+			fmt.Fprint(stdout, u)
+			return 0
+		}
+	}
 	switch args[0] {
 	case "check":
 		return runCheck(args[1:], stdin, stdout, stderr)
@@ -61,7 +71,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "bot":
 		return runBot(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "kfunccheck %s\n", Version)
+		fmt.Fprint(stdout, versionText())
 		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -69,4 +79,42 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "kfunccheck: unknown command %q\n\n%s", args[0], usage)
 	return 2
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
+// commandUsage holds the usage of the commands whose first argument is a
+// subcommand or a rule, not a flag.
+var commandUsage = map[string]string{
+	"explain": "usage: kfunccheck explain RULE_ID | --list\n",
+	"btf":     btfUsage,
+	"hook":    hookUsage,
+	"bot":     botUsage,
+}
+
+// versionText names the module version, the VCS revision the binary was
+// built from and the Go version, from the build information.
+func versionText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kfunccheck %s\n", Version)
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b.String()
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		fmt.Fprintf(&b, "module %s %s\n", info.Main.Path, v)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		dirty := ""
+		if settings["vcs.modified"] == "true" {
+			dirty = " (modified)"
+		}
+		fmt.Fprintf(&b, "revision %s%s %s\n", rev, dirty, settings["vcs.time"])
+	}
+	fmt.Fprintf(&b, "built with %s\n", info.GoVersion)
+	return b.String()
 }

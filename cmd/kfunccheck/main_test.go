@@ -321,3 +321,21 @@ func TestPrePushTerminalStdin(t *testing.T) {
 		t.Error("/dev/null taken for a terminal")
 	}
 }
+
+// TestHelpEverywhere: -h is a request, not an error, for every command
+// and subcommand: exit 0 with a usage text.
+func TestHelpEverywhere(t *testing.T) {
+	for _, args := range [][]string{
+		{"-h"}, {"help"}, {"check", "-h"}, {"explain", "-h"}, {"btf", "-h"}, {"btf", "list", "-h"},
+		{"btf", "diff", "--help"}, {"hook", "-h"}, {"hook", "install", "-h"}, {"bot", "-h"}, {"bot", "run", "-h"},
+	} {
+		out, stderr, code := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(strings.ToLower(out+stderr), "usage") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, stderr)
+		}
+	}
+	out, _, code := runCLI(t, "", "--version")
+	if code != 0 || !strings.Contains(out, "kfunccheck "+Version) || !strings.Contains(out, "built with go") {
+		t.Errorf("--version: exit %d\n%s", code, out)
+	}
+}
