@@ -31,6 +31,9 @@ type Options struct {
 	// KfuncSource tells whether a built kernel exports a function as a
 	// kfunc, and names the kernel (check --btf).
 	KfuncSource func(name string) (string, bool)
+	// Progress, when set, is told after each patch of a series how many
+	// of its patches are done.
+	Progress func(done, total int)
 	// Tree returns the pre-image tree of a patch from the tree-wide kfunc
 	// index (nil, nil when none is known); nil when no repository is
 	// given.
@@ -108,6 +111,9 @@ func CheckSeries(s *model.Series, opt Options) []*Result {
 		res.Findings = judge(p, s, ex.Changes, opt, mem)
 		mem.after(ex.Changes, opt.Policy)
 		out = append(out, res)
+		if opt.Progress != nil {
+			opt.Progress(len(out), len(s.Patches))
+		}
 	}
 	return out
 }

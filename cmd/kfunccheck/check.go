@@ -226,6 +226,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	failOn, _ := model.ParseSeverity(cf.failOn)
 	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
+	stderrTTY := interactive(stderr)
 	if !interactive(stdout) {
 		// One write per patch costs a system call each; a terminal still
 		// sees each patch as it is checked.
@@ -275,6 +276,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		paths = []string{"-"}
 	}
 	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs) > 1}
+	if stderrTTY {
+		r.progress = stderr
+	}
 	if err := r.gitRanges(repo, repoName, cf.gitRevs, cf.showMerges, stderr); err != nil {
 		r.flushPending()
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
@@ -412,10 +416,20 @@ type runner struct {
 	failed      bool
 	inputError  bool
 	writeErr    error
+	// progress is the terminal progress is shown on; nil when stderr is
+	// not one.
+	progress io.Writer
 }
 
-func (r *runner) series(s *model.Series) {
-	r.results(s, patchcheck.CheckSeries(s, r.opt))
+// seriesWithProgress checks a long series (a -g range), with git-style
+// progress on stderr when it is a terminal and -q is not given.
+func (r *runner) seriesWithProgress(s *model.Series, what string) {
+	opt := r.opt
+	if r.progress != nil && !r.cf.text.Quiet {
+		p := newProgress(r.progress, what)
+		opt.Progress = p.update
+	}
+	r.results(s, patchcheck.CheckSeries(s, opt))
 }
 
 // results reports the results of a series' patches.

@@ -97,7 +97,7 @@ func (r *runner) gitRanges(repo gitrepo.Repository, name string, specs []string,
 			fmt.Fprintf(stderr, "kfunccheck: -g %s: no commit to check\n", spec)
 			continue
 		}
-		r.series(gitrepo.Series(repo, keep, name))
+		r.seriesWithProgress(gitrepo.Series(repo, keep, name), "checking commits of "+spec)
 	}
 	return nil
 }
