@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
@@ -20,6 +22,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
+	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
@@ -100,6 +103,9 @@ type checkFlags struct {
 	listTypes            bool
 	color                colorFlag
 	gitRevs              pathsFlag
+	msgids               pathsFlag
+	loreURL              string
+	seriesVersion        int
 	repo                 string
 	showMerges           bool
 	cpuProfile           string
@@ -133,6 +139,9 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&cf.stableLists, "stable-list", "file naming stable kfuncs, one per line (repeatable)")
 	fs.Var(&cf.gitRevs, "g", "check the commits of a revision range of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
 	fs.Var(&cf.gitRevs, "git", "same as -g")
+	fs.Var(&cf.msgids, "msgid", "check the series of the thread holding this Message-ID, fetched from --lore (a bare Message-ID or lore URL argument does the same; repeatable)")
+	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox to fetch --msgid threads from")
+	fs.IntVar(&cf.seriesVersion, "series-version", 0, "with --msgid, the version of the series to check (default: the newest)")
 	fs.StringVar(&cf.repo, "repo", "", "git repository (work tree or bare) for -g, and whose blobs give patches their full pre-images")
 	fs.StringVar(&cf.btfFile, "btf", "", "BTF of a built kernel (raw or ELF): functions it exports as kfuncs are known kfuncs")
 	fs.Var(&cf.stableFrom, "stable-list-from", "treat the kfuncs a compiled BPF program calls as stable (repeatable)")
@@ -272,10 +281,23 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			opt.Tree = idx.TreeFor(repo, head)
 		}
 	}
-	if len(paths) == 0 && len(cf.gitRevs) == 0 {
+	// A Message-ID or a lore URL where a path is expected names a thread,
+	// unless a file of that name exists.
+	kept := paths[:0]
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil && p != "-" {
+			if id, ok := lore.MessageID(p); ok {
+				cf.msgids = append(cf.msgids, id)
+				continue
+			}
+		}
+		kept = append(kept, p)
+	}
+	paths = kept
+	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
 		paths = []string{"-"}
 	}
-	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs) > 1}
+	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1}
 	if stderrTTY {
 		r.progress = stderr
 	}
@@ -285,6 +307,21 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r.flushPending()
+	for _, id := range cf.msgids {
+		if err := r.thread(id, stderr); err != nil {
+			r.flushPending()
+			r.inputError = true
+			r.summary.InputErrors = append(r.summary.InputErrors, err.Error())
+			if ferr := out.InputError(id, err); ferr != nil {
+				fmt.Fprintf(stderr, "kfunccheck: %v\n", ferr)
+				return 2
+			}
+		}
+		r.flushPending()
+	}
+	if len(paths) == 0 {
+		return r.finish(out, stdout, stderr)
+	}
 	// Inputs are read on every core, and messages without a kfunc marker
 	// without their hunks' lines. A repository is read through go-git,
 	// which is not shared between goroutines; and with one, the baseline
@@ -310,26 +347,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
 	}
-	r.flushPending()
-	err = out.End(r.summary)
-	if bw, ok := stdout.(*bufio.Writer); ok && err == nil {
-		err = bw.Flush()
-	}
-	if err != nil || r.writeErr != nil {
-		fmt.Fprintf(stderr, "kfunccheck: writing output: %v\n", errors.Join(err, r.writeErr))
-		return 2
-	}
-	switch {
-	case cf.format == "b4":
-		// b4 reads the verdict from the JSON; a non-zero exit would make
-		// it discard the details.
-		return 0
-	case r.inputError:
-		return 2
-	case r.failed:
-		return 1
-	}
-	return 0
+	return r.finish(out, stdout, stderr)
 }
 
 // flushFirst writes to w after flushing first, so that messages keep their
@@ -503,4 +521,49 @@ func unitName(res *patchcheck.Result, s *model.Series) string {
 		return fmt.Sprintf("%s #%d (\"%s\")", name, p.Index, p.Subject.Title)
 	}
 	return name
+}
+
+// finish writes the closing part of the report and returns the exit code.
+func (r *runner) finish(out report.Formatter, stdout, stderr io.Writer) int {
+	cf := r.cf
+	r.flushPending()
+	err := out.End(r.summary)
+	if bw, ok := stdout.(*bufio.Writer); ok && err == nil {
+		err = bw.Flush()
+	}
+	if err != nil || r.writeErr != nil {
+		fmt.Fprintf(stderr, "kfunccheck: writing output: %v\n", errors.Join(err, r.writeErr))
+		return 2
+	}
+	switch {
+	case cf.format == "b4":
+		// b4 reads the verdict from the JSON; a non-zero exit would make
+		// it discard the details.
+		return 0
+	case r.inputError:
+		return 2
+	case r.failed:
+		return 1
+	}
+	return 0
+}
+
+// thread fetches the thread of a Message-ID and checks the series in it,
+// as b4 am would assemble it.
+func (r *runner) thread(msgid string, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	data, err := lore.Fetch(ctx, nil, r.cf.loreURL, msgid)
+	if err != nil {
+		return err
+	}
+	s, versions, err := lore.Assemble(data, "<"+msgid+">", r.cf.seriesVersion)
+	if err != nil {
+		return err
+	}
+	if len(versions) > 1 {
+		fmt.Fprintf(stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", msgid, versions, s.Version)
+	}
+	r.results(s, patchcheck.CheckSeries(s, r.opt))
+	return nil
 }
