@@ -514,6 +514,10 @@ func unitName(res *patchcheck.Result, s *model.Series) string {
 	if name == "-" {
 		name = "Your patch"
 	}
+	if strings.HasPrefix(name, "<") && strings.HasSuffix(name, ">") {
+		// A message fetched by Message-ID.
+		return fmt.Sprintf("Message %s (\"%s\")", name, p.Subject.Title)
+	}
 	switch {
 	case p.Commit != "" && p.Subject.Title != "" && (len(s.Patches) > 1 || p.Index > 1):
 		return fmt.Sprintf("Commit %.12s (\"%s\")", p.Commit, p.Subject.Title)

@@ -133,6 +133,10 @@ func Assemble(mbox []byte, source string, version int) (*model.Series, []int, er
 			continue // a resend of the same part: the first one counts
 		}
 		seen[num] = true
+		if id := p.Header.MessageID; id != "" {
+			// Each part is known by its own Message-ID.
+			p.Source, p.Index = "<"+id+">", 1
+		}
 		if p.Subject.IsCover() && !p.HasDiff() {
 			s.Cover = p
 			continue
