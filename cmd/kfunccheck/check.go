@@ -234,7 +234,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cf.failOn = "check"
 	}
 	failOn, _ := model.ParseSeverity(cf.failOn)
-	cf.text.Color = cf.color == "always" || cf.color != "never" && isTerminal(stdout)
+	// NO_COLOR (no-color.org) turns the automatic colours off; an
+	// explicit --color always still wins.
+	_, noColor := os.LookupEnv("NO_COLOR")
+	cf.text.Color = cf.color == "always" || cf.color != "never" && !noColor && isTerminal(stdout)
 	stderrTTY := interactive(stderr)
 	if !interactive(stdout) {
 		// One write per patch costs a system call each; a terminal still
@@ -363,7 +366,15 @@ func (f flushFirst) Write(p []byte) (int, error) {
 }
 
 func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
-	return policyOptions(cf.conf, cf.stableLists, cf.stableFrom, cf.btfFile)
+	conf := cf.conf
+	if conf == "" && cf.repo != "" {
+		// The policy of the tree being checked: the current directory's
+		// when it has one, else that of --repo DIR.
+		if wd, err := os.Getwd(); err == nil && policy.Find(wd) == "" {
+			conf = policy.Find(cf.repo)
+		}
+	}
+	return policyOptions(conf, cf.stableLists, cf.stableFrom, cf.btfFile)
 }
 
 // policyOptions builds the options every command that judges patches

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -337,5 +338,27 @@ func TestHelpEverywhere(t *testing.T) {
 	out, _, code := runCLI(t, "", "--version")
 	if code != 0 || !strings.Contains(out, "kfunccheck "+Version) || !strings.Contains(out, "built with go") {
 		t.Errorf("--version: exit %d\n%s", code, out)
+	}
+}
+
+// TestRepoPolicy: with --repo DIR and no policy file around the current
+// directory, DIR's .kfunccheck.toml is the policy.
+func TestRepoPolicy(t *testing.T) {
+	repo := t.TempDir()
+	if err := os.WriteFile(filepath.Join(repo, ".kfunccheck.toml"), []byte("ignore = [\"STABLE_PROMOTION_RATIONALE\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	cf := &checkFlags{repo: repo}
+	opt, err := checkOptions(cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(opt.Policy.Ignore, "STABLE_PROMOTION_RATIONALE") {
+		t.Errorf("the policy of --repo is not read: ignore %v", opt.Policy.Ignore)
 	}
 }
