@@ -152,7 +152,7 @@ func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.W
 			names = append(names, r)
 			continue
 		}
-		tags, err := history.Tags(layout.GitDir, r)
+		tags, err := history.Tags(layout.CommonDir, r)
 		if err != nil {
 			return nil, fmt.Errorf("--repo %s: tags %s: %w", dir, r, err)
 		}

@@ -22,8 +22,9 @@ func FromRepo(repo gitrepo.Repository, idx *kindex.Index, revs []string, cfg *po
 	if cfg == nil {
 		cfg = policy.Default()
 	}
-	var out []*Release
-	for _, rev := range revs {
+	ids := make([]string, len(revs))
+	snaps := make([]*model.Snapshot, len(revs))
+	for i, rev := range revs {
 		id, err := repo.Resolve(rev)
 		if err != nil {
 			return nil, fmt.Errorf("revision %s: %w", rev, err)
@@ -32,9 +33,37 @@ func FromRepo(repo gitrepo.Repository, idx *kindex.Index, revs []string, cfg *po
 		if err != nil {
 			return nil, fmt.Errorf("revision %s: %w", rev, err)
 		}
-		out = append(out, FromSnapshot(rev, id, extract.TreeSnapshot(tree, cfg), cfg, interest))
+		ids[i], snaps[i] = id, extract.TreeSnapshot(tree, cfg)
+	}
+	// Definitions outside the index: the files other releases define a
+	// kfunc in are the first place to look.
+	if src, ok := repo.(defSource); ok {
+		hints := map[string][]string{}
+		for _, s := range snaps {
+			for n, p := range s.Protos {
+				if !slices.Contains(hints[n], p.Pos.File) {
+					hints[n] = append(hints[n], p.Pos.File)
+				}
+			}
+		}
+		f := &defFinder{src: src, byBlob: map[string]map[string]*model.Proto{}}
+		for i, s := range snaps {
+			if err := f.find(ids[i], s, hints); err != nil {
+				return nil, fmt.Errorf("revision %s: %w", revs[i], err)
+			}
+		}
+	}
+	var out []*Release
+	for i, rev := range revs {
+		out = append(out, FromSnapshot(rev, ids[i], snaps[i], cfg, interest))
 	}
 	return out, nil
+}
+
+// defSource is what the definition finder reads of a repository.
+type defSource interface {
+	gitrepo.TreeLister
+	Blob(id string) ([]byte, error)
 }
 
 // FromSnapshot makes a release of a whole tree's snapshot.

@@ -8,21 +8,27 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // IsPattern reports whether a revision argument is a tag pattern
 // ("v6.1.*") rather than one revision.
 func IsPattern(rev string) bool { return strings.ContainsAny(rev, "*?[") }
 
-// Tags lists the tags of the repository at dir that match pattern (as
-// path.Match does: "*" stops at no dot, only at "/"), in version order.
-func Tags(dir, pattern string) ([]string, error) {
+// Tags lists the tags of the repository whose refs are in commonDir (a
+// bare repository, or a work tree's .git, or a linked worktree's common
+// git dir) that match pattern (as path.Match does: "*" stops at no dot,
+// only at "/"), in version order.
+func Tags(commonDir, pattern string) ([]string, error) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		return nil, err
 	}
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	st := filesystem.NewStorage(osfs.New(commonDir), cache.NewObjectLRUDefault())
+	r, err := git.Open(st, nil)
 	if err != nil {
 		return nil, err
 	}
