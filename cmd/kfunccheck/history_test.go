@@ -201,3 +201,177 @@ func mapsEqualInt(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// TestHistoryBTF runs history over Debian's 6.1 and 6.12 kernels: the
+// releases hold the kfuncs btfinfo's independent reader counts (42 and
+// 132) with their flags, and the step holds exactly the changes btf diff
+// reports between the same kernels, judged alike.
+func TestHistoryBTF(t *testing.T) {
+	dir := t.TempDir()
+	k61 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/vmlinux-6.1.0-57-amd64.elf.gz")
+	k612 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz")
+	start := time.Now()
+	doc, _ := historyDoc(t, k61, "v6.12="+k612)
+	t.Logf("history over two kernels' BTF: %v", time.Since(start).Round(time.Millisecond))
+	if len(doc.Releases) != 2 || doc.Releases[0].Name != "6.1.0-57-amd64" || doc.Releases[1].Name != "v6.12" {
+		t.Fatalf("releases %+v", doc.Releases)
+	}
+	if doc.Releases[0].Kfuncs != 42 || doc.Releases[1].Kfuncs != 132 || !doc.Releases[0].HasFlags || doc.Releases[0].HasProgTypes {
+		t.Errorf("releases %+v: want 42 and 132 kfuncs, flags and no program types", doc.Releases)
+	}
+	spot := map[[2]string]string{
+		{"bpf_lookup_user_key", "6.1.0-57-amd64"}: "KF_ACQUIRE KF_RET_NULL KF_SLEEPABLE",
+		{"bpf_task_acquire", "v6.12"}:             "KF_ACQUIRE KF_RCU KF_RET_NULL",
+		{"bpf_iter_num_new", "v6.12"}:             "KF_ITER_NEW",
+		{"bpf_task_acquire", "6.1.0-57-amd64"}:    "absent",
+	}
+	for _, k := range doc.Kfuncs {
+		for _, s := range k.Releases {
+			want, ok := spot[[2]string{k.Name, s.Release}]
+			if !ok {
+				continue
+			}
+			got := "absent"
+			if s.Present {
+				got = strings.Join(s.Flags, " ")
+			}
+			if got != want {
+				t.Errorf("%s in %s: %q, want %q", k.Name, s.Release, got, want)
+			}
+			delete(spot, [2]string{k.Name, s.Release})
+		}
+	}
+	if len(spot) > 0 {
+		t.Errorf("not in the history: %v", spot)
+	}
+	out, stderr, code := runCLI(t, "", "btf", "diff", "--format", "json", k61, k612)
+	if code == 2 {
+		t.Fatalf("btf diff: %s", stderr)
+	}
+	var diff evoJSON
+	if err := json.Unmarshal([]byte(out), &diff); err != nil || len(diff.Patches) != 1 {
+		t.Fatalf("btf diff: %v", err)
+	}
+	key := func(kfunc, kind, detail string) string { return kind + " " + kfunc + " " + detail }
+	var want, got []string
+	for _, c := range diff.Patches[0].Changes {
+		want = append(want, key(c.Kfunc, c.Kind, strings.Join(c.Diffs, ";")+strings.Join(c.FlagsAdded, ",")+strings.Join(c.FlagsRemoved, ",")))
+	}
+	for _, c := range doc.Steps[0].Changes {
+		got = append(got, key(c.Kfunc, c.Kind, strings.Join(c.Diffs, ";")+strings.Join(c.Added, ",")+strings.Join(c.Removed, ",")))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if !slices.Equal(got, want) || len(got) < 100 {
+		t.Errorf("history's step and btf diff differ:\nhistory %d: %v\nbtf diff %d: %v", len(got), got, len(want), want)
+	}
+	counts := map[string]int{}
+	for k, n := range doc.Steps[0].Counts {
+		counts[string(k)] = n
+	}
+	if w := map[string]int{"added": 112, "removed": 22, "signature": 1, "moved": 1}; !mapsEqualInt(counts, w) {
+		t.Errorf("counts %v, want %v", counts, w)
+	}
+
+	// Modules with their kernels' base BTF, one --base per file.
+	m61 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/nf_conntrack-6.1.0-57-amd64.ko.gz")
+	m612 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/nf_conntrack-6.12.117+deb12-amd64.ko.gz")
+	mdoc, _ := historyDoc(t, "--base", k61, "--base", k612, m61, m612)
+	if len(mdoc.Kfuncs) != 10 || mdoc.Releases[0].Kfuncs != 10 || len(mdoc.Steps[0].Changes) != 0 {
+		t.Errorf("nf_conntrack: %d kfuncs, releases %+v, changes %v", len(mdoc.Kfuncs), mdoc.Releases, mdoc.Steps[0].Changes)
+	}
+	if _, stderr, code := runCLI(t, "", "history", "--base", k61, "--base", k612, "--base", k61, m61, m612); code != 2 || !strings.Contains(stderr, "--base given 3 times") {
+		t.Errorf("three bases for two files: exit %d, %s", code, stderr)
+	}
+}
+
+// TestHistoryUses checks the compatibility matrix of the clang-built
+// test program: on each release, which strong kfuncs are missing (it
+// does not load) and which weak ones, from BTF and from source.
+func TestHistoryUses(t *testing.T) {
+	dir := t.TempDir()
+	k61 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/vmlinux-6.1.0-57-amd64.elf.gz")
+	k612 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz")
+	repo, _, _ := evoRepo(t)
+	const prog = "../../patchcheck/btfinfo/testdata/prog.bpf.o"
+	type rel struct {
+		loads         bool
+		missing, weak string
+		unknown       bool
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []rel
+	}{
+		{"btf", []string{"6.1=" + k61, "6.12=" + k612}, []rel{
+			{false, "bpf_cast_to_kern_ctx bpf_dynptr_slice bpf_gone_for_good bpf_task_acquire bpf_task_release", "bpf_old_thing", true},
+			{false, "bpf_gone_for_good", "bpf_old_thing", true},
+		}},
+		{"source", []string{"--repo", repo, "v6.1", "v6.12"}, []rel{
+			{false, "bpf_cast_to_kern_ctx bpf_dynptr_slice bpf_gone_for_good bpf_task_acquire bpf_task_release", "bpf_old_thing", false},
+			{false, "bpf_gone_for_good", "bpf_old_thing", false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, _ := historyDoc(t, append([]string{"--uses", prog}, tt.args...)...)
+			if len(doc.Compat) != 1 || !slices.Equal(doc.Compat[0].ProgTypes, []string{"BPF_PROG_TYPE_TRACING"}) || len(doc.Compat[0].Uses) != 6 {
+				t.Fatalf("compat: %+v", doc.Compat)
+			}
+			for i, r := range doc.Compat[0].Releases {
+				got := rel{r.Loads, strings.Join(r.Missing, " "), strings.Join(r.WeakMissing, " "), r.Unknown != ""}
+				if got != tt.want[i] || len(r.Incompatible) > 0 || len(r.NotCallable) > 0 {
+					t.Errorf("%s: %+v, want %+v", r.Release, r, tt.want[i])
+				}
+			}
+			text, _, code := runCLI(t, "", append([]string{"history", "--uses", prog}, tt.args...)...)
+			if code != 0 || !strings.Contains(text, "does not load; missing bpf_gone_for_good; weak missing bpf_old_thing") {
+				t.Errorf("text: exit %d\n%s", code, text)
+			}
+		})
+	}
+}
+
+// TestHistoryGolden pins the text output of the evolution's history;
+// go test -run TestHistoryGolden -update rewrites it.
+func TestHistoryGolden(t *testing.T) {
+	repo, _, _ := evoRepo(t)
+	out, stderr, code := runCLI(t, "", "history", "--repo", repo, "v6.1", "v6.12")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// The commit ids depend on nothing but the fixture; keep them.
+	golden := filepath.Join("testdata", "golden", "history-evolution.txt")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Errorf("history text differs from %s (run with -update after checking the difference):\n%s", golden, out)
+	}
+}
+
+// TestHistoryUsage checks the input errors: exit 2 with a message.
+func TestHistoryUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "usage:"},
+		{[]string{"--format", "xml", "x"}, "unknown --format"},
+		{[]string{"/nonexistent.btf"}, "/nonexistent.btf"},
+		{[]string{"--repo", "/nonexistent", "v6.1"}, "--repo /nonexistent"},
+	}
+	for _, tt := range tests {
+		_, stderr, code := runCLI(t, "", append([]string{"history"}, tt.args...)...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("history %v: exit %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

@@ -108,7 +108,9 @@ func writeChange(b *strings.Builder, c *model.Change) {
 			fmt.Fprintf(b, "\n               %s", a.String())
 		}
 	}
-	if c.Detail != "" && c.Kind != model.KindAdded && c.Kind != model.KindRemoved {
+	// Added and removed kfuncs show their prototype; an availability
+	// change's detail repeats its access lines.
+	if c.Detail != "" && c.Kind != model.KindAdded && c.Kind != model.KindRemoved && len(c.Access) == 0 {
 		fmt.Fprintf(b, " (%s)", c.Detail)
 	}
 	b.WriteString("\n")
