@@ -3,6 +3,7 @@
 package history
 
 import (
+	"path"
 	"bytes"
 	"strings"
 
@@ -33,37 +34,58 @@ func isC(path string) bool {
 
 // find adds to snap the definitions of the kfuncs it has entries but no
 // prototype for, from the tree of commit; hints are files that define
-// them in other releases.
+// them in other releases. The files are read nearest first: the hinted
+// files, the directories of the hints and of the kfuncs' entries, their
+// top-level trees, then the rest, stopping once all are found; a
+// definition is usually beside its entry or where another release has it.
 func (f *defFinder) find(commit string, snap *model.Snapshot, hints map[string][]string) error {
 	missing := map[string]bool{}
-	for n, es := range snap.Entries {
-		if len(es) > 0 && snap.Protos[n] == nil {
-			missing[n] = true
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
 	hinted := map[string]bool{}
-	for n := range missing {
+	dirs := map[string]bool{}
+	tops := map[string]bool{}
+	near := func(p string) {
+		dirs[path.Dir(p)] = true
+		tops[strings.SplitN(p, "/", 2)[0]] = true
+	}
+	for n, es := range snap.Entries {
+		if len(es) == 0 || snap.Protos[n] != nil {
+			continue
+		}
+		missing[n] = true
+		for _, e := range es {
+			near(e.Pos.File)
+		}
 		for _, p := range hints[n] {
 			hinted[p] = true
+			near(p)
 		}
 	}
-	// The hinted files first: one tree walk that reads no blob.
-	files, err := f.src.TreeFiles(commit, func(p string) bool { return hinted[p] })
-	if err != nil {
-		return err
-	}
-	f.scan(files, missing, snap)
 	if len(missing) == 0 {
 		return nil
 	}
-	files, err = f.src.TreeFiles(commit, isC)
+	files, err := f.src.TreeFiles(commit, func(p string) bool { return isC(p) || hinted[p] })
 	if err != nil {
 		return err
 	}
-	f.scan(files, missing, snap)
+	tiers := []func(string) bool{
+		func(p string) bool { return hinted[p] },
+		func(p string) bool { return dirs[path.Dir(p)] },
+		func(p string) bool { return tops[strings.SplitN(p, "/", 2)[0]] },
+		func(string) bool { return true },
+	}
+	done := map[string]bool{}
+	for _, in := range tiers {
+		var tier []gitrepo.FileBlob
+		for _, fb := range files {
+			if !done[fb.Path] && in(fb.Path) {
+				tier = append(tier, fb)
+				done[fb.Path] = true
+			}
+		}
+		if f.scan(tier, missing, snap); len(missing) == 0 {
+			return nil
+		}
+	}
 	return nil
 }
 
