@@ -3,8 +3,8 @@
 package history
 
 import (
-	"path"
 	"bytes"
+	"path"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
