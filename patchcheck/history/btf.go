@@ -49,9 +49,11 @@ func FromKernel(name string, k *btfinfo.Kernel, cfg *policy.Config, interest map
 // "6.12.117+deb12-amd64".
 var releaseRE = regexp.MustCompile(`\d+\.\d+[\w.+~-]*`)
 
-// Label names a BTF file's release from its file name: the kernel
-// release it holds ("vmlinux-6.1.0-57-amd64.elf" -> "6.1.0-57-amd64"),
-// else the file name without its extensions.
+// Label names a BTF file's release from its path: the kernel release
+// its file name holds ("vmlinux-6.1.0-57-amd64.elf" -> "6.1.0-57-amd64"),
+// else the one its directory's name holds (".../6.1.0-57-amd64/vmlinux",
+// as /usr/lib/debug/lib/modules/RELEASE/ has it), else the file name
+// without its extensions.
 func Label(path string) string {
 	base := filepath.Base(path)
 	for _, ext := range []string{".gz", ".elf", ".btf", ".ko", ".debug"} {
@@ -59,6 +61,11 @@ func Label(path string) string {
 	}
 	if m := releaseRE.FindString(base); m != "" {
 		return m
+	}
+	for dir := filepath.Dir(path); dir != "." && dir != "/" && dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if m := releaseRE.FindString(filepath.Base(dir)); m != "" {
+			return m
+		}
 	}
 	return base
 }

@@ -166,7 +166,13 @@ func Build(rels []*Release, opt patchcheck.Options) (*History, error) {
 	}
 	h := &History{Releases: rels}
 	names := map[string]bool{}
+	labels := map[string]bool{}
 	for i, r := range rels {
+		// Releases are told apart by name in every output.
+		if labels[r.Name] {
+			return nil, fmt.Errorf("two releases named %s (label BTF files as LABEL=FILE)", r.Name)
+		}
+		labels[r.Name] = true
 		if r.Kind != rels[0].Kind {
 			return nil, fmt.Errorf("release %s is read from %s, %s from %s: a history compares releases of one kind", r.Name, r.Kind, rels[0].Name, rels[0].Kind)
 		}

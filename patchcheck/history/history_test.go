@@ -41,6 +41,8 @@ func TestLabel(t *testing.T) {
 		{"btf/vmlinux-6.12.117+deb12-amd64.elf.gz", "6.12.117+deb12-amd64"},
 		{"nf_conntrack-6.1.0-57-amd64.ko", "6.1.0-57-amd64"},
 		{"/sys/kernel/btf/vmlinux", "vmlinux"},
+		{"/usr/lib/debug/lib/modules/6.1.0-57-amd64/vmlinux", "6.1.0-57-amd64"},
+		{"/usr/lib/debug/lib/modules/6.1.0-57-amd64/kernel/net/netfilter/nf_conntrack.ko", "6.1.0-57-amd64"},
 		{"old.btf", "old"},
 	}
 	for _, tt := range tests {
