@@ -32,6 +32,9 @@ flags:
   --url-template T          source links of the page: {release} {commit} {file} {line}
                             (default ` + history.DefaultURLTemplate + `)
   --stable-list FILE        kfuncs to judge as stable (repeatable); --config FILE the policy
+  --min-deprecation-releases N, --min-deprecation-days N, --stable-series PATTERN (repeatable)
+                            the history rules' policy (defaults: 10 releases, no days,
+                            series by major.minor version); --list-rules documents them
   --stats                   print timings to standard error
 `
 
@@ -45,7 +48,12 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	conf := fs.String("config", "", "policy file")
 	urlTmpl := fs.String("url-template", history.DefaultURLTemplate, "source link template")
 	stats := fs.Bool("stats", false, "print timings to standard error")
-	var lists, uses, bases pathsFlag
+	hr := history.DefaultRules()
+	fs.IntVar(&hr.MinDeprecationReleases, "min-deprecation-releases", hr.MinDeprecationReleases, "releases a deprecated stable kfunc stays")
+	fs.IntVar(&hr.MinDeprecationDays, "min-deprecation-days", hr.MinDeprecationDays, "days a deprecated stable kfunc stays")
+	listRules := fs.Bool("list-rules", false, "document the history rules")
+	var lists, uses, bases, series pathsFlag
+	fs.Var(&series, "stable-series", "tag pattern of a stable series (repeatable)")
 	fs.Var(&lists, "stable-list", "stable kfuncs (repeatable)")
 	fs.Var(&uses, "uses", "BPF object whose compatibility to show (repeatable)")
 	fs.Var(&bases, "base", "base BTF of module files (once, or once per file)")
@@ -57,6 +65,13 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck history: %v\n", err)
 		return 2
 	}
+	if *listRules {
+		for _, r := range history.AllHistoryRules {
+			fmt.Fprintln(stdout, r.Explain())
+		}
+		return 0
+	}
+	hr.StableSeries = series
 	switch *format {
 	case "text", "json", "html":
 	default:
@@ -85,6 +100,7 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	h.CheckRules(hr, opt.Policy)
 	var compat []*history.Compat
 	for _, prog := range uses {
 		us, err := btfinfo.Uses(prog)

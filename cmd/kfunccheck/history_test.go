@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -372,6 +373,100 @@ func TestHistoryUsage(t *testing.T) {
 		_, stderr, code := runCLI(t, "", append([]string{"history"}, tt.args...)...)
 		if code != 2 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("history %v: exit %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+// historyFixtureFile is a kfunc file at one release: the entries' flags
+// by kfunc, in set order.
+func historyFixtureFile(entries [][2]string) string {
+	var b strings.Builder
+	b.WriteString("// SPDX-License-Identifier: GPL-2.0-only\n#include <linux/btf_ids.h>\n\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "__bpf_kfunc int %s(struct task_struct *p)\n{\n\treturn 0;\n}\n\n", e[0])
+	}
+	b.WriteString("BTF_KFUNCS_START(test_kfunc_ids)\n")
+	for _, e := range entries {
+		if e[1] == "" {
+			fmt.Fprintf(&b, "BTF_ID_FLAGS(func, %s)\n", e[0])
+		} else {
+			fmt.Fprintf(&b, "BTF_ID_FLAGS(func, %s, %s)\n", e[0], e[1])
+		}
+	}
+	b.WriteString("BTF_KFUNCS_END(test_kfunc_ids)\n\nstatic const struct btf_kfunc_id_set test_kfunc_set = {\n\t.owner = THIS_MODULE,\n\t.set = &test_kfunc_ids,\n};\n\n")
+	b.WriteString("static int __init test_init(void)\n{\n\treturn register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &test_kfunc_set);\n}\n")
+	return b.String()
+}
+
+// TestHistoryRulesRepo runs the history rules on a repository whose
+// tags make each of them fire once: bpf_a deprecated in v6.11 and removed
+// in v6.12 (HISTORY_DEPRECATION_PERIOD), bpf_old removed in v6.11 and
+// back in v6.12 (HISTORY_NAME_REUSED), bpf_b's flags changed in v6.12.1
+// (HISTORY_STABLE_SERIES); with a deprecation period of one release and
+// series given as patterns that do not hold v6.12, only the reuse stays.
+func TestHistoryRulesRepo(t *testing.T) {
+	needGit(t)
+	dir := t.TempDir()
+	evoGit(t, dir, nil, "init", "-q", "-b", "main")
+	evoGit(t, dir, nil, "config", "user.email", "t@example.org")
+	evoGit(t, dir, nil, "config", "user.name", "t")
+	releases := []struct {
+		tag     string
+		entries [][2]string
+	}{
+		{"v6.10", [][2]string{{"bpf_a", "KF_STABLE"}, {"bpf_b", "KF_STABLE"}, {"bpf_old", ""}}},
+		{"v6.11", [][2]string{{"bpf_a", "KF_STABLE | KF_DEPRECATED"}, {"bpf_b", "KF_STABLE"}}},
+		{"v6.12", [][2]string{{"bpf_b", "KF_STABLE"}, {"bpf_old", ""}}},
+		{"v6.12.1", [][2]string{{"bpf_b", "KF_STABLE | KF_RCU"}, {"bpf_old", ""}}},
+	}
+	for _, r := range releases {
+		if err := os.MkdirAll(filepath.Join(dir, "kernel/bpf"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "kernel/bpf/test.c"), []byte(historyFixtureFile(r.entries)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		evoGit(t, dir, nil, "add", "-A")
+		evoGit(t, dir, nil, "commit", "-q", "-m", "release "+r.tag)
+		evoGit(t, dir, nil, "tag", r.tag)
+	}
+	findings := func(args ...string) []string {
+		t.Helper()
+		doc, _ := historyDoc(t, append(args, "--repo", dir, "v6.*")...)
+		if len(doc.Releases) != 4 || doc.Releases[3].Name != "v6.12.1" || doc.Releases[0].Time == "" {
+			t.Fatalf("releases %+v", doc.Releases)
+		}
+		var out []string
+		for _, s := range doc.Steps {
+			for _, f := range s.Findings {
+				if strings.HasPrefix(f.Rule, "HISTORY_") {
+					out = append(out, s.To+" "+f.Rule+" "+f.Kfunc+" "+f.File)
+				}
+			}
+		}
+		return out
+	}
+	got := findings()
+	want := []string{
+		"v6.12 HISTORY_DEPRECATION_PERIOD bpf_a kernel/bpf/test.c",
+		"v6.12 HISTORY_NAME_REUSED bpf_old kernel/bpf/test.c",
+		"v6.12.1 HISTORY_STABLE_SERIES bpf_b kernel/bpf/test.c",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+	got = findings("--min-deprecation-releases", "1", "--stable-series", "v6.1.*")
+	if !slices.Equal(got, want[1:2]) {
+		t.Errorf("with a period of one release and the 6.1 series: %q, want %q", got, want[1:2])
+	}
+	text, _, _ := runCLI(t, "", "history", "--repo", dir, "v6.10", "v6.11", "v6.12")
+	if !strings.Contains(text, "ERROR:HISTORY_DEPRECATION_PERIOD: bpf_a: deprecated stable kfunc removed in v6.12, 1 release(s) after it was deprecated in v6.11; the policy asks for at least 10") {
+		t.Errorf("text:\n%s", text)
+	}
+	list, _, code := runCLI(t, "", "history", "--list-rules")
+	for _, id := range []string{"HISTORY_DEPRECATION_PERIOD", "HISTORY_NAME_REUSED", "HISTORY_STABLE_SERIES"} {
+		if code != 0 || !strings.Contains(list, id+" (") {
+			t.Errorf("--list-rules lacks %s", id)
 		}
 	}
 }

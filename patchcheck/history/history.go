@@ -30,6 +30,9 @@ type Release struct {
 	Kind string
 	// Kfuncs holds each kfunc's contract, by name.
 	Kfuncs map[string]*Contract
+	// Time is the commit time of a git release (Unix seconds), 0 when
+	// unknown.
+	Time int64
 	// HasFlags is false for raw BTF, which holds no KF_* flags;
 	// HasProgTypes is false for BTF, which holds no registrations.
 	HasFlags, HasProgTypes bool

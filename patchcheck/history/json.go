@@ -3,6 +3,8 @@
 package history
 
 import (
+	"time"
+
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
@@ -31,6 +33,8 @@ type DocRelease struct {
 	Kfuncs       int    `json:"kfuncs"`
 	HasFlags     bool   `json:"has_flags"`
 	HasProgTypes bool   `json:"has_prog_types"`
+	// Time is a git release's commit time, RFC 3339; "" for BTF.
+	Time string `json:"time,omitempty"`
 }
 
 // DocKfunc is one kfunc over every release.
@@ -70,8 +74,12 @@ type DocStep struct {
 func (h *History) Document(urlTemplate string) *Doc {
 	d := &Doc{Schema: SchemaVersion, Releases: []DocRelease{}, Kfuncs: []DocKfunc{}, Steps: []DocStep{}, URLTemplate: urlTemplate}
 	for _, r := range h.Releases {
-		d.Releases = append(d.Releases, DocRelease{Name: r.Name, Source: r.Source, Kind: r.Kind, Kfuncs: len(r.Kfuncs),
-			HasFlags: r.HasFlags, HasProgTypes: r.HasProgTypes})
+		dr := DocRelease{Name: r.Name, Source: r.Source, Kind: r.Kind, Kfuncs: len(r.Kfuncs),
+			HasFlags: r.HasFlags, HasProgTypes: r.HasProgTypes}
+		if r.Time > 0 {
+			dr.Time = time.Unix(r.Time, 0).UTC().Format(time.RFC3339)
+		}
+		d.Releases = append(d.Releases, dr)
 	}
 	for _, n := range h.Names {
 		k := DocKfunc{Name: n, Releases: []DocState{}}

@@ -55,7 +55,11 @@ func FromRepo(repo gitrepo.Repository, idx *kindex.Index, revs []string, cfg *po
 	}
 	var out []*Release
 	for i, rev := range revs {
-		out = append(out, FromSnapshot(rev, ids[i], snaps[i], cfg, interest))
+		r := FromSnapshot(rev, ids[i], snaps[i], cfg, interest)
+		if c, err := repo.Commit(ids[i]); err == nil {
+			r.Time = c.Time
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
