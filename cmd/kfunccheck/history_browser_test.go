@@ -399,6 +399,14 @@ func TestHistoryPageInBrowser(t *testing.T) {
 		t.Errorf("XDP and KF_TRUSTED_ARGS: %v", s.Visible)
 	}
 
+	// The compatibility matrix of the program is shown: it loads on
+	// neither release.
+	var compat []string
+	c.eval(t, `[...document.querySelectorAll('#compat table.compat tr')].filter(r => r.offsetParent !== null).map(r => r.innerText.replace(/\s+/g, ' ').trim())`, &compat)
+	if len(compat) != 3 || !strings.HasPrefix(compat[1], "v6.1 no bpf_cast_to_kern_ctx") || !strings.HasPrefix(compat[2], "v6.12 no bpf_gone_for_good") {
+		t.Errorf("compatibility matrix: %q", compat)
+	}
+
 	if shot := os.Getenv("KFUNCCHECK_SCREENSHOT"); shot != "" {
 		setValue("progtype", "")
 		setValue("flag", "")

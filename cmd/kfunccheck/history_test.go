@@ -274,6 +274,19 @@ func TestHistoryBTF(t *testing.T) {
 		t.Errorf("counts %v, want %v", counts, w)
 	}
 
+	// Raw BTF: prototypes only, flags unknown (null).
+	raw, _ := historyDoc(t, "../../patchcheck/btfinfo/testdata/old.btf", "../../patchcheck/btfinfo/testdata/new.btf")
+	if raw.Releases[0].Name != "old" || raw.Releases[1].HasFlags || raw.Kfuncs[0].Releases[0].Flags != nil {
+		t.Errorf("raw BTF: %+v, flags %v", raw.Releases, raw.Kfuncs[0].Releases[0].Flags)
+	}
+	rawCounts := map[string]int{}
+	for k, n := range raw.Steps[0].Counts {
+		rawCounts[string(k)] = n
+	}
+	if w := map[string]int{"added": 1, "removed": 1, "signature": 2}; !mapsEqualInt(rawCounts, w) {
+		t.Errorf("raw BTF counts %v, want %v", rawCounts, w)
+	}
+
 	// Modules with their kernels' base BTF, one --base per file.
 	m61 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/nf_conntrack-6.1.0-57-amd64.ko.gz")
 	m612 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/nf_conntrack-6.12.117+deb12-amd64.ko.gz")

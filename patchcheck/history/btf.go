@@ -38,6 +38,10 @@ func FromKernel(name string, k *btfinfo.Kernel, cfg *policy.Config, interest map
 			c.Flags = slices.Clone(kf.Flags)
 		}
 		slices.Sort(c.Flags)
+		if !k.HasFlags {
+			// Raw BTF holds no flags: null, not "no flags".
+			c.Flags = nil
+		}
 		c.Stable = slices.Contains(c.Flags, cfg.StableFlag) || interest[kf.Name]
 		c.Deprecated = slices.Contains(c.Flags, cfg.DeprecatedFlag)
 		r.Kfuncs[kf.Name] = c

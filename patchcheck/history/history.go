@@ -51,7 +51,7 @@ type SetFlags struct {
 type Contract struct {
 	Prototype string `json:"prototype"`
 	// Flags are the KF_* flags of all its entries, sorted; Sets has each
-	// set's own.
+	// set's own. nil (JSON null) when the release cannot tell: raw BTF.
 	Flags []string   `json:"flags"`
 	Sets  []SetFlags `json:"sets,omitempty"`
 	// ProgTypes are the program types its sets are registered for
