@@ -34,7 +34,8 @@ type CompatRelease struct {
 	// weak ones (the program can test them with bpf_ksym_exists()).
 	Missing     []string `json:"missing"`
 	WeakMissing []string `json:"weak_missing"`
-	// Incompatible maps kfuncs to why their prototype breaks the call.
+	// Incompatible maps kfuncs to why their prototype breaks the call;
+	// a weak one only makes the kfunc unresolved, as if missing.
 	Incompatible map[string][]string `json:"incompatible,omitempty"`
 	// NotCallable maps kfuncs to the program types they are present
 	// for, none of which is the program's.
@@ -126,7 +127,16 @@ func (h *History) CheckCompat(program string, progTypes []string, uses []*btfinf
 				cr.NotCallable[u.Name] = k.ProgTypes
 			}
 		}
-		cr.Loads = len(cr.Missing) == 0 && len(cr.Incompatible) == 0 && len(cr.NotCallable) == 0
+		// libbpf leaves a weak kfunc whose prototype does not match
+		// unresolved, as if it were missing, and the program tests it
+		// with bpf_ksym_exists(); a strong one fails the load. A kfunc
+		// the program's type may not call fails verification either way.
+		cr.Loads = len(cr.Missing) == 0 && len(cr.NotCallable) == 0
+		for _, u := range uses {
+			if _, bad := cr.Incompatible[u.Name]; bad && !u.Weak {
+				cr.Loads = false
+			}
+		}
 		c.Releases = append(c.Releases, cr)
 	}
 	return c

@@ -211,7 +211,13 @@ func TestCheckCompat(t *testing.T) {
 	}
 	xdp["bpf_cast_to_kern_ctx"] = "@BPF_PROG_TYPE_XDP"
 	notCallable := FromSnapshot("not-callable", "c3", snap(t, xdp, protos), cfg, nil)
-	h, err := Build([]*Release{ok, incompatible, notCallable}, patchcheck.Options{Policy: cfg})
+	weak := map[string]string{"bpf_old_thing": "int(struct task_struct *p, int x)"}
+	weakEntries := map[string]string{"bpf_old_thing": "@BPF_PROG_TYPE_TRACING"}
+	for n, p := range protos {
+		weak[n], weakEntries[n] = p, "@BPF_PROG_TYPE_TRACING"
+	}
+	weakIncompatible := FromSnapshot("weak-incompatible", "c4", snap(t, weakEntries, weak), cfg, nil)
+	h, err := Build([]*Release{ok, incompatible, notCallable, weakIncompatible}, patchcheck.Options{Policy: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +230,10 @@ func TestCheckCompat(t *testing.T) {
 		`{"release":"ok","loads":true,"missing":[],"weak_missing":["bpf_old_thing"]}`,
 		`{"release":"incompatible","loads":false,"missing":[],"weak_missing":["bpf_old_thing"],"incompatible":{"bpf_task_release":["parameter count changed from 1 to 2"]}}`,
 		`{"release":"not-callable","loads":false,"missing":[],"weak_missing":["bpf_old_thing"],"not_callable":{"bpf_cast_to_kern_ctx":["BPF_PROG_TYPE_XDP"]}}`,
+		`{"release":"weak-incompatible","loads":true,"missing":[],"weak_missing":[],"incompatible":{"bpf_old_thing":["parameter count changed from 1 to 2"]}}`,
+	}
+	if len(c.Releases) != len(want) {
+		t.Fatalf("%d releases judged, want %d", len(c.Releases), len(want))
 	}
 	for i, r := range c.Releases {
 		if got(r) != want[i] {
