@@ -16,6 +16,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
 const historyUsage = `usage:
@@ -35,7 +36,11 @@ flags:
   --min-deprecation-releases N, --min-deprecation-days N, --stable-series PATTERN (repeatable)
                             the history rules' policy (defaults: 10 releases, no days,
                             series by major.minor version); --list-rules documents them
+  --fail-on error|warning|check   exit 1 when a finding is at least this severe
+                            (default: the policy's fail_on)
   --stats                   print timings to standard error
+
+Exit codes: 0 no finding at or above --fail-on, 1 some, 2 usage or input errors.
 `
 
 func runHistory(args []string, stdout, stderr io.Writer) int {
@@ -52,6 +57,7 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&hr.MinDeprecationReleases, "min-deprecation-releases", hr.MinDeprecationReleases, "releases a deprecated stable kfunc stays")
 	fs.IntVar(&hr.MinDeprecationDays, "min-deprecation-days", hr.MinDeprecationDays, "days a deprecated stable kfunc stays")
 	listRules := fs.Bool("list-rules", false, "document the history rules")
+	failOnFlag := fs.String("fail-on", "", "lowest severity that makes the exit code 1 (default: the policy's fail_on)")
 	var lists, uses, bases, series pathsFlag
 	fs.Var(&series, "stable-series", "tag pattern of a stable series (repeatable)")
 	fs.Var(&lists, "stable-list", "stable kfuncs (repeatable)")
@@ -84,6 +90,13 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	opt, err := patchcheck.LoadOptions(*conf, *repoDir, lists)
 	if err != nil {
 		return fail(err)
+	}
+	if *failOnFlag == "" {
+		*failOnFlag = opt.Policy.FailOn
+	}
+	failOn, err := model.ParseSeverity(*failOnFlag)
+	if err != nil {
+		return fail(fmt.Errorf("--fail-on: %w", err))
 	}
 	start := time.Now()
 	var rels []*history.Release
@@ -149,6 +162,15 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return fail(err)
+	}
+	// As for check: a finding at or above --fail-on fails the run, so
+	// that a CI job can hold a stable series to its contracts.
+	for _, st := range h.Steps {
+		for _, f := range st.Findings {
+			if f.Severity.AtLeast(failOn) {
+				return 1
+			}
+		}
 	}
 	return 0
 }

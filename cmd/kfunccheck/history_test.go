@@ -52,7 +52,7 @@ func evoRepo(t *testing.T) (repo string, oldRel, newRel *evoRelease) {
 func historyDoc(t *testing.T, args ...string) (*history.Doc, string) {
 	t.Helper()
 	out, stderr, code := runCLI(t, "", append([]string{"history", "--format", "json"}, args...)...)
-	if code != 0 || stderr != "" {
+	if code == 2 || stderr != "" {
 		t.Fatalf("history %v: exit %d\n%s", args, code, stderr)
 	}
 	var doc history.Doc
@@ -472,7 +472,26 @@ func TestHistoryRulesRepo(t *testing.T) {
 	if !slices.Equal(got, want[1:2]) {
 		t.Errorf("with a period of one release and the 6.1 series: %q, want %q", got, want[1:2])
 	}
-	text, _, _ := runCLI(t, "", "history", "--repo", dir, "v6.10", "v6.11", "v6.12")
+	text, _, code := runCLI(t, "", "history", "--repo", dir, "v6.10", "v6.11", "v6.12")
+	if code != 1 {
+		t.Errorf("an error finding: exit %d, want 1", code)
+	}
+	// bpf_b's KF_RCU in v6.12.1 is an error twice (STABLE_FLAGS_BREAKING,
+	// HISTORY_STABLE_SERIES); with both ignored nothing reaches the
+	// default --fail-on in that step.
+	conf := filepath.Join(t.TempDir(), "policy.toml")
+	if err := os.WriteFile(conf, []byte("ignore = [\"HISTORY_STABLE_SERIES\", \"STABLE_FLAGS_BREAKING\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, "", "history", "--config", conf, "--repo", dir, "v6.11", "v6.12", "v6.12.1"); code != 1 {
+		t.Errorf("v6.11..v6.12 has STABLE_REMOVAL_NOTES, an error: exit %d, want 1 (%s)", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, "", "history", "--config", conf, "--repo", dir, "v6.12", "v6.12.1"); code != 0 {
+		t.Errorf("nothing at or above error: exit %d, want 0 (%s)", code, stderr)
+	}
+	if _, _, code := runCLI(t, "", "history", "--fail-on", "warning", "--repo", dir, "v6.11", "v6.12"); code != 1 {
+		t.Errorf("--fail-on warning: exit %d, want 1", code)
+	}
 	if !strings.Contains(text, "ERROR:HISTORY_DEPRECATION_PERIOD: bpf_a: deprecated stable kfunc removed in v6.12, 1 release(s) after it was deprecated in v6.11; the policy asks for at least 10") {
 		t.Errorf("text:\n%s", text)
 	}
