@@ -377,6 +377,13 @@ func TestHistoryPageInBrowser(t *testing.T) {
 		t.Errorf("detail view: %q:\n%s", s.Detail, s.DetailTxt)
 	}
 
+	// The search also finds kfuncs by file.
+	setValue("search", "net/ipv4/tcp_bbr.c")
+	s = state()
+	if strings.Join(s.Visible, " ") != "bbr_cwnd_event bbr_init bbr_main bbr_min_tso_segs bbr_set_state bbr_sndbuf_expand bbr_ssthresh bbr_undo_cwnd" {
+		t.Errorf("search by file: %v", s.Visible)
+	}
+
 	// Filters: the search cleared, changed only and a subsystem.
 	setValue("search", "")
 	c.eval(t, `(() => { const e = document.getElementById('changed'); e.click(); return e.checked; })()`, nil)
