@@ -502,3 +502,45 @@ func TestHistoryRulesRepo(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryLTS reads two of Debian's 6.1 LTS kernels (6.1.176 and
+// 6.1.192) and 6.12: the kfunc contracts did not change inside the
+// series (HISTORY_STABLE_SERIES stays quiet, the exit code is 0), and
+// the step to 6.12 is not judged as one of the series. Eight kernels'
+// BTF are read, to measure.
+func TestHistoryLTS(t *testing.T) {
+	dir := t.TempDir()
+	k50 := gunzip(t, dir, "../../testdata/history/vmlinux-6.1.0-50-amd64.elf.gz")
+	k57 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/vmlinux-6.1.0-57-amd64.elf.gz")
+	k612 := gunzip(t, dir, "../../patchcheck/btfinfo/testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz")
+	out, stderr, code := runCLI(t, "", "history", "--format", "json", k50, k57, k612)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc history.Doc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Steps) != 2 || len(doc.Steps[0].Changes) != 0 || len(doc.Steps[0].Findings) != 0 || doc.Releases[0].Kfuncs != 42 {
+		t.Errorf("6.1.0-50 to 6.1.0-57: %d changes, findings %v, %d kfuncs", len(doc.Steps[0].Changes), doc.Steps[0].Findings, doc.Releases[0].Kfuncs)
+	}
+	for _, f := range doc.Steps[1].Findings {
+		if f.Rule == "HISTORY_STABLE_SERIES" {
+			t.Errorf("6.1 to 6.12 judged as a stable series: %s", f.Message)
+		}
+	}
+	// The same series made to change: 6.12 labelled as a 6.1 release.
+	_, _, code = runCLI(t, "", "history", "6.1.0-50="+k50, "6.1.0-99="+k612)
+	if code != 1 {
+		t.Errorf("a change inside the series: exit %d, want 1", code)
+	}
+	var args []string
+	for i := range 8 {
+		args = append(args, fmt.Sprintf("r%d=%s", i, []string{k50, k57, k612}[i%3]))
+	}
+	start := time.Now()
+	if _, stderr, code := runCLI(t, "", append([]string{"history", "--format", "html", "-o", filepath.Join(dir, "h.html")}, args...)...); code != 0 {
+		t.Fatalf("eight kernels: exit %d: %s", code, stderr)
+	}
+	t.Logf("history over eight kernels' BTF, as a page: %v", time.Since(start).Round(time.Millisecond))
+}
