@@ -172,7 +172,15 @@ func TestHistoryEvolution(t *testing.T) {
 	}
 	// The comparison of releases can fail: a kfunc dropped from a
 	// release, or given a flag it does not have, is caught.
-	doc, _ := historyDoc(t, "--repo", repo, "v6.1", "v6.12")
+	doc, _ := historyDoc(t, "--url-template", "https://example.org/{release}/{commit}/{file}#n{line}", "--repo", repo, "v6.1", "v6.12")
+	for _, k := range doc.Kfuncs {
+		if k.Name == "bbr_main" {
+			want := "https://example.org/v6.12/" + doc.Releases[1].Source + "/net/ipv4/tcp_bbr.c#n1160"
+			if got := k.Releases[1].Link; got != want {
+				t.Errorf("bbr_main's link in v6.12: %q, want %q", got, want)
+			}
+		}
+	}
 	for i := range doc.Kfuncs {
 		switch doc.Kfuncs[i].Name {
 		case "bpf_task_acquire":
