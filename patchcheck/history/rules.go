@@ -75,7 +75,7 @@ default releases of the same major.minor version.`}
 )
 
 // AllHistoryRules lists the history rules.
-var AllHistoryRules = []*HistoryRule{RuleDeprecationPeriod, RuleNameReused, RuleStableSeries}
+var AllHistoryRules = []*HistoryRule{RuleDeprecationPeriod, RuleDeprecationClaim, RuleNameReused, RuleStableSeries}
 
 // Explain renders a rule's documentation.
 func (r *HistoryRule) Explain() string {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
@@ -174,5 +175,73 @@ func TestHistoryRulesPolicy(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"HISTORY_NAME_REUSED error"}) {
 		t.Errorf("findings %v", got)
+	}
+}
+
+// TestJudgePatch holds the history rules as check would run them on a
+// patch on top of the last release: fixtures that fire and that pass.
+func TestJudgePatch(t *testing.T) {
+	cfg := policy.Default()
+	mk := func(name string, ks map[string]string) *Release {
+		p := map[string]string{}
+		for k := range ks {
+			p[k] = "int(int x)"
+		}
+		return FromSnapshot(name, name, snap(t, ks, p), cfg, nil)
+	}
+	h, err := Build([]*Release{
+		mk("v6.10", map[string]string{"bpf_a": "KF_STABLE", "bpf_old": "", "bpf_c": "KF_STABLE KF_DEPRECATED"}),
+		mk("v6.11", map[string]string{"bpf_a": "KF_STABLE KF_DEPRECATED", "bpf_c": "KF_STABLE KF_DEPRECATED", "bpf_d": "KF_STABLE"}),
+		mk("v6.12", map[string]string{"bpf_a": "KF_STABLE KF_DEPRECATED", "bpf_c": "KF_STABLE KF_DEPRECATED", "bpf_d": "KF_STABLE"}),
+	}, patchcheck.Options{Policy: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func(flags ...string) *model.KfuncState {
+		return &model.KfuncState{Entries: []model.Entry{{Flags: flags}}}
+	}
+	removed := func(name string, flags ...string) *model.Change {
+		return &model.Change{Kfunc: name, Kind: model.KindRemoved, Before: state(flags...)}
+	}
+	added := &model.Change{Kfunc: "bpf_old", Kind: model.KindAdded, After: state()}
+	addedNew := &model.Change{Kfunc: "bpf_new", Kind: model.KindAdded, After: state()}
+	dep := []string{"KF_DEPRECATED", "KF_STABLE"}
+	tests := []struct {
+		name    string
+		msg     string
+		changes []*model.Change
+		target  string
+		rules   Rules
+		want    []string
+	}{
+		{"removed two releases after its deprecation", "bpf: remove bpf_a\n\nIt was deprecated since v6.11.", []*model.Change{removed("bpf_a", dep...)}, "", DefaultRules(),
+			[]string{"HISTORY_DEPRECATION_PERIOD bpf_a"}},
+		{"the same with a period of two releases", "deprecated since v6.11", []*model.Change{removed("bpf_a", dep...)}, "", Rules{MinDeprecationReleases: 2}, nil},
+		{"a claim history contradicts", "bpf_a was deprecated since v6.10.", []*model.Change{removed("bpf_a", dep...)}, "", Rules{MinDeprecationReleases: 2},
+			[]string{"HISTORY_DEPRECATION_CLAIM bpf_a"}},
+		{"a claim about a release history does not hold", "deprecated since v5.4", []*model.Change{removed("bpf_a", dep...)}, "", Rules{MinDeprecationReleases: 2}, nil},
+		{"deprecated since before the history", "", []*model.Change{removed("bpf_c", dep...)}, "", DefaultRules(), nil},
+		{"deprecated after the last release", "", []*model.Change{removed("bpf_d", dep...)}, "", DefaultRules(),
+			[]string{"HISTORY_DEPRECATION_PERIOD bpf_d"}},
+		{"not stable: no period", "", []*model.Change{removed("bpf_x", "KF_DEPRECATED")}, "", DefaultRules(), nil},
+		{"a removed name reused", "", []*model.Change{added, addedNew}, "", DefaultRules(), []string{"HISTORY_NAME_REUSED bpf_old"}},
+		// bpf_old came back after v6.12, in a commit judged then; a
+		// second entry for it now is no new reuse.
+		{"a reused name gets another entry", "", []*model.Change{{Kfunc: "bpf_old", Kind: model.KindAdded, Before: state(), After: state()}}, "", DefaultRules(), nil},
+		{"a change on a stable branch", "", []*model.Change{addedNew}, "linux-6.12.y", Rules{StableSeries: []string{"linux-*.y"}},
+			[]string{"HISTORY_STABLE_SERIES bpf_new"}},
+		{"the same change on mainline", "", []*model.Change{addedNew}, "master", Rules{StableSeries: []string{"linux-*.y"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &model.Patch{Message: []model.Line{{N: 1, Text: tt.msg}}}
+			var got []string
+			for _, f := range h.JudgePatch(p, tt.changes, tt.target, tt.rules, cfg) {
+				got = append(got, f.Rule+" "+f.Kfunc)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
