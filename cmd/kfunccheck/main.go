@@ -36,6 +36,7 @@ Usage:
   kfunccheck hook install|uninstall      the git pre-push hook (see "kfunccheck hook")
   kfunccheck btf list|diff|uses|compat   what built kernels and BPF programs say (see "kfunccheck btf")
   kfunccheck bot run|once                the mailing-list bot (see "kfunccheck bot")
+  kfunccheck history --repo DIR REV...   kfunc contracts release by release (see "kfunccheck history")
   kfunccheck version                     print the version
 
 Run "kfunccheck check -h" for the flags of check.
@@ -68,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runHook(args[1:], stdin, stdout, stderr)
 	case "btf":
 		return runBTF(args[1:], stdout, stderr)
+	case "history":
+		return runHistory(args[1:], stdout, stderr)
 	case "bot":
 		return runBot(args[1:], stdout, stderr)
 	case "version", "--version":
