@@ -8,11 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 )
 
 // IsPattern reports whether a revision argument is a tag pattern
@@ -27,23 +23,13 @@ func Tags(commonDir, pattern string) ([]string, error) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		return nil, err
 	}
-	st := filesystem.NewStorage(osfs.New(commonDir), cache.NewObjectLRUDefault())
-	r, err := git.Open(st, nil)
-	if err != nil {
-		return nil, err
-	}
-	iter, err := r.Tags()
-	if err != nil {
-		return nil, err
-	}
+	names, err := gitrepo.TagNames(commonDir)
 	var out []string
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		name := ref.Name().Short()
+	for _, name := range names {
 		if ok, _ := path.Match(pattern, name); ok {
 			out = append(out, name)
 		}
-		return nil
-	})
+	}
 	SortVersions(out)
 	return out, err
 }
