@@ -13,6 +13,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
@@ -112,6 +113,8 @@ func (h *PrePush) Run() int {
 		idx.Load(cache)
 		defer idx.Save(cache)
 		opt.Tree = idx.TreeFor(repo, "")
+		opt.Extra = history.Judge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
+			func(msg string) { fmt.Fprintf(h.Stderr, "kfunccheck: %s\n", msg) })
 	}
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
 	var counts report.Counts

@@ -31,6 +31,11 @@ type Options struct {
 	// KfuncSource tells whether a built kernel exports a function as a
 	// kfunc, and names the kernel (check --btf).
 	KfuncSource func(name string) (string, bool)
+	// Extra, when set, judges a patch's changes beyond the rules: the
+	// history rules, which need the repository's releases (set by the
+	// CLI and the hook; patchcheck cannot import history, which imports
+	// it).
+	Extra func(p *model.Patch, changes []*model.Change) []model.Finding
 	// Progress, when set, is told after each patch of a series how many
 	// of its patches are done.
 	Progress func(done, total int)
@@ -226,6 +231,9 @@ func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options
 			findings = append(findings, f)
 		})
 		r.Check(pass)
+	}
+	if opt.Extra != nil {
+		findings = append(findings, opt.Extra(p, changes)...)
 	}
 	findings = onePerKfunc(findings)
 	applyWaivers(findings, base.Msg.Waivers)

@@ -17,6 +17,8 @@ import (
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/history"
+	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
@@ -92,6 +94,18 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		}
 		defer r.Close()
 		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: r, Name: layout.GitDir}}, opt.Baseline)
+		// Mail is judged against the tree at the repository's HEAD, and
+		// by the history rules over its release tags.
+		head, _ := r.Resolve("HEAD")
+		if idx := kindex.ForRepo(r); idx != nil {
+			idx.NotKernel = opt.Policy.NotKernel
+			cache := kindex.CachePath(layout.GitDir)
+			idx.Load(cache)
+			defer idx.Save(cache)
+			opt.Tree = idx.TreeFor(r, head)
+			opt.Extra = history.Judge(r, layout.CommonDir, idx, opt.Policy, opt.Interest,
+				func(msg string) { fmt.Fprintf(stderr, "kfunccheck bot: %s\n", msg) })
+		}
 	}
 	replyLevel, err := model.ParseSeverity(*level)
 	if err != nil {

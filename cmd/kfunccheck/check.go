@@ -21,6 +21,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
+	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -282,6 +283,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			idx.Load(cache)
 			defer idx.Save(cache)
 			opt.Tree = idx.TreeFor(repo, head)
+			// The policy checks that only history makes possible, over
+			// the repository's release tags.
+			opt.Extra = history.Judge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
+				func(msg string) { fmt.Fprintf(stderr, "kfunccheck: %s\n", msg) })
 		}
 	}
 	// A Message-ID or a lore URL where a path is expected names a thread,

@@ -306,3 +306,52 @@ func TestSARIFForCommits(t *testing.T) {
 		t.Errorf("an absolute URI:\n%s", out)
 	}
 }
+
+// TestHistoryRulesInCheck: with release tags in the repository, check -g
+// judges what only history tells: a deprecated stable kfunc removed too
+// soon after its deprecation, and a removed kfunc's name taken again.
+func TestHistoryRulesInCheck(t *testing.T) {
+	needGit(t)
+	dir := t.TempDir()
+	gitIn(t, dir, "init", "-q")
+	file := filepath.Join(dir, "kernel", "bpf", "k.c")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := func(defs, entries string) string {
+		return defs + "\nBTF_KFUNCS_START(k_ids)\n" + entries + "BTF_KFUNCS_END(k_ids)\n\n" +
+			"static const struct btf_kfunc_id_set k_set = {\n\t.owner = THIS_MODULE,\n\t.set   = &k_ids,\n};\n\n" +
+			"static int __init k_init(void)\n{\n\treturn register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &k_set);\n}\n"
+	}
+	const defA = "__bpf_kfunc int bpf_a(int x)\n{\n\treturn x;\n}\n"
+	const defGone = "__bpf_kfunc int bpf_gone(int x)\n{\n\treturn -x;\n}\n"
+	commit := func(content, msg, tag string) {
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gitIn(t, dir, "add", "-A")
+		gitIn(t, dir, "commit", "-q", "-m", msg)
+		if tag != "" {
+			gitIn(t, dir, "tag", tag)
+		}
+	}
+	commit(src(defA+defGone, "BTF_ID_FLAGS(func, bpf_a, KF_STABLE)\nBTF_ID_FLAGS(func, bpf_gone)\n"), "k: first", "v1.0")
+	commit(src(defA, "BTF_ID_FLAGS(func, bpf_a, KF_STABLE | KF_DEPRECATED)\n"), "k: deprecate bpf_a, drop bpf_gone", "v1.1")
+	commit(src("__bpf_kfunc long bpf_gone(long x)\n{\n\treturn x;\n}\n", "BTF_ID_FLAGS(func, bpf_gone)\n"),
+		"k: remove bpf_a\n\nbpf_a() was deprecated since v1.1 because bpf_b() replaced it.\n", "")
+	out, _, code := runCLI(t, "", "check", "--show-types", "--repo", dir, "-g", "v1.1..HEAD")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"HISTORY_DEPRECATION_PERIOD: bpf_a", "HISTORY_NAME_REUSED: bpf_gone"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s:\n%s", want, out)
+		}
+	}
+	// Without release tags there is no history, and no such finding.
+	gitIn(t, dir, "tag", "-d", "v1.0", "v1.1")
+	out, _, _ = runCLI(t, "", "check", "--show-types", "--repo", dir, "-g", "HEAD~1..HEAD")
+	if strings.Contains(out, "HISTORY_") {
+		t.Errorf("history findings without releases:\n%s", out)
+	}
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package history
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+)
+
+// ReleaseWindow is how many of the newest release tags the history rules
+// of check, the hook and the bot read: enough for the default deprecation
+// period (10 releases) and a few more.
+const ReleaseWindow = 12
+
+// ReleaseTags is the tag pattern of kernel releases; release candidates
+// ("-rc") are left out, as they are not releases a deprecation period
+// counts.
+const ReleaseTags = "v[0-9]*"
+
+// Judge returns, for patchcheck.Options.Extra, the history rules applied
+// to each patch (HISTORY_DEPRECATION_PERIOD, HISTORY_DEPRECATION_CLAIM,
+// HISTORY_NAME_REUSED) against the newest ReleaseWindow release tags of
+// the repository. The history is read only when a patch removes, demotes
+// or adds a kfunc, and once; a repository without two release tags, or
+// one whose history cannot be read, gets no history finding, and the
+// reason is told through warn once.
+func Judge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg *policy.Config, interest map[string]bool, warn func(string)) func(*model.Patch, []*model.Change) []model.Finding {
+	var once sync.Once
+	var h *History
+	load := func() {
+		tags, err := Tags(commonDir, ReleaseTags)
+		if err != nil {
+			warn(fmt.Sprintf("history rules: listing the release tags: %v", err))
+			return
+		}
+		var rels []string
+		for _, t := range tags {
+			if !strings.Contains(t, "-rc") {
+				rels = append(rels, t)
+			}
+		}
+		if len(rels) < 2 {
+			return // no releases: nothing history can tell
+		}
+		if len(rels) > ReleaseWindow {
+			rels = rels[len(rels)-ReleaseWindow:]
+		}
+		releases, err := FromRepo(repo, idx, rels, cfg, interest)
+		if err == nil {
+			h, err = Build(releases, patchcheck.Options{Policy: cfg})
+		}
+		if err != nil {
+			warn(fmt.Sprintf("history rules: reading releases %s..%s: %v", rels[0], rels[len(rels)-1], err))
+			h = nil
+		}
+	}
+	return func(p *model.Patch, changes []*model.Change) []model.Finding {
+		needed := false
+		for _, c := range changes {
+			switch c.Kind {
+			case model.KindRemoved, model.KindDemoted, model.KindAdded:
+				needed = c.Kfunc != ""
+			}
+			if needed {
+				break
+			}
+		}
+		if !needed {
+			return nil
+		}
+		once.Do(load)
+		if h == nil {
+			return nil
+		}
+		return h.JudgePatch(p, changes, "", DefaultRules(), cfg)
+	}
+}
