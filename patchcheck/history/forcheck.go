@@ -79,6 +79,12 @@ func Judge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg *po
 		if h == nil {
 			return nil
 		}
-		return h.JudgePatch(p, changes, "", DefaultRules(), cfg)
+		return h.JudgePatch(p, changes, "", RulesOf(cfg), cfg)
 	}
+}
+
+// RulesOf returns the history rules' policy from the policy file.
+func RulesOf(cfg *policy.Config) Rules {
+	return Rules{MinDeprecationReleases: cfg.MinDeprecationReleases, MinDeprecationDays: cfg.MinDeprecationDays,
+		StableSeries: cfg.StableSeries}
 }

@@ -88,6 +88,16 @@ type Config struct {
 	// ImplicitArgTypes are the types of the trailing parameters the
 	// verifier supplies to KF_IMPLICIT_ARGS kfuncs.
 	ImplicitArgTypes []string `toml:"implicit_arg_types"`
+	// MinDeprecationReleases is how many releases a deprecated stable
+	// kfunc stays before its removal (checked where release tags give a
+	// history); 0 turns the check off.
+	MinDeprecationReleases int `toml:"min_deprecation_releases"`
+	// MinDeprecationDays is the same as a time, by the releases' commit
+	// times; 0 turns it off.
+	MinDeprecationDays int `toml:"min_deprecation_days"`
+	// StableSeries are tag patterns of stable kernel series ("v6.1.*"):
+	// inside one, any kfunc contract change is reported.
+	StableSeries []string `toml:"stable_series"`
 	// NotKernel are path prefixes of C files built into no kernel image:
 	// their kfuncs (the selftests' bpf_testmod) are not the kernel's.
 	NotKernel []string `toml:"not_kernel"`
@@ -162,6 +172,9 @@ func Default() *Config {
 		// tools/testing/selftests/bpf/bpf_testmod registers test kfuncs
 		// of its own; samples/ are examples.
 		NotKernel: []string{"tools/", "samples/"},
+		// RFC v1's "a minimum of 10 kernel releases"; v2 and the merged
+		// text say case by case, so this is a default to tune.
+		MinDeprecationReleases: 10,
 		// v5.18 include/linux/btf.h, enum btf_kfunc_type and struct
 		// btf_kfunc_id_set: check_set makes a function callable, the other
 		// sets add a property that v6.0 ("bpf: Switch to new kfunc flags
@@ -213,6 +226,9 @@ type fileConfig struct {
 	RelaxingSuffixes   []string          `toml:"relaxing_suffixes"`
 	ImplicitArgTypes   []string          `toml:"implicit_arg_types"`
 	NotKernel          []string          `toml:"not_kernel"`
+	MinDeprecationRels *int              `toml:"min_deprecation_releases"`
+	MinDeprecationDays *int              `toml:"min_deprecation_days"`
+	StableSeries       []string          `toml:"stable_series"`
 	WaiverTrailer      *string           `toml:"waiver_trailer"`
 	FailOn             *string           `toml:"fail_on"`
 	StableLists        []string          `toml:"stable_lists"`
@@ -304,6 +320,18 @@ func parse(path string, data []byte) (*Config, error) {
 	}
 	if f.NotKernel != nil {
 		c.NotKernel = f.NotKernel
+	}
+	if f.MinDeprecationRels != nil {
+		c.MinDeprecationReleases = *f.MinDeprecationRels
+	}
+	if f.MinDeprecationDays != nil {
+		c.MinDeprecationDays = *f.MinDeprecationDays
+	}
+	if f.StableSeries != nil {
+		c.StableSeries = f.StableSeries
+	}
+	if c.MinDeprecationReleases < 0 || c.MinDeprecationDays < 0 {
+		return nil, fmt.Errorf("policy: %s: min_deprecation_releases and min_deprecation_days cannot be negative", path)
 	}
 	if err := c.applyText(f.Text); err != nil {
 		return nil, fmt.Errorf("policy: %s: %w", path, err)

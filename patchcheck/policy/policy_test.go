@@ -136,3 +136,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestHistoryPolicy(t *testing.T) {
+	c, err := parse("p.toml", []byte("min_deprecation_releases = 4\nmin_deprecation_days = 365\nstable_series = [\"v6.1.*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MinDeprecationReleases != 4 || c.MinDeprecationDays != 365 || len(c.StableSeries) != 1 {
+		t.Errorf("%+v", c)
+	}
+	if Default().MinDeprecationReleases != 10 {
+		t.Error("the default deprecation period is not RFC v1's 10 releases")
+	}
+	if _, err := parse("p.toml", []byte("min_deprecation_releases = -1\n")); err == nil {
+		t.Error("a negative period accepted")
+	}
+}
