@@ -107,13 +107,14 @@ func (h *PrePush) Run() int {
 	repo.SetSelector(gitrepo.KfuncSelector(h.Options.Interest))
 	opt := h.Options
 	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
+	var judge *history.Judger
 	if idx := kindex.ForRepo(repo); idx != nil {
 		idx.NotKernel = opt.Policy.NotKernel
 		cache := kindex.CachePath(layout.GitDir)
 		idx.Load(cache)
 		defer idx.Save(cache)
 		opt.Tree = idx.TreeFor(repo, "")
-		opt.Extra = history.Judge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
+		judge = history.NewJudge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
 			func(msg string) { fmt.Fprintf(h.Stderr, "kfunccheck: %s\n", msg) })
 	}
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
@@ -147,6 +148,11 @@ func (h *PrePush) Run() int {
 		}
 		h.refsChecked++
 		h.commitsChecked += len(keep)
+		if judge != nil {
+			// The pushed ref names the branch the commits go to, which
+			// a stable series pattern may match.
+			opt.Extra = judge.For(strings.TrimPrefix(strings.TrimPrefix(u.remoteRef, "refs/heads/"), "refs/tags/"))
+		}
 		for _, res := range patchcheck.CheckSeries(gitrepo.Series(repo, keep, name), opt) {
 			res.Findings = slices.DeleteFunc(res.Findings, func(f model.Finding) bool {
 				return f.Severity == model.SeverityCheck && !h.ShowChecks

@@ -254,6 +254,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var repo gitrepo.Repository
+	var judge *history.Judger
 	repoName := ""
 	if len(cf.gitRevs) > 0 || cf.repo != "" {
 		dir := cf.repo
@@ -285,8 +286,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			opt.Tree = idx.TreeFor(repo, head)
 			// The policy checks that only history makes possible, over
 			// the repository's release tags.
-			opt.Extra = history.Judge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
+			judge = history.NewJudge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
 				func(msg string) { fmt.Fprintf(stderr, "kfunccheck: %s\n", msg) })
+			opt.Extra = judge.For("")
 		}
 	}
 	// A Message-ID or a lore URL where a path is expected names a thread,
@@ -305,7 +307,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
 		paths = []string{"-"}
 	}
-	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1}
+	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1, judge: judge}
 	if stderrTTY {
 		r.progress = stderr
 	}
@@ -453,6 +455,9 @@ type runner struct {
 	// progress is the terminal progress is shown on; nil when stderr is
 	// not one.
 	progress io.Writer
+	// judge applies the history rules for a target (nil without a
+	// repository).
+	judge *history.Judger
 }
 
 // seriesWithProgress checks a long series (a -g range), with git-style

@@ -97,7 +97,25 @@ func (r *runner) gitRanges(repo gitrepo.Repository, name string, specs []string,
 			fmt.Fprintf(stderr, "kfunccheck: -g %s: no commit to check\n", spec)
 			continue
 		}
+		if r.judge != nil {
+			// The range's end names the branch or tag its commits go to,
+			// which a stable series pattern may match.
+			r.opt.Extra = r.judge.For(rangeEnd(spec))
+		}
 		r.seriesWithProgress(gitrepo.Series(repo, keep, name), "checking commits of "+spec)
 	}
 	return nil
+}
+
+// rangeEnd returns the revision a -g range ends at, as written.
+func rangeEnd(spec string) string {
+	for _, sep := range []string{"...", ".."} {
+		if _, b, ok := strings.Cut(spec, sep); ok {
+			return b
+		}
+	}
+	if i := strings.LastIndexAny(spec, "-^~"); i > 0 {
+		return spec[:i]
+	}
+	return spec
 }

@@ -348,6 +348,17 @@ func TestHistoryRulesInCheck(t *testing.T) {
 			t.Errorf("no %s:\n%s", want, out)
 		}
 	}
+	// On a stable series (policy stable_series), any contract change.
+	if err := os.WriteFile(filepath.Join(dir, ".kfunccheck.toml"), []byte("stable_series = [\"linux-1.1.y\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitIn(t, dir, "checkout", "-q", "-b", "linux-1.1.y", "v1.1")
+	commit(src(defA, "BTF_ID_FLAGS(func, bpf_a, KF_STABLE | KF_DEPRECATED | KF_RCU)\n"), "k: backport RCU for bpf_a", "")
+	out, _, _ = runCLI(t, "", "check", "--show-types", "--repo", dir, "-g", "v1.1..linux-1.1.y")
+	if !strings.Contains(out, "HISTORY_STABLE_SERIES") {
+		t.Errorf("no HISTORY_STABLE_SERIES on the stable branch:\n%s", out)
+	}
+	gitIn(t, dir, "checkout", "-q", "-")
 	// Without release tags there is no history, and no such finding.
 	gitIn(t, dir, "tag", "-d", "v1.0", "v1.1")
 	out, _, _ = runCLI(t, "", "check", "--show-types", "--repo", dir, "-g", "HEAD~1..HEAD")

@@ -4,6 +4,7 @@ package history
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"sync"
 
@@ -32,6 +33,23 @@ const ReleaseTags = "v[0-9]*"
 // one whose history cannot be read, gets no history finding, and the
 // reason is told through warn once.
 func Judge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg *policy.Config, interest map[string]bool, warn func(string)) func(*model.Patch, []*model.Change) []model.Finding {
+	return NewJudge(repo, commonDir, idx, cfg, interest, warn).For("")
+}
+
+// Judger applies the history rules to the patches meant for one target
+// or another: the branch or tag a range or a push goes to, which a
+// stable series pattern (policy stable_series) may match.
+type Judger struct {
+	judge func(target string, p *model.Patch, changes []*model.Change) []model.Finding
+}
+
+// For returns the judge of patches meant for target ("" when unknown).
+func (j *Judger) For(target string) func(*model.Patch, []*model.Change) []model.Finding {
+	return func(p *model.Patch, changes []*model.Change) []model.Finding { return j.judge(target, p, changes) }
+}
+
+// NewJudge is Judge for several targets, sharing one history.
+func NewJudge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg *policy.Config, interest map[string]bool, warn func(string)) *Judger {
 	var once sync.Once
 	var h *History
 	load := func() {
@@ -61,8 +79,8 @@ func Judge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg *po
 			h = nil
 		}
 	}
-	return func(p *model.Patch, changes []*model.Change) []model.Finding {
-		needed := false
+	return &Judger{judge: func(target string, p *model.Patch, changes []*model.Change) []model.Finding {
+		needed := len(changes) > 0 && seriesTarget(target, cfg.StableSeries)
 		for _, c := range changes {
 			switch c.Kind {
 			case model.KindRemoved, model.KindDemoted, model.KindAdded:
@@ -79,8 +97,19 @@ func Judge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg *po
 		if h == nil {
 			return nil
 		}
-		return h.JudgePatch(p, changes, "", RulesOf(cfg), cfg)
+		return h.JudgePatch(p, changes, target, RulesOf(cfg), cfg)
+	}}
+}
+
+// seriesTarget reports whether target is in a stable series: then every
+// change needs the history.
+func seriesTarget(target string, patterns []string) bool {
+	for _, pat := range patterns {
+		if ok, _ := path.Match(pat, target); ok && target != "" {
+			return true
+		}
 	}
+	return false
 }
 
 // RulesOf returns the history rules' policy from the policy file.
