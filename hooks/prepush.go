@@ -108,8 +108,7 @@ func (h *PrePush) Run() int {
 	opt := h.Options
 	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
 	var judge *history.Judger
-	if idx := kindex.ForRepo(repo); idx != nil {
-		idx.NotKernel = opt.Policy.NotKernel
+	if idx := kindex.ForRepo(repo, opt.Policy.NotKernel); idx != nil {
 		cache := kindex.CachePath(layout.GitDir)
 		idx.Load(cache)
 		defer idx.Save(cache)

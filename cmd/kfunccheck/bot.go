@@ -97,8 +97,7 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		// Mail is judged against the tree at the repository's HEAD, and
 		// by the history rules over its release tags.
 		head, _ := r.Resolve("HEAD")
-		if idx := kindex.ForRepo(r); idx != nil {
-			idx.NotKernel = opt.Policy.NotKernel
+		if idx := kindex.ForRepo(r, opt.Policy.NotKernel); idx != nil {
 			cache := kindex.CachePath(layout.GitDir)
 			idx.Load(cache)
 			defer idx.Save(cache)

@@ -278,8 +278,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// Patch files are judged against the tree at HEAD; commits
 		// against their parents.
 		head, _ := repo.Resolve("HEAD")
-		if idx := kindex.ForRepo(repo); idx != nil {
-			idx.NotKernel = opt.Policy.NotKernel
+		if idx := kindex.ForRepo(repo, opt.Policy.NotKernel); idx != nil {
 			cache := kindex.CachePath(layout.GitDir)
 			idx.Load(cache)
 			defer idx.Save(cache)

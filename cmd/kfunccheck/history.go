@@ -199,7 +199,7 @@ func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.W
 		}
 		names = append(names, tags...)
 	}
-	idx := kindex.ForRepo(repo)
+	idx := kindex.ForRepo(repo, opt.Policy.NotKernel)
 	if idx == nil {
 		return nil, fmt.Errorf("--repo %s: the repository cannot list trees", dir)
 	}

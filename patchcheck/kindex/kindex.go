@@ -353,13 +353,16 @@ func (t *Tree) List(r *cscan.Result, name string) (string, bool) {
 	return "", false
 }
 
-// ForRepo returns an index over repo, or nil when repo cannot list trees.
-func ForRepo(repo gitrepo.Repository) *Index {
+// ForRepo returns an index over repo leaving out the notKernel path
+// prefixes (the policy's NotKernel), or nil when repo cannot list trees.
+func ForRepo(repo gitrepo.Repository, notKernel []string) *Index {
 	src, ok := repo.(Source)
 	if !ok {
 		return nil
 	}
-	return New(src)
+	x := New(src)
+	x.NotKernel = notKernel
+	return x
 }
 
 // TreeFor returns, for the engine, the pre-image tree of each patch: a
