@@ -8,10 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
@@ -32,7 +35,8 @@ func runBTF(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format")
 	base := fs.String("base", "", "base BTF of a module's split BTF (list)")
-	kernel := fs.String("kernel", btfinfo.DefaultKernel, "kernel BTF to check against (compat)")
+	var kernels pathsFlag
+	fs.Var(&kernels, "kernel", "kernel BTF to check against (compat; repeatable: a matrix over several kernels; default "+btfinfo.DefaultKernel+")")
 	conf := fs.String("config", "", "policy file (diff)")
 	var lists pathsFlag
 	fs.Var(&lists, "stable-list", "stable kfuncs whose changes are judged (diff; repeatable)")
@@ -139,21 +143,22 @@ func runBTF(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		k, err := btfinfo.Load(*kernel, *base)
-		if err != nil {
-			return fail(err)
-		}
 		pol, err := patchcheck.LoadOptions(*conf, "", nil)
 		if err != nil {
 			return fail(err)
 		}
-		verdicts := btfinfo.Compat(uses, k, pol.Policy.CompareOptions())
-		bad := 0
-		for _, v := range verdicts {
-			if v.Status == "incompatible" || v.Status == "missing" && !v.Use.Weak {
-				bad++
-			}
+		if len(kernels) == 0 {
+			kernels = pathsFlag{btfinfo.DefaultKernel}
 		}
+		if len(kernels) > 1 {
+			return compatMatrix(paths[0], uses, kernels, *base, *format, pol.Policy.CompareOptions(), stdout, stderr)
+		}
+		k, err := btfinfo.Load(kernels[0], *base)
+		if err != nil {
+			return fail(err)
+		}
+		verdicts := btfinfo.Compat(uses, k, pol.Policy.CompareOptions())
+		bad := problems(verdicts)
 		if *format == "json" {
 			writeJSON(stdout, map[string]any{"program": paths[0], "kernel": k.Source, "kfuncs": verdicts, "problems": bad})
 		} else {
@@ -242,6 +247,79 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 	}
 	if err := out.End(sum); err != nil {
 		return 2
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// problems counts the kfuncs that keep a program from loading: strong
+// ones missing, and any incompatible.
+func problems(verdicts []btfinfo.Verdict) int {
+	bad := 0
+	for _, v := range verdicts {
+		if v.Status == "incompatible" || v.Status == "missing" && !v.Use.Weak {
+			bad++
+		}
+	}
+	return bad
+}
+
+// compatMatrix checks one program against several kernels: a row per
+// kfunc, a column per kernel, and whether the program loads on each. It
+// exits 1 when the program does not load on one of them.
+func compatMatrix(prog string, uses []*btfinfo.Use, kernels []string, base, format string, opt cscan.CompareOptions, stdout, stderr io.Writer) int {
+	type column struct {
+		Kernel   string            `json:"kernel"`
+		Loads    bool              `json:"loads"`
+		Problems int               `json:"problems"`
+		Kfuncs   []btfinfo.Verdict `json:"kfuncs"`
+	}
+	var cols []column
+	for _, path := range kernels {
+		k, err := btfinfo.Load(path, base)
+		if err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+			return 2
+		}
+		v := btfinfo.Compat(uses, k, opt)
+		cols = append(cols, column{Kernel: path, Kfuncs: v, Problems: problems(v), Loads: problems(v) == 0})
+	}
+	failed := false
+	for _, c := range cols {
+		failed = failed || !c.Loads
+	}
+	if format == "json" {
+		writeJSON(stdout, map[string]any{"program": prog, "kernels": cols})
+	} else {
+		w := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+		fmt.Fprintf(w, "%s", prog)
+		for _, c := range cols {
+			fmt.Fprintf(w, "\t%s", filepath.Base(c.Kernel))
+		}
+		fmt.Fprintln(w)
+		for i, u := range uses {
+			name := u.Name
+			if u.Weak {
+				name += " (weak)"
+			}
+			fmt.Fprint(w, name)
+			for _, c := range cols {
+				fmt.Fprintf(w, "\t%s", c.Kfuncs[i].Status)
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprint(w, "loads")
+		for _, c := range cols {
+			verdict := "yes"
+			if !c.Loads {
+				verdict = fmt.Sprintf("no (%d)", c.Problems)
+			}
+			fmt.Fprintf(w, "\t%s", verdict)
+		}
+		fmt.Fprintln(w)
+		w.Flush()
 	}
 	if failed {
 		return 1

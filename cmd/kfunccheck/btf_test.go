@@ -160,3 +160,37 @@ func TestCheckWithBTF(t *testing.T) {
 		t.Errorf("--btf: exit %d\n%s", code, out)
 	}
 }
+
+// TestCompatMatrix: btf compat over several kernels prints one column per
+// kernel and whether the program loads on each.
+func TestCompatMatrix(t *testing.T) {
+	out, stderr, code := runCLI(t, "", "btf", "compat", "--kernel", bt+"old-le.elf", "--kernel", bt+"new-le.elf", bt+"prog.bpf.o")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (the program does not load everywhere)\n%s%s", code, out, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 3 || !strings.Contains(lines[0], "old-le.elf") || !strings.Contains(lines[0], "new-le.elf") ||
+		!strings.HasPrefix(lines[len(lines)-1], "loads") {
+		t.Fatalf("matrix:\n%s", out)
+	}
+	single, _, _ := runCLI(t, "", "btf", "compat", "--format", "json", "--kernel", bt+"new-le.elf", bt+"prog.bpf.o")
+	matrix, _, _ := runCLI(t, "", "btf", "compat", "--format", "json", "--kernel", bt+"old-le.elf", "--kernel", bt+"new-le.elf", bt+"prog.bpf.o")
+	var one struct{ Problems int }
+	var many struct {
+		Kernels []struct {
+			Kernel   string
+			Loads    bool
+			Problems int
+		}
+	}
+	if err := json.Unmarshal([]byte(single), &one); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(matrix), &many); err != nil || len(many.Kernels) != 2 {
+		t.Fatalf("%v\n%s", err, matrix)
+	}
+	// The matrix's column for a kernel says what the single check says.
+	if many.Kernels[1].Problems != one.Problems || many.Kernels[1].Loads != (one.Problems == 0) {
+		t.Errorf("column %+v, single check %+v", many.Kernels[1], one)
+	}
+}
