@@ -5,6 +5,7 @@ package history
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -80,6 +81,9 @@ func NewJudge(repo gitrepo.Repository, commonDir string, idx *kindex.Index, cfg 
 		}
 	}
 	return &Judger{judge: func(target string, p *model.Patch, changes []*model.Change) []model.Finding {
+		if target == "" {
+			target = MailTarget(p)
+		}
 		needed := len(changes) > 0 && seriesTarget(target, cfg.StableSeries)
 		for _, c := range changes {
 			switch c.Kind {
@@ -116,4 +120,22 @@ func seriesTarget(target string, patterns []string) bool {
 func RulesOf(cfg *policy.Config) Rules {
 	return Rules{MinDeprecationReleases: cfg.MinDeprecationReleases, MinDeprecationDays: cfg.MinDeprecationDays,
 		StableSeries: cfg.StableSeries}
+}
+
+// stableRE is a stable review subject's version prefix: "[PATCH 6.1 012/100]".
+var stableRE = regexp.MustCompile(`^(\d+\.\d+)(?:\.\d+)?(?:-stable)?$`)
+
+// MailTarget names the stable series a mailed patch is for, from its
+// subject's version prefix ("[PATCH 6.1 012/100]" is for "v6.1.y", which a
+// stable_series pattern such as "v6.1.*" matches); "" for other mail.
+func MailTarget(p *model.Patch) string {
+	if p == nil {
+		return ""
+	}
+	for _, pre := range p.Subject.Prefixes {
+		if m := stableRE.FindStringSubmatch(pre); m != nil {
+			return "v" + m[1] + ".y"
+		}
+	}
+	return ""
 }
