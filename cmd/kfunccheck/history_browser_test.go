@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -220,9 +221,17 @@ func startChromium(t *testing.T) *cdp {
 	if bin == "" {
 		t.Skip("no Chromium found (Debian: apt-get install chromium); the page's browser test needs it")
 	}
+	// The profile is removed by hand after Chromium and its helper
+	// processes are gone: they write to it until they exit, which a
+	// t.TempDir cleanup can race.
+	profile, err := os.MkdirTemp("", "kfunccheck-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--no-first-run", "--no-default-browser-check", "--remote-debugging-port=0", "--window-size=1400,1000",
-		"--user-data-dir="+t.TempDir(), "about:blank")
+		"--user-data-dir="+profile, "about:blank")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -231,8 +240,15 @@ func startChromium(t *testing.T) *cdp {
 		t.Skipf("Chromium (%s) cannot start: %v", bin, err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		// The whole process group: the browser and its renderers.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
+		for i := 0; i < 50; i++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	found := make(chan string, 1)
 	go func() {
