@@ -46,7 +46,12 @@ Exit codes: 0 no finding at or above --fail-on, 1 some, 2 usage or input errors.
 func runHistory(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("history", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, historyUsage) }
+	fs.Usage = func() {
+		fmt.Fprint(stderr, historyUsage)
+		if listFlagDefinitions {
+			fs.PrintDefaults()
+		}
+	}
 	format := fs.String("format", "text", "output format: text, json or html")
 	outFile := fs.String("o", "", "output file")
 	repoDir := fs.String("repo", "", "kernel git repository")

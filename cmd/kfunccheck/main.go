@@ -37,6 +37,8 @@ Usage:
   kfunccheck btf list|diff|uses|compat   what built kernels and BPF programs say (see "kfunccheck btf")
   kfunccheck bot run|once                the mailing-list bot (see "kfunccheck bot")
   kfunccheck history --repo DIR REV...   kfunc contracts release by release (see "kfunccheck history")
+  kfunccheck completion bash|zsh|fish    a shell completion script
+  kfunccheck man                         the manual page (troff; man -l <(kfunccheck man))
   kfunccheck version                     print the version
 
 Run "kfunccheck check -h" for the flags of check.
@@ -73,6 +75,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runHistory(args[1:], stdout, stderr)
 	case "bot":
 		return runBot(args[1:], stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
+	case "man":
+		fmt.Fprint(stdout, manPage())
+		return 0
 	case "version", "--version":
 		fmt.Fprint(stdout, versionText())
 		return 0
@@ -89,10 +96,11 @@ func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 // commandUsage holds the usage of the commands whose first argument is a
 // subcommand or a rule, not a flag.
 var commandUsage = map[string]string{
-	"explain": "usage: kfunccheck explain RULE_ID | --list\n",
-	"btf":     btfUsage,
-	"hook":    hookUsage,
-	"bot":     botUsage,
+	"explain":    "usage: kfunccheck explain RULE_ID | --list\n",
+	"completion": "usage: kfunccheck completion bash|zsh|fish\n",
+	"btf":        btfUsage,
+	"hook":       hookUsage,
+	"bot":        botUsage,
 }
 
 // versionText names the module version, the VCS revision the binary was

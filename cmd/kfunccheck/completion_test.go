@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestBashCompletion loads the generated script into a real bash and asks
+// it to complete, the way readline does: the script is checked by what it
+// completes, not by its text.
+func TestBashCompletion(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	script, _, rc := runCLI(t, "", "completion", "bash")
+	if rc != 0 {
+		t.Fatalf("completion bash: rc %d", rc)
+	}
+	path := filepath.Join(t.TempDir(), "kfunccheck.bash")
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	complete := func(words ...string) []string {
+		t.Helper()
+		var quoted []string
+		for _, w := range words {
+			quoted = append(quoted, "'"+w+"'")
+		}
+		prog := "source " + path + "\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
+			strconv.Itoa(len(words)-1) + "\n_kfunccheck\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+		out, err := exec.Command(bash, "--norc", "--noprofile", "-c", prog).CombinedOutput()
+		if err != nil {
+			t.Fatalf("bash: %v\n%s", err, out)
+		}
+		return strings.Fields(string(out))
+	}
+	for _, tc := range []struct {
+		words []string
+		want  []string
+	}{
+		{[]string{"kfunccheck", "ch"}, []string{"check"}},
+		{[]string{"kfunccheck", "h"}, []string{"history", "hook"}},
+		{[]string{"kfunccheck", "check", "--for"}, []string{"--format"}},
+		{[]string{"kfunccheck", "check", "--stable-l"}, []string{"--stable-list", "--stable-list-from"}},
+		{[]string{"kfunccheck", "check", "-"}, []string{"-g", "--repo", "--lore"}},
+		{[]string{"kfunccheck", "btf", "c"}, []string{"compat"}},
+		{[]string{"kfunccheck", "explain", "STABLE_SIG"}, []string{"STABLE_SIGNATURE", "STABLE_SIGNATURE_COMPAT"}},
+		{[]string{"kfunccheck", "bot", "--mai"}, []string{"--maildir"}},
+		{[]string{"kfunccheck", "history", "--re"}, []string{"--repo"}},
+	} {
+		got := complete(tc.words...)
+		for _, w := range tc.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("completing %q: %q missing from %q", tc.words, w, got)
+			}
+		}
+		for _, g := range got {
+			if !strings.HasPrefix(g, tc.words[len(tc.words)-1]) {
+				t.Errorf("completing %q offers %q", tc.words, g)
+			}
+		}
+	}
+}
+
+// TestManPage renders the page with groff warning about everything but
+// line breaking (a long URL cannot be adjusted, and that is fine):
+// a page man(1) shows with broken escapes or requests fails here.
+func TestManPage(t *testing.T) {
+	page, _, rc := runCLI(t, "", "man")
+	if rc != 0 {
+		t.Fatalf("man: rc %d", rc)
+	}
+	for _, want := range []string{".TH KFUNCCHECK 1", ".SH CHECK", `\-\-stable\-list`, `.B \-g`, ".SH EXIT STATUS"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("manual page lacks %q", want)
+		}
+	}
+	groff, err := exec.LookPath("groff")
+	if err != nil {
+		t.Skip("groff not installed: the page's troff is not rendered")
+	}
+	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-Wbreak", "-z")
+	cmd.Stdin = strings.NewReader(page)
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("groff -ww: %v\n%s", err, out)
+	}
+}
+
+// TestCompletionUnknownShell: an unknown shell is a usage error, not an
+// empty script a user would source without noticing.
+func TestCompletionUnknownShell(t *testing.T) {
+	if _, stderr, rc := runCLI(t, "", "completion", "tcsh"); rc != 2 || !strings.Contains(stderr, "bash, zsh or fish") {
+		t.Errorf("completion tcsh: rc %d, %q", rc, stderr)
+	}
+}
