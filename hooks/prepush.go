@@ -29,15 +29,19 @@ const SkipEnv = "KFUNCCHECK_SKIP"
 // URL as arguments and one line per pushed ref on stdin,
 // "<local ref> <local oid> <remote ref> <remote oid>".
 type PrePush struct {
-	Dir            string // a directory inside the repository
-	Remote, URL    string
-	Stdin          io.Reader
-	Stderr         io.Writer
-	Options        patchcheck.Options
-	FailOn         model.Severity
-	MaxCommits     int
-	ShowMerges     bool
-	ShowChecks     bool
+	Dir         string // a directory inside the repository
+	Remote, URL string
+	Stdin       io.Reader
+	Stderr      io.Writer
+	Options     patchcheck.Options
+	FailOn      model.Severity
+	MaxCommits  int
+	ShowMerges  bool
+	ShowChecks  bool
+	// ByHand marks a run outside a push (pre-commit's manual stage, or
+	// the hook command typed in a shell): there is no push to refuse, so
+	// the verdict names what was checked instead.
+	ByHand         bool
 	refsChecked    int
 	commitsChecked int
 }
@@ -169,6 +173,17 @@ func (h *PrePush) Run() int {
 				}
 			}
 		}
+	}
+	if h.ByHand {
+		verdict := "no finding"
+		if failed || counts.Errors+counts.Warnings > 0 {
+			verdict = fmt.Sprintf("%d error(s), %d warning(s)", counts.Errors, counts.Warnings)
+		}
+		fmt.Fprintf(h.Stderr, "kfunccheck: checked %d commit(s) of HEAD not on %s's remote-tracking refs: %s.\n", h.commitsChecked, h.Remote, verdict)
+		if failed {
+			return 1
+		}
+		return 0
 	}
 	if failed {
 		fmt.Fprintf(h.Stderr, "kfunccheck: push refused: %d error(s), %d warning(s) in %d commit(s) pushed to %s.\n"+

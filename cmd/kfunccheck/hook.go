@@ -105,6 +105,9 @@ func runHook(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return 2
 			}
 			pp.Stdin, pp.Remote = strings.NewReader(in), remote
+			// pre-commit gives the pushed range only in its pre-push
+			// stage; without it this is the manual stage or a shell.
+			pp.ByHand = os.Getenv("PRE_COMMIT_TO_REF") == ""
 		}
 		opt, err := patchcheck.LoadOptions(*conf, *repo, nil)
 		if err != nil {
