@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
+)
+
+// b4Fixture is the series whose rule only fires across patches: 1/2
+// deprecates a stable kfunc, 2/2 removes it.
+const b4Fixture = "../../rules/testdata/STABLE_REMOVAL/series-deprecate-then-remove/"
+
+// b4Isolate keeps the user's git configuration out of the git commands
+// the check runs itself.
+func b4Isolate(t *testing.T) {
+	t.Helper()
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv(b4ctx.TrackingEnv, "")
+	t.Setenv(noB4Env, "")
+}
+
+// baselineRepo returns a repository whose main branch is the test tree.
+func baselineRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	gitIn(t, dir, "init", "-q")
+	if err := os.CopyFS(dir, os.DirFS("../../testdata/tree")); err != nil {
+		t.Fatal(err)
+	}
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-q", "-m", "baseline")
+	return dir
+}
+
+// amFixture applies the fixture's patches (not its cover letter).
+func amFixture(t *testing.T, dir string) {
+	t.Helper()
+	var abs []string
+	for _, n := range []string{"0001-bpf-Deprecate-bpf_task_release.patch", "0002-bpf-Remove-bpf_task_release.patch"} {
+		p, _ := filepath.Abs(b4Fixture + n)
+		abs = append(abs, p)
+	}
+	gitIn(t, dir, append([]string{"am", "-q"}, abs...)...)
+}
+
+// trackingMessage is a tracking commit message as b4 writes it: the cover
+// text, a blank line, the marker, one "#" comment line and the JSON
+// indented by 2 (ez.py, store_cover and make_magic_json; review/_review.py,
+// create_review_branch and make_review_magic_json).
+func trackingMessage(t *testing.T, cover, marker string, data any) string {
+	t.Helper()
+	j, err := json.MarshalIndent(data, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cover + "\n\n" + marker + "\n# This section is used internally by b4 for tracking purposes.\n" + string(j)
+}
+
+// prepBranch builds a b4 prep branch with the "commit" cover strategy,
+// b4's default: an empty cover commit carrying the tracking JSON, then the
+// series' commits (ez.py, start_new_series).
+func prepBranch(t *testing.T) string {
+	t.Helper()
+	dir := baselineRepo(t)
+	gitIn(t, dir, "checkout", "-q", "-b", "b4/deprecate-then-remove")
+	msg := trackingMessage(t, "bpf: Retire bpf_task_release()\n\nDeprecate it, then remove it.", b4ctx.PrepMarker,
+		map[string]any{"series": map[string]any{"revision": 1, "change-id": "20260302-retire-0123456789ab", "prefixes": []string{"bpf-next"}, "presubject": ""}})
+	gitIn(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
+	amFixture(t, dir)
+	return dir
+}
+
+// b4Message renders a commit as b4 pipes it to a check: the format-patch
+// message without its "From <sha>" line (__init__.py,
+// LoreMessage.get_msg_as_bytes writes headers and body only).
+func b4Message(t *testing.T, dir, rng string, n int) string {
+	t.Helper()
+	out := t.TempDir()
+	gitIn(t, dir, "format-patch", "-q", "-n", "--subject-prefix=PATCH bpf-next", "-o", out, rng)
+	files, _ := filepath.Glob(filepath.Join(out, "*.patch"))
+	data, err := os.ReadFile(files[n-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(data), "\n")
+	return rest
+}
+
+// b4Result runs the check as b4 runs a review check: the message on
+// stdin, from the repository's top directory, JSON on stdout, and returns
+// the one result.
+func b4Result(t *testing.T, dir, stdin string, args ...string) map[string]string {
+	t.Helper()
+	t.Chdir(dir)
+	out, stderr, code := runCLI(t, stdin, append([]string{"check", "--format", "b4"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res []map[string]string
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 1 {
+		t.Fatalf("not one b4 result (%v): %s", err, out)
+	}
+	return res[0]
+}
+
+func TestB4PrepSeriesContext(t *testing.T) {
+	needGit(t)
+	b4Isolate(t)
+	// b4Result changes into the repository: fixtures are read first.
+	other, err := os.ReadFile("../../testdata/examples/0004-bpf-Deprecate-bpf_cpumask_first.patch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := prepBranch(t)
+	s, err := b4ctx.Prep(dir)
+	if err != nil || s == nil {
+		t.Fatalf("prep branch not found: %v", err)
+	}
+	if len(s.Commits) != 2 {
+		t.Fatalf("prep series has %d commits, want 2", len(s.Commits))
+	}
+	base := strings.TrimSpace(gitIn(t, dir, "rev-parse", "main"))
+	if s.Base != base {
+		t.Errorf("base %s, want main %s", s.Base, base)
+	}
+	cover := strings.TrimSpace(gitIn(t, dir, "rev-parse", "HEAD~2"))
+	patch2 := b4Message(t, dir, cover+"..HEAD", 2)
+
+	// Alone, 2/2 removes a deprecated kfunc: nothing to say. That is what
+	// b4 saw before this context existed.
+	t.Setenv(noB4Env, "1")
+	if res := b4Result(t, dir, patch2); res["status"] != "pass" {
+		t.Fatalf("2/2 alone: %v", res)
+	}
+	t.Setenv(noB4Env, "")
+
+	// In its prep branch, 2/2 follows the deprecation in 1/2 of the same
+	// series: a removal without a deprecation period.
+	res := b4Result(t, dir, patch2)
+	if res["status"] != "fail" || !strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("2/2 in its prep series: %v", res)
+	}
+	// 1/2 only reports its own findings, none of them 2/2's.
+	patch1 := b4Message(t, dir, cover+"..HEAD", 1)
+	if res := b4Result(t, dir, patch1); strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("1/2 reports 2/2's finding: %v", res)
+	}
+
+	// b4 prep --check reads checkpatch-style text (__init__.py,
+	// LoreMessage.run_local_check: a stdout line with "ERROR:" fails).
+	out, _, _ := runCLI(t, patch2, "check", "-q", "--terse", "--show-types")
+	if !strings.Contains(out, "ERROR:STABLE_REMOVAL:") {
+		t.Fatalf("text for b4 prep --check:\n%s", out)
+	}
+
+	// A patch that is not one of the series is judged alone.
+	inCtx := b4Result(t, dir, string(other))
+	t.Setenv(noB4Env, "1")
+	if alone := b4Result(t, dir, string(other)); alone["status"] != inCtx["status"] || alone["details"] != inCtx["details"] {
+		t.Fatalf("foreign patch: %v in the prep branch, %v alone", inCtx, alone)
+	}
+}
+
+// reviewBranch builds a b4 review branch (base, the patches, a tracking
+// commit at the tip: review/_review.py, create_review_branch) and the
+// tracking file b4 dumps for B4_TRACKING_FILE (review_tui/_common.py,
+// _fetch_and_check: json.dump of the tracking data, indent 2).
+func reviewBranch(t *testing.T) (dir, trackingFile string) {
+	t.Helper()
+	dir = baselineRepo(t)
+	base := strings.TrimSpace(gitIn(t, dir, "rev-parse", "HEAD"))
+	changeID := "20260302-retire-0123456789ab"
+	gitIn(t, dir, "checkout", "-q", "-b", b4ctx.ReviewBranchPrefix+changeID)
+	amFixture(t, dir)
+	first := strings.TrimSpace(gitIn(t, dir, "rev-parse", "HEAD~1"))
+	tracking := map[string]any{
+		"series": map[string]any{
+			"identifier": "bpf", "status": "reviewing", "revision": 1, "change-id": changeID,
+			"link": "https://lore.kernel.org/r/20260302100000.0@example.org", "subject": "[PATCH bpf-next 0/2] Retire bpf_task_release()",
+			"fromname": "Jane Developer", "fromemail": "jane@example.org", "expected": 2, "complete": true,
+			"base-commit": base, "prerequisite-commits": []string{}, "first-patch-commit": first,
+			"header-info": map[string]any{}, "tracked-at": "2026-03-02T10:00:00+00:00", "is-rethreaded": false,
+		},
+		"followups": []any{}, "patches": []any{}, "known-revisions": []any{},
+	}
+	gitIn(t, dir, "commit", "-q", "--allow-empty", "-m", trackingMessage(t, "[PATCH bpf-next 0/2] Retire bpf_task_release()", b4ctx.ReviewMarker, tracking))
+	gitIn(t, dir, "checkout", "-q", "main")
+	j, _ := json.MarshalIndent(tracking, "", "  ")
+	trackingFile = filepath.Join(t.TempDir(), "b4-tracking-x.json")
+	if err := os.WriteFile(trackingFile, j, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, trackingFile
+}
+
+// fixtureMail is a fixture message as b4 pipes a message of the thread:
+// headers and body, without the mbox "From " line.
+func fixtureMail(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(b4Fixture + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(data), "\n")
+	return rest
+}
+
+func TestB4ReviewSeriesCheck(t *testing.T) {
+	needGit(t)
+	b4Isolate(t)
+	dir, tf := reviewBranch(t)
+	cover := fixtureMail(t, "0000-cover-letter.patch")
+	patch2 := fixtureMail(t, "0002-bpf-Remove-bpf_task_release.patch")
+
+	// Without the tracking file the series check cannot place the cover
+	// letter, and says so rather than pass it.
+	if res := b4Result(t, dir, cover, "--b4-series"); res["status"] != "fail" || !strings.Contains(res["details"], "no b4 series") {
+		t.Fatalf("series check without tracking file: %v", res)
+	}
+
+	t.Setenv(b4ctx.TrackingEnv, tf)
+	// b4.review-series-check-cmd gets the cover letter: the whole series is
+	// judged.
+	res := b4Result(t, dir, cover, "--b4-series")
+	if res["status"] != "fail" || !strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("series check: %v", res)
+	}
+	// A cover letter is a series check even without the flag.
+	if res := b4Result(t, dir, cover); !strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("cover letter: %v", res)
+	}
+	// b4.review-perpatch-check-cmd gets 2/2 as it was mailed: judged after
+	// 1/2 of the review branch.
+	res = b4Result(t, dir, patch2)
+	if res["status"] != "fail" || !strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("per-patch review check of 2/2: %v", res)
+	}
+}
