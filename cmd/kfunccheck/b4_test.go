@@ -4,7 +4,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,6 +94,12 @@ func b4Message(t *testing.T, dir, rng string, n int) string {
 	_, rest, _ := strings.Cut(string(data), "\n")
 	return rest
 }
+
+// testDir is the package directory, where the tests start.
+var testDir, _ = os.Getwd()
+
+// origDir returns the package directory, which b4Result leaves.
+func origDir(*testing.T) string { return testDir }
 
 // b4Result runs the check as b4 runs a review check: the message on
 // stdin, from the repository's top directory, JSON on stdout, and returns
@@ -242,4 +250,101 @@ func TestB4ReviewSeriesCheck(t *testing.T) {
 	if res["status"] != "fail" || !strings.Contains(res["details"], "STABLE_REMOVAL") {
 		t.Fatalf("per-patch review check of 2/2: %v", res)
 	}
+}
+
+// b4Version returns the installed b4's version as [major, minor], or
+// skips the test.
+func b4Version(t *testing.T) (string, [2]int) {
+	t.Helper()
+	path, err := exec.LookPath("b4")
+	if err != nil {
+		t.Skip("b4 is not installed (Debian: apt-get install b4; .ci/run installs it)")
+	}
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		t.Skipf("b4 --version: %v", err)
+	}
+	v := strings.TrimSpace(string(out))
+	var mm [2]int
+	if _, err := fmt.Sscanf(v, "%d.%d", &mm[0], &mm[1]); err != nil {
+		t.Skipf("b4 --version says %q", v)
+	}
+	return v, mm
+}
+
+// b4Env gives b4 a git identity and directories of its own.
+func b4Env(t *testing.T) {
+	t.Helper()
+	home := t.TempDir()
+	conf := filepath.Join(home, "gitconfig")
+	if err := os.WriteFile(conf, []byte("[user]\n\tname = Jane Developer\n\temail = jane@example.org\n[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CONFIG_GLOBAL", conf)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("HOME", home)
+	for _, v := range []string{"XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"} {
+		t.Setenv(v, filepath.Join(home, strings.ToLower(v)))
+	}
+}
+
+func runB4(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("b4", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("b4 %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestB4DebianPrep has the installed b4 (Debian 12's 0.12 or newer) make
+// the prep branch and render its patches, and checks 2/2 as b4 prep
+// --check pipes it. b4 0.14 and newer also run the check themselves.
+func TestB4DebianPrep(t *testing.T) {
+	needGit(t)
+	version, mm := b4Version(t)
+	b4Isolate(t)
+	b4Env(t)
+	fixtures := make([]string, 2)
+	for i, n := range []string{"0001-bpf-Deprecate-bpf_task_release.patch", "0002-bpf-Remove-bpf_task_release.patch"} {
+		fixtures[i], _ = filepath.Abs(b4Fixture + n)
+	}
+	dir := baselineRepo(t)
+	runB4(t, dir, "prep", "-n", "retire", "-f", "main")
+	gitIn(t, dir, append([]string{"am", "-q"}, fixtures...)...)
+	out := t.TempDir()
+	runB4(t, dir, "prep", "-p", out)
+	files, _ := filepath.Glob(filepath.Join(out, "0002-*.patch"))
+	if len(files) != 1 {
+		t.Fatalf("b4 %s prep -p wrote no 0002 patch", version)
+	}
+	patch2, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := b4Result(t, dir, string(patch2))
+	if res["status"] != "fail" || !strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("2/2 of a b4 %s prep branch: %v", version, res)
+	}
+
+	t.Run("prep --check", func(t *testing.T) {
+		if mm[0] == 0 && mm[1] < 14 {
+			t.Skipf("b4 %s has no prep --check; prep-perpatch-check-cmd came in b4 0.14", version)
+		}
+		bin := filepath.Join(t.TempDir(), "kfunccheck")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = origDir(t)
+		if o, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, o)
+		}
+		gitIn(t, dir, "config", "b4.prep-perpatch-check-cmd", bin+" check -q --terse --no-summary --mailback --show-types")
+		cmd := exec.Command("b4", "prep", "--check", "--no-cache")
+		cmd.Dir = dir
+		o, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(o), "STABLE_REMOVAL") {
+			t.Fatalf("b4 %s prep --check:\n%s", version, o)
+		}
+	})
 }
