@@ -112,7 +112,7 @@ type checkFlags struct {
 	cpuProfile           string
 	btfFile              string
 	stableFrom           pathsFlag
-	b4Series             bool
+	b4Series, b4Thread   bool
 }
 
 func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
@@ -150,6 +150,7 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
 	fs.BoolVar(&cf.b4Series, "b4-series", false, "judge every patch of the b4 series the piped message belongs to (for b4.review-series-check-cmd)")
+	fs.BoolVar(&cf.b4Thread, "b4-thread", false, "judge the piped patch after the earlier patches of its thread, fetched from --lore (for b4.am-perpatch-check-cmd)")
 	return fs
 }
 
@@ -257,9 +258,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Run by b4 on one piped message, the series it belongs to is read
 	// from the repository b4 runs in (see b4.go).
-	bs, b4err := b4Context(&cf, paths)
-	if bs != nil && cf.repo == "" {
-		cf.repo = bs.Dir
+	bs, b4dir, b4err := b4Context(&cf, paths)
+	if b4dir != "" && cf.repo == "" {
+		cf.repo = b4dir
 	}
 	var repo gitrepo.Repository
 	var judge *history.Judger
@@ -318,9 +319,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stderrTTY {
 		r.progress = stderr
 	}
-	if b4err == nil && bs != nil && repo != nil {
+	if b4err == nil {
 		var done bool
-		done, stdin, b4err = r.b4Stdin(repo, repoName, bs, stdin)
+		done, stdin, b4err = r.b4Run(repo, repoName, bs, stdin)
 		if done && b4err == nil {
 			return r.finish(out, stdout, stderr)
 		}

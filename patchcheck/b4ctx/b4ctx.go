@@ -291,3 +291,12 @@ func Review(dir, file string) (*Series, error) {
 	}
 	return s, nil
 }
+
+// TopDir returns the top directory of the work tree dir is in, or "".
+func TopDir(dir string) string {
+	top, err := git(dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return ""
+	}
+	return top
+}
