@@ -3,8 +3,12 @@
 package main
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,11 +99,15 @@ func b4Message(t *testing.T, dir, rng string, n int) string {
 	return rest
 }
 
-// testDir is the package directory, where the tests start.
-var testDir, _ = os.Getwd()
-
-// origDir returns the package directory, which b4Result leaves.
-func origDir(*testing.T) string { return testDir }
+// buildKfunccheck builds the command for b4 to run.
+func buildKfunccheck(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kfunccheck")
+	if o, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, o)
+	}
+	return bin
+}
 
 // b4Result runs the check as b4 runs a review check: the message on
 // stdin, from the repository's top directory, JSON on stdout, and returns
@@ -308,6 +316,12 @@ func runB4(t *testing.T, dir string, args ...string) string {
 func TestB4DebianPrep(t *testing.T) {
 	needGit(t)
 	version, mm := b4Version(t)
+	canCheck := mm[0] > 0 || mm[1] >= 14
+	bin := ""
+	if canCheck {
+		// Built before b4Env moves HOME, where Go keeps its caches.
+		bin = buildKfunccheck(t)
+	}
 	b4Isolate(t)
 	b4Env(t)
 	fixtures := make([]string, 2)
@@ -333,17 +347,11 @@ func TestB4DebianPrep(t *testing.T) {
 	}
 
 	t.Run("prep --check", func(t *testing.T) {
-		if mm[0] == 0 && mm[1] < 14 {
+		if !canCheck {
 			t.Skipf("b4 %s has no prep --check; prep-perpatch-check-cmd came in b4 0.14", version)
 		}
-		bin := filepath.Join(t.TempDir(), "kfunccheck")
-		build := exec.Command("go", "build", "-o", bin, ".")
-		build.Dir = origDir(t)
-		if o, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, o)
-		}
 		gitIn(t, dir, "config", "b4.prep-perpatch-check-cmd", bin+" check -q --terse --no-summary --mailback --show-types")
-		cmd := exec.Command("b4", "prep", "--check", "--no-cache")
+		cmd := exec.Command("b4", "--offline-mode", "prep", "--check", "--no-cache")
 		cmd.Dir = dir
 		o, _ := cmd.CombinedOutput()
 		// b4 lists each commit with the lines the command printed, a
@@ -354,4 +362,75 @@ func TestB4DebianPrep(t *testing.T) {
 		}
 		t.Logf("b4 %s prep --check:\n%s", version, o)
 	})
+}
+
+// threadMbox is the fixture series as a mailing-list thread: each message
+// with a Message-ID, the patches replying to the cover letter, as
+// git send-email threads them (and b4 am fetches them).
+func threadMbox(t *testing.T) (mbox string, msgs []string, root string) {
+	t.Helper()
+	root = "20260302100000.0@example.org"
+	names := []string{"0000-cover-letter.patch", "0001-bpf-Deprecate-bpf_task_release.patch", "0002-bpf-Remove-bpf_task_release.patch"}
+	var b strings.Builder
+	for i, n := range names {
+		m := fixtureMail(t, n)
+		hdr := fmt.Sprintf("Message-ID: <20260302100000.%d@example.org>\n", i)
+		if i > 0 {
+			hdr += "In-Reply-To: <" + root + ">\nReferences: <" + root + ">\n"
+		}
+		m = hdr + m
+		msgs = append(msgs, m)
+		b.WriteString("From mboxrd@z Thu Jan  1 00:00:00 1970\n" + m)
+		if !strings.HasSuffix(m, "\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), msgs, root
+}
+
+// loreServer serves the thread as public-inbox does: /all/<msgid>/t.mbox.gz.
+func loreServer(t *testing.T, root, mbox string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/all/"+root+"/t.mbox.gz" {
+			http.NotFound(w, r)
+			return
+		}
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, mbox)
+		zw.Close()
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/all"
+}
+
+func TestB4AmThread(t *testing.T) {
+	needGit(t)
+	b4Isolate(t)
+	mbox, msgs, root := threadMbox(t)
+	url := loreServer(t, root, mbox)
+	// b4 am --check runs in the maintainer's tree, which is no prep
+	// branch: only the thread places 2/2.
+	dir := baselineRepo(t)
+	if res := b4Result(t, dir, msgs[2]); res["status"] != "pass" {
+		t.Fatalf("2/2 without its thread: %v", res)
+	}
+	res := b4Result(t, dir, msgs[2], "--b4-thread", "--lore", url)
+	if res["status"] != "fail" || !strings.Contains(res["details"], "STABLE_REMOVAL") {
+		t.Fatalf("2/2 with its thread: %v", res)
+	}
+	// b4 am reads checkpatch-style text.
+	out, _, _ := runCLI(t, msgs[2], "check", "-q", "--terse", "--no-summary", "--mailback", "--show-types", "--b4-thread", "--lore", url)
+	if !strings.Contains(out, "ERROR:STABLE_REMOVAL:") {
+		t.Fatalf("text for b4 am --check:\n%s", out)
+	}
+	// 1/2 has nothing before it; an unreachable inbox is an error, not a
+	// pass.
+	if res := b4Result(t, dir, msgs[1], "--b4-thread", "--lore", url); res["status"] != "pass" {
+		t.Fatalf("1/2 with its thread: %v", res)
+	}
+	if res := b4Result(t, dir, msgs[2], "--b4-thread", "--lore", url+"/missing"); res["status"] != "fail" || !strings.Contains(res["details"], "404") {
+		t.Fatalf("2/2 with an unreachable thread: %v", res)
+	}
 }
