@@ -99,11 +99,16 @@ func b4Message(t *testing.T, dir, rng string, n int) string {
 	return rest
 }
 
+// packageDir is where the tests start, which b4Result leaves.
+var packageDir, _ = os.Getwd()
+
 // buildKfunccheck builds the command for b4 to run.
 func buildKfunccheck(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kfunccheck")
-	if o, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = packageDir
+	if o, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, o)
 	}
 	return bin
@@ -409,6 +414,10 @@ func TestB4AmThread(t *testing.T) {
 	needGit(t)
 	b4Isolate(t)
 	mbox, msgs, root := threadMbox(t)
+	mboxFile := filepath.Join(t.TempDir(), "thread.mbox")
+	if err := os.WriteFile(mboxFile, []byte(mbox), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	url := loreServer(t, root, mbox)
 	// b4 am --check runs in the maintainer's tree, which is no prep
 	// branch: only the thread places 2/2.
@@ -433,4 +442,23 @@ func TestB4AmThread(t *testing.T) {
 	if res := b4Result(t, dir, msgs[2], "--b4-thread", "--lore", url+"/missing"); res["status"] != "fail" || !strings.Contains(res["details"], "404") {
 		t.Fatalf("2/2 with an unreachable thread: %v", res)
 	}
+
+	t.Run("b4 am --check", func(t *testing.T) {
+		version, mm := b4Version(t)
+		if mm[0] == 0 && mm[1] < 14 {
+			t.Skipf("b4 %s has no am --check; am-perpatch-check-cmd came in b4 0.14", version)
+		}
+		bin := buildKfunccheck(t)
+		b4Env(t)
+		gitIn(t, dir, "config", "b4.am-perpatch-check-cmd", bin+" check -q --terse --no-summary --mailback --show-types --b4-thread --lore "+url)
+		// --offline-mode keeps b4 itself from lore; -m gives it the
+		// thread, which the check fetches again from the served inbox.
+		cmd := exec.Command("b4", "--offline-mode", "am", "--check", "-m", mboxFile, "-o", t.TempDir(), root)
+		cmd.Dir = dir
+		o, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(o), "STABLE_REMOVAL: bpf_task_release") {
+			t.Fatalf("b4 %s am --check:\n%s", version, o)
+		}
+		t.Logf("b4 %s am --check:\n%s", version, o)
+	})
 }
