@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
 )
@@ -45,7 +46,9 @@ func baselineRepo(t *testing.T) string {
 	return dir
 }
 
-// amFixture applies the fixture's patches (not its cover letter).
+// amFixture applies the fixture's patches (not its cover letter), as
+// committed now: b4 only looks for a prep cover commit among the last
+// year's commits (ez.py, find_cover_commit).
 func amFixture(t *testing.T, dir string) {
 	t.Helper()
 	var abs []string
@@ -53,7 +56,7 @@ func amFixture(t *testing.T, dir string) {
 		p, _ := filepath.Abs(b4Fixture + n)
 		abs = append(abs, p)
 	}
-	gitIn(t, dir, append([]string{"am", "-q"}, abs...)...)
+	gitAt(t, dir, time.Now().Format(time.RFC3339), append([]string{"am", "-q"}, abs...)...)
 }
 
 // trackingMessage is a tracking commit message as b4 writes it: the cover
@@ -78,7 +81,7 @@ func prepBranch(t *testing.T) string {
 	gitIn(t, dir, "checkout", "-q", "-b", "b4/deprecate-then-remove")
 	msg := trackingMessage(t, "bpf: Retire bpf_task_release()\n\nDeprecate it, then remove it.", b4ctx.PrepMarker,
 		map[string]any{"series": map[string]any{"revision": 1, "change-id": "20260302-retire-0123456789ab", "prefixes": []string{"bpf-next"}, "presubject": ""}})
-	gitIn(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
+	gitAt(t, dir, time.Now().Format(time.RFC3339), "commit", "-q", "--allow-empty", "-m", msg)
 	amFixture(t, dir)
 	return dir
 }

@@ -175,11 +175,14 @@ func Prep(dir string) (*Series, error) {
 	switch strategy {
 	case "commit", "tip-commit":
 		// The cover commit is the newest commit of the branch whose
-		// message holds the marker (ez.py, find_cover_commit, which
-		// also limits it to the user's own commits of the last year:
-		// a check need not be that strict, since the patch piped must
-		// still be one of the series').
-		cover, err := git(top, "log", "--grep", PrepMarker, "-F", "--format=%H", "--max-count=1", branch, "--")
+		// message holds the marker, committed by the user in the last
+		// year (ez.py, find_cover_commit): a cover letter that slipped
+		// into a shared tree must not make its whole history a series.
+		args := []string{"log", "--grep", PrepMarker, "-F", "--format=%H", "--max-count=1", "--since=1.year", "--no-mailmap"}
+		if email, _ := git(top, "config", "--get", "user.email"); email != "" {
+			args = append(args, "--committer="+email)
+		}
+		cover, err := git(top, append(args, branch, "--")...)
 		if err != nil || cover == "" {
 			return nil, nil
 		}
