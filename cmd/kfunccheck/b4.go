@@ -29,8 +29,11 @@ const noB4Env = "KFUNCCHECK_NO_B4_SERIES"
 // considered; --b4-series makes a missing context an error, as the series
 // check must not pass a cover letter it cannot place.
 func b4Context(cf *checkFlags, paths []string) (*b4ctx.Series, string, error) {
+	if os.Getenv(noB4Env) != "" {
+		return nil, "", nil
+	}
 	stdinOnly := len(paths) == 0 || len(paths) == 1 && paths[0] == "-"
-	if !stdinOnly || len(cf.gitRevs) > 0 || len(cf.msgids) > 0 || os.Getenv(noB4Env) != "" {
+	if !stdinOnly || len(cf.gitRevs) > 0 || len(cf.msgids) > 0 {
 		if cf.b4Series || cf.b4Thread {
 			return nil, "", fmt.Errorf("--b4-series and --b4-thread judge one message on stdin, as b4 pipes it")
 		}
