@@ -465,3 +465,73 @@ func TestB4AmThread(t *testing.T) {
 		t.Logf("b4 %s am --check:\n%s", version, o)
 	})
 }
+
+// reviewDriver runs b4's own review check runner (review/checks.py,
+// run_perpatch_checks and run_series_checks, b4 0.15 or newer) on the
+// given messages, as b4's review TUI does (review_tui/_common.py,
+// _fetch_and_check): the first message is the cover letter.
+const reviewDriver = `
+import email.parser, json, sys
+import b4, b4.review.checks as checks
+top, perpatch, series, tracking = sys.argv[1:5]
+msgs = []
+for path in sys.argv[5:]:
+    with open(path, 'rb') as f:
+        msgs.append(email.parser.BytesParser(policy=b4.emlpolicy).parse(f))
+ids = [m.get('message-id', '').strip('<> ') for m in msgs]
+env = {'B4_TRACKING_FILE': tracking}
+out = {'perpatch': checks.run_perpatch_checks(list(zip(ids[1:], msgs[1:])), [perpatch], top, extra_env=env),
+       'series': checks.run_series_checks((ids[0], msgs[0]), [series], top, extra_env=env)}
+print(json.dumps(out))
+`
+
+// TestB4ReviewChecksFromSource has b4's own review check code run the
+// check commands README gives. Debian has no b4 with review checks (they
+// came in 0.15); KFUNCCHECK_B4_SRC names the src directory of a b4 0.15
+// or newer checkout, which runs with Debian's python3-requests.
+func TestB4ReviewChecksFromSource(t *testing.T) {
+	src := os.Getenv("KFUNCCHECK_B4_SRC")
+	if src == "" {
+		t.Skip("KFUNCCHECK_B4_SRC does not name b4's source (src/ of b4 0.15 or newer): Debian packages no b4 with review checks")
+	}
+	needGit(t)
+	b4Isolate(t)
+	bin := buildKfunccheck(t)
+	dir, tf := reviewBranch(t)
+	_, msgs, _ := threadMbox(t)
+	var files []string
+	for i, m := range msgs {
+		f := filepath.Join(t.TempDir(), fmt.Sprintf("%d.eml", i))
+		if err := os.WriteFile(f, []byte(m), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	cmd := exec.Command("python3", append([]string{"-c", reviewDriver, dir,
+		bin + " check --format b4", bin + " check --format b4 --b4-series", tf}, files...)...)
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+src)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("b4's review checks: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		Perpatch map[string][]map[string]string
+		Series   []map[string]string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	p1, p2 := got.Perpatch["20260302100000.1@example.org"], got.Perpatch["20260302100000.2@example.org"]
+	if len(p1) != 1 || p1[0]["status"] != "pass" {
+		t.Errorf("1/2: %v", p1)
+	}
+	if len(p2) != 1 || p2[0]["status"] != "fail" || !strings.Contains(p2[0]["details"], "STABLE_REMOVAL") {
+		t.Errorf("2/2: %v", p2)
+	}
+	if len(got.Series) != 1 || got.Series[0]["status"] != "fail" || !strings.Contains(got.Series[0]["details"], "STABLE_REMOVAL") {
+		t.Errorf("series: %v", got.Series)
+	}
+	t.Logf("b4's review checks: %s", out)
+}
