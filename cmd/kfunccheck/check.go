@@ -112,6 +112,7 @@ type checkFlags struct {
 	cpuProfile           string
 	btfFile              string
 	stableFrom           pathsFlag
+	b4Series, b4Thread   bool
 }
 
 func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
@@ -148,6 +149,8 @@ func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&cf.stableFrom, "stable-list-from", "treat the kfuncs a compiled BPF program calls as stable (repeatable)")
 	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
+	fs.BoolVar(&cf.b4Series, "b4-series", false, "judge every patch of the b4 series the piped message belongs to (for b4.review-series-check-cmd)")
+	fs.BoolVar(&cf.b4Thread, "b4-thread", false, "judge the piped patch after the earlier patches of its thread, fetched from --lore (for b4.am-perpatch-check-cmd)")
 	return fs
 }
 
@@ -253,6 +256,12 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want %s)\n", cf.format, strings.Join(report.Formats, ", "))
 		return 2
 	}
+	// Run by b4 on one piped message, the series it belongs to is read
+	// from the repository b4 runs in (see b4.go).
+	bs, b4dir, b4err := b4Context(&cf, paths)
+	if b4dir != "" && cf.repo == "" {
+		cf.repo = b4dir
+	}
 	var repo gitrepo.Repository
 	var judge *history.Judger
 	repoName := ""
@@ -309,6 +318,22 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1, judge: judge}
 	if stderrTTY {
 		r.progress = stderr
+	}
+	if b4err == nil {
+		var done bool
+		done, stdin, b4err = r.b4Run(repo, repoName, bs, stdin)
+		if done && b4err == nil {
+			return r.finish(out, stdout, stderr)
+		}
+	}
+	if b4err != nil {
+		r.inputError = true
+		r.summary.InputErrors = append(r.summary.InputErrors, b4err.Error())
+		if err := out.InputError("-", b4err); err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+			return 2
+		}
+		return r.finish(out, stdout, stderr)
 	}
 	if err := r.gitRanges(repo, repoName, cf.gitRevs, cf.showMerges, stderr); err != nil {
 		r.flushPending()

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/input"
+	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+// noB4Env turns the b4 series context off, for a check that must judge
+// the piped patch alone even on a b4 branch.
+const noB4Env = "KFUNCCHECK_NO_B4_SERIES"
+
+// b4Context returns the b4 series the run's one stdin message may belong
+// to, or nil, and the repository b4 runs the check in ("" when none). b4
+// pipes one message per run, so only a run reading stdin alone is
+// considered; --b4-series makes a missing context an error, as the series
+// check must not pass a cover letter it cannot place.
+func b4Context(cf *checkFlags, paths []string) (*b4ctx.Series, string, error) {
+	if os.Getenv(noB4Env) != "" {
+		return nil, "", nil
+	}
+	stdinOnly := len(paths) == 0 || len(paths) == 1 && paths[0] == "-"
+	if !stdinOnly || len(cf.gitRevs) > 0 || len(cf.msgids) > 0 {
+		if cf.b4Series || cf.b4Thread {
+			return nil, "", fmt.Errorf("--b4-series and --b4-thread judge one message on stdin, as b4 pipes it")
+		}
+		return nil, "", nil
+	}
+	s, err := b4ctx.Find(".", os.Getenv)
+	dir := ""
+	if s != nil {
+		dir = s.Dir
+	} else if cf.b4Thread {
+		// b4 am runs checks from the top of the repository the series
+		// is for (__init__.py, LoreMessage.run_local_check), whose
+		// blobs give the patches their pre-images.
+		dir = b4ctx.TopDir(".")
+	}
+	if err == nil && s == nil && cf.b4Series {
+		err = fmt.Errorf("--b4-series: no b4 series here (no %s, and the branch is not a b4 prep branch)", b4ctx.TrackingEnv)
+	}
+	if err != nil && !cf.b4Series {
+		// A per-patch check reports on the patch alone rather than fail:
+		// b4 prep and am count every stderr line as a failure
+		// (__init__.py, LoreMessage.run_local_check), so nothing is said.
+		return nil, dir, nil
+	}
+	return s, dir, err
+}
+
+// b4Run judges the message on stdin in its b4 context: its series in the
+// repository (bs), or with --b4-thread its thread on --lore. It returns
+// whether the message was reported, and stdin to read as usual when not.
+func (r *runner) b4Run(repo gitrepo.Repository, repoName string, bs *b4ctx.Series, stdin io.Reader) (bool, io.Reader, error) {
+	if bs == nil && !r.cf.b4Thread {
+		return false, stdin, nil
+	}
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	data, err := io.ReadAll(stdin)
+	if err != nil {
+		return false, nil, err
+	}
+	rest := bytes.NewReader(data)
+	done := false
+	if bs != nil && repo != nil {
+		if done, err = r.b4Check(repo, repoName, bs, data); done || err != nil {
+			return done, rest, err
+		}
+		if r.cf.b4Series {
+			return false, rest, fmt.Errorf("--b4-series: the message is not one of the series of %s", bs.Branch)
+		}
+	}
+	if r.cf.b4Thread {
+		done, err = r.b4Thread(data)
+	}
+	return done, rest, err
+}
+
+// b4Thread judges the piped patch after the earlier patches of its series
+// as its thread on --lore holds them. b4 am --check gives a check command
+// nothing but the message (__init__.py, LoreMessage.load_local_ci_status
+// and run_local_check: stdin, the top directory, no environment), so the
+// thread is fetched again by the Message-ID the patch's References start
+// with, as b4 am fetched it.
+func (r *runner) b4Thread(data []byte) (bool, error) {
+	p, err := onePiped(data)
+	if err != nil || p == nil {
+		return false, err
+	}
+	root := p.Header.MessageID
+	if len(p.Header.References) > 0 {
+		root = p.Header.References[0]
+	} else if p.Header.InReplyTo != "" {
+		root = p.Header.InReplyTo
+	}
+	root = strings.Trim(root, "<> ")
+	if root == "" || p.Subject.Number <= 1 {
+		// A first patch has nothing before it in its series.
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	mbox, err := lore.Fetch(ctx, nil, r.cf.loreURL, root)
+	if err != nil {
+		return false, fmt.Errorf("--b4-thread: %w", err)
+	}
+	thread, _, err := lore.Assemble(mbox, "<"+root+">", p.Subject.Version)
+	if err != nil {
+		return false, fmt.Errorf("--b4-thread: %w", err)
+	}
+	k := seriesPosition(thread, p)
+	if k < 0 {
+		return false, nil
+	}
+	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
+		Patches: append(append([]*model.Patch(nil), thread.Patches[:k]...), p)}
+	r.results(sub, patchcheck.CheckSeries(sub, r.opt)[k:])
+	return true, nil
+}
+
+// onePiped reads the one patch of a piped message, or nil when the
+// message is something else.
+func onePiped(data []byte) (*model.Patch, error) {
+	var piped []*model.Series
+	err := input.Read("-", input.Options{Stdin: bytes.NewReader(data)}, func(s *model.Series) {
+		piped = append(piped, s)
+	})
+	if err != nil || len(piped) != 1 || len(piped[0].Patches) != 1 {
+		return nil, nil
+	}
+	return piped[0].Patches[0], nil
+}
+
+// b4Check judges the message b4 piped (data) in the context of its series
+// and reports it; it returns false when the message is not one of the
+// series', for the caller to check it alone.
+//
+// A patch is judged with the earlier patches of its series before it, so
+// that series rules see what they did, and only its own findings are
+// reported. A cover letter, or any message with --b4-series (b4 runs the
+// series check on the cover letter, or on the first patch when there is
+// none: review_tui/_common.py, _fetch_and_check), has every patch of the
+// series judged and reported.
+func (r *runner) b4Check(repo gitrepo.Repository, repoName string, bs *b4ctx.Series, data []byte) (bool, error) {
+	var piped []*model.Series
+	err := input.Read("-", input.Options{Stdin: bytes.NewReader(data)}, func(s *model.Series) {
+		piped = append(piped, s)
+	})
+	if err != nil || len(piped) != 1 || len(bs.Commits) == 0 {
+		return false, nil
+	}
+	in := piped[0]
+	full := gitrepo.Series(repo, bs.Commits, repoName)
+	if r.cf.b4Series || in.Cover != nil && len(in.Patches) == 0 {
+		full.Cover = in.Cover
+		r.results(full, patchcheck.CheckSeries(full, r.opt))
+		return true, nil
+	}
+	if len(in.Patches) != 1 {
+		return false, nil
+	}
+	p := in.Patches[0]
+	k := seriesPosition(full, p)
+	if k < 0 {
+		return false, nil
+	}
+	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
+		Patches: append(append([]*model.Patch(nil), full.Patches[:k]...), p)}
+	results := patchcheck.CheckSeries(sub, r.opt)
+	r.results(sub, results[k:])
+	return true, nil
+}
+
+// seriesPosition returns the index in s of the patch p is, by its title
+// (b4 prep renders each commit as a message with the commit's subject
+// under a "[PATCH m/N]" prefix: __init__.py, git_range_to_patches), or -1.
+// When titles repeat, the m of "m/N" decides.
+func seriesPosition(s *model.Series, p *model.Patch) int {
+	title := strings.TrimSpace(p.Subject.Title)
+	found := -1
+	for i, q := range s.Patches {
+		if strings.TrimSpace(q.Subject.Title) != title {
+			continue
+		}
+		if found < 0 || i == p.Subject.Number-1 {
+			found = i
+		}
+	}
+	return found
+}
