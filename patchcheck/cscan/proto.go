@@ -69,7 +69,10 @@ func (s *scanner) joinPrototype(lines []Line, i int, code string) (string, int, 
 			return "", i, false
 		}
 	}
-	text := strings.TrimSpace(code)
+	// A builder, not +=: every identifier line of a file is a possible
+	// start, and each may look 16 lines ahead.
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(code))
 	last := i
 	depth := parenDepth(code)
 	opened := strings.Contains(code, "(")
@@ -80,7 +83,8 @@ func (s *scanner) joinPrototype(lines []Line, i int, code string) (string, int, 
 		if strings.HasPrefix(c, "#") {
 			return "", i, false
 		}
-		text += " " + c
+		b.WriteByte(' ')
+		b.WriteString(c)
 		depth += parenDepth(c)
 		opened = opened || strings.Contains(c, "(")
 		if !opened && strings.ContainsAny(c, ";{}=") {
@@ -90,6 +94,7 @@ func (s *scanner) joinPrototype(lines []Line, i int, code string) (string, int, 
 	if !opened || depth != 0 {
 		return "", i, false
 	}
+	text := b.String()
 	close := strings.LastIndexByte(text, ')')
 	after := strings.TrimSpace(text[close+1:])
 	switch {
