@@ -13,7 +13,9 @@
 # description; RESULTS_DIR, this test's result directory; BRANCH_BASE, the
 # tree's base; FIRST_IN_SERIES, 1 for the first patch of a series.
 # KFUNCCHECK names the kfunccheck binary (default: kfunccheck on PATH).
-# Arguments are passed to "kfunccheck check" (e.g. --strict, --ignore TYPES).
+# Arguments are passed to "kfunccheck check" (e.g. --strict, --ignore TYPES);
+# not ones that change the shape of the text report (-q, --terse,
+# --no-summary, --mailback, --format), which this script reads.
 #
 # Exit: 0 pass, 250 warnings or checks only, 1 errors or the check failed.
 
