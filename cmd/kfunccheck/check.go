@@ -231,6 +231,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
 	}
+	opt.Rules = selectRules(rules.All, cf.ignore, cf.types)
 	if cf.failOn == "" {
 		// As checkpatch: any finding reported fails the run (checks are
 		// reported only with --strict). The hook and the bot keep the
@@ -535,7 +536,22 @@ func (r *runner) emit(u report.Unit) {
 	}
 }
 
-// filter applies --strict, --ignore and --types.
+// selectRules applies --ignore and --types to the rule list, so that a
+// rule not asked for does not run at all.
+func selectRules(all []*rules.Rule, ignore, types []string) []*rules.Rule {
+	// Not nil: an empty selection runs no rule, nil would run them all.
+	out := []*rules.Rule{}
+	for _, r := range all {
+		if slices.Contains(ignore, r.ID) || len(types) > 0 && !slices.Contains(types, r.ID) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// filter applies --strict, and --ignore and --types to the findings that
+// come from outside the rule list (the history rules).
 func (r *runner) filter(fs []model.Finding) []model.Finding {
 	out := fs[:0]
 	for _, f := range fs {
