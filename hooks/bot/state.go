@@ -17,8 +17,8 @@ import (
 // The statements of recording a message, prepared when the store opens.
 const (
 	qSeen   = `SELECT count(*) FROM message WHERE message_id = ?`
-	qCursor = `INSERT INTO cursor (epoch, commit_id, commit_time) VALUES (?, ?, ?)
-		ON CONFLICT(epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`
+	qCursor = `INSERT INTO list_cursor (list, epoch, commit_id, commit_time) VALUES (?, ?, ?, ?)
+		ON CONFLICT(list, epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`
 	qRemember    = `INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`
 	qSeriesState = `SELECT state FROM series WHERE key = ?`
 	qSeriesNew   = `INSERT INTO series (key, subject, author, version, total, root_id, first_seen, started, state)
@@ -73,10 +73,9 @@ func (b *Batch) queryRow(query string, args []any, dest ...any) error {
 	return st.QueryRow(args...).Scan(dest...)
 }
 
-// SetCursor moves an epoch's cursor.
+// SetCursor moves a list's cursor in an epoch.
 func (b *Batch) SetCursor(c Cursor) error {
-	return b.exec(qCursor,
-		c.Epoch, c.Commit, c.Time.Unix())
+	return b.exec(qCursor, c.List, c.Epoch, c.Commit, c.Time.Unix())
 }
 
 // Seen reports whether a Message-ID was recorded before.
@@ -405,11 +404,17 @@ func (s *Store) SentSince(t time.Time) (int, error) {
 	return n, err
 }
 
-// FirstPass reports whether a file source was never read completely.
-func (s *Store) FirstPass(source string) (bool, error) {
-	var n int
-	err := s.db.QueryRow(`SELECT count(*) FROM source WHERE name = ?`, source).Scan(&n)
-	return n == 0, err
+// FirstPass reports whether a file source was never read completely
+// under any of its names (its identity, and the name a state written for
+// one list gave it).
+func (s *Store) FirstPass(names ...string) (bool, error) {
+	for _, name := range names {
+		var n int
+		if err := s.db.QueryRow(`SELECT count(*) FROM source WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // PassDone records that a file source was read completely once; until
