@@ -360,3 +360,34 @@ func TestListsTakeTurns(t *testing.T) {
 		t.Errorf("read in the order %v, want it to start %v", order, want)
 	}
 }
+
+// TestSingleListStateRewritten: the only inbox of a state written for one
+// list adopts its cursors even when its history was rewritten since (the
+// cursor's commit is gone): it resyncs by date and answers nothing twice.
+func TestSingleListStateRewritten(t *testing.T) {
+	a := newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "before@x", "", ""))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.store.db.Exec(`INSERT INTO cursor (epoch, commit_id, commit_time) SELECT epoch, ?, commit_time FROM list_cursor;
+		DELETE FROM list_cursor`, strings.Repeat("d", 40)); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "after@x", "", ""))
+	if err := tb.Once(Source{Lists: []List{{"inbox", a.dir}}}); err != nil {
+		t.Fatal(err)
+	}
+	r := tb.replies(t)
+	if len(r) != 2 || r["before@x"] == "" || r["after@x"] == "" {
+		t.Fatalf("replies to %v, want before@x and after@x", keys(r))
+	}
+	if files, _ := filepath.Glob(filepath.Join(tb.outbox, "new", "*")); len(files) != 2 {
+		t.Errorf("%d replies written, want 2", len(files))
+	}
+}

@@ -273,6 +273,7 @@ func (b *Bot) inboxCursors(l List, only bool) (map[int]Cursor, error) {
 		adopt = err == nil
 	}
 	if !adopt {
+		b.logf("%s: the state's cursors of a single inbox are not this list's; it starts as a new list", l)
 		return cursors, nil
 	}
 	b.logf("%s: continues from the cursors of the state's single inbox", l)
