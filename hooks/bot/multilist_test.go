@@ -92,41 +92,57 @@ func TestMultiListCrashRestart(t *testing.T) {
 	}
 
 	// want maps each answered Message-ID to the lists its reply must
-	// reach.
+	// reach. The series arrive in ten rounds, one before each run, so
+	// that every run has work to be killed in; a shared series reaches
+	// list B one round after list A, when A's copy may have been judged.
 	want := map[string][]string{}
 	bad := []string{"STABLE_REMOVAL/remove-stable.patch", "STABLE_REMOVAL/demote-stable.patch",
 		"STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch", "STABLE_FLAGS_BREAKING/flags-breaking.patch"}
-	const n = 45
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("s%d@x", i)
-		m := mailOf(t, bad[i%len(bad)], id, "", "")
-		switch i % 3 {
-		case 0: // Cc'd to both lists: in both archives, B's copy a little later.
-			m = onLists(m, true, true)
-			a.add(0, m)
-			a.add(0, review(fmt.Sprintf("r%d@x", i), id, "[PATCH] x"))
+	const n, rounds = 60, 10
+	var late []string // shared series for B, posted a round later
+	post := func(round int) {
+		for _, m := range late {
 			b.add(0, m)
-			want[id] = []string{listA, listB}
-		case 1:
-			a.add(0, m)
-			want[id] = []string{listA}
-		case 2:
-			b.add(0, onLists(m, false, true))
-			want[id] = []string{listB}
+		}
+		late = nil
+		for i := round * n / rounds; i < (round+1)*n/rounds; i++ {
+			id := fmt.Sprintf("s%d@x", i)
+			m := mailOf(t, bad[i%len(bad)], id, "", "")
+			switch i % 3 {
+			case 0: // Cc'd to both lists: in both archives.
+				m = onLists(m, true, true)
+				a.add(0, m)
+				a.add(0, review(fmt.Sprintf("r%d@x", i), id, "[PATCH] x"))
+				if i%2 == 0 {
+					b.add(0, m)
+				} else {
+					late = append(late, m)
+				}
+				want[id] = []string{listA, listB}
+			case 1:
+				a.add(0, m)
+				want[id] = []string{listA}
+			case 2:
+				b.add(0, onLists(m, false, true))
+				want[id] = []string{listB}
+			}
+		}
+		if round == rounds/2 {
+			// One series whose parts came through different lists: the
+			// cover letter and patch 1 to both, patch 2 seen on B only
+			// (A lost it).
+			series := "STABLE_REMOVAL/series-deprecate-then-remove/"
+			cover := onLists(mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""), true, true)
+			p1 := onLists(mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""), true, true)
+			p2 := onLists(mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", ""), true, true)
+			a.add(0, cover)
+			a.add(0, p1)
+			b.add(0, p1)
+			b.add(0, cover)
+			b.add(0, p2)
+			want["cover@x"] = []string{listA, listB}
 		}
 	}
-	// One series whose parts came through different lists: the cover
-	// letter and patch 1 to both, patch 2 seen on B only (A lost it).
-	series := "STABLE_REMOVAL/series-deprecate-then-remove/"
-	cover := onLists(mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""), true, true)
-	p1 := onLists(mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""), true, true)
-	p2 := onLists(mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", ""), true, true)
-	a.add(0, cover)
-	a.add(0, p1)
-	b.add(0, p1)
-	b.add(0, cover)
-	b.add(0, p2)
-	want["cover@x"] = []string{listA, listB}
 
 	rnd := rand.New(rand.NewSource(time.Now().UnixNano()))
 	var logs []string
@@ -137,17 +153,21 @@ func TestMultiListCrashRestart(t *testing.T) {
 			}
 		}
 	}()
-	for k := 0; k < 10; k++ {
+	for k := 0; k < rounds; k++ {
+		post(k)
 		c := run("run", "--interval", "20ms")
 		log := new(strings.Builder)
 		c.Stderr = log
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+rnd.Intn(400)) * time.Millisecond)
+		time.Sleep(time.Duration(20+rnd.Intn(300)) * time.Millisecond)
 		c.Process.Signal(syscall.SIGKILL)
 		c.Wait()
 		logs = append(logs, log.String())
+	}
+	for _, m := range late {
+		b.add(0, m)
 	}
 	time.Sleep(resendAfter + 100*time.Millisecond)
 	for k := 0; k < 3; k++ {
@@ -215,7 +235,17 @@ func TestMultiListCrashRestart(t *testing.T) {
 	if parts != 3 {
 		t.Errorf("the cross-list series holds %d messages, want its cover letter and 2 patches", parts)
 	}
-	t.Logf("%d replies over 10 kills for %d series", len(s.got()), len(want))
+	judging, archived := 0, 0
+	for _, l := range logs[:rounds] {
+		if strings.Contains(l, "kfunccheck bot: checked ") {
+			judging++
+		}
+	}
+	for _, l := range logs {
+		archived += strings.Count(l, "is already in the archive")
+	}
+	t.Logf("%d replies over %d kills for %d series; %d of the killed runs had judged series; %d interrupted deliveries found in an archive",
+		len(s.got()), rounds, len(want), judging, archived)
 }
 
 // TestSingleListStateMigrates: a state written when the bot followed one
