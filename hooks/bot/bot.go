@@ -342,7 +342,7 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 		return nil
 	}
 	if m.RememberOnly != "" {
-		return tx.Remember(Message{ID: m.RememberOnly, Epoch: m.Epoch, Commit: m.ID}, now)
+		return tx.RememberPast(m.List, m.RememberOnly)
 	}
 	if m.Err == nil && pm.p != nil && !pm.p.Mail {
 		m.Err = fmt.Errorf("not a mail message")
@@ -363,6 +363,11 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	}
 	if seen, err := tx.Seen(msgID); err != nil || seen {
 		return err
+	}
+	if m.List != "" {
+		if past, err := tx.InPast(m.List, msgID); err != nil || past {
+			return err
+		}
 	}
 	arrived := now
 	if !m.Time.IsZero() && m.Time.Before(now) {
@@ -434,8 +439,11 @@ type Archived struct {
 	Cursor *Cursor
 	// CursorOnly marks no message: only the cursor (a first run's start).
 	CursorOnly bool
-	// RememberOnly, when set, is the Message-ID of a message only
-	// remembered (the past of a file source on its first pass).
+	// List is the file source the message came from (empty for an
+	// inbox). RememberOnly, when set, is the Message-ID of a message only
+	// remembered as that list's past (its mail before its first pass, or
+	// before --since).
+	List         string
 	RememberOnly string
 	parsed       *parsed
 }

@@ -421,3 +421,47 @@ func TestSingleListStateRewritten(t *testing.T) {
 		t.Errorf("%d replies written, want 2", len(files))
 	}
 }
+
+// TestNewListPast: an mbox added to a running bot has old mail, only
+// remembered; a part of a series still open on the other list that is
+// among that old mail is not lost when the other list brings it.
+func TestNewListPast(t *testing.T) {
+	a := newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	dir := t.TempDir()
+	tb := newTestBot(t, filepath.Join(dir, "state.db"))
+	tb.now = a.clock.Add(5 * time.Minute)
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	series := "STABLE_REMOVAL/series-deprecate-then-remove/"
+	a.add(0, mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""))
+	a.add(0, mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if r := tb.replies(t); len(r) != 0 {
+		t.Fatalf("an incomplete series within its grace time was answered: %v", keys(r))
+	}
+	// B already had patch 2 when the bot began to follow it; A gets it
+	// now. B is read first.
+	p2 := mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", "")
+	mbox := filepath.Join(dir, "b.mbox")
+	if err := os.WriteFile(mbox, []byte("From x@y Mon Mar  2 10:00:00 2026\n"+p2+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, p2)
+	two := Source{Lists: []List{{"mbox", mbox}, {"inbox", a.dir}}}
+	for range 2 {
+		if err := tb.Once(two); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := tb.replies(t)
+	if rep := r["cover@x"]; rep == "" || strings.Contains(rep, "had not arrived") {
+		t.Fatalf("the series was not answered complete (replies to %v):\n%s", keys(r), rep)
+	}
+	if len(r) != 1 {
+		t.Errorf("replies to %v, want cover@x", keys(r))
+	}
+}

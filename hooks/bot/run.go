@@ -457,7 +457,7 @@ func (b *Bot) readMbox(l List, first bool, src Source, out chan<- []Archived, st
 		if err != nil {
 			return fmt.Errorf("mbox %s: %w", l.Path, err)
 		}
-		batch = append(batch, fileMessage(fmt.Sprintf("%s#%d", l.ID(), i), raw, first, src))
+		batch = append(batch, fileMessage(l.ID(), fmt.Sprintf("%s#%d", l.ID(), i), raw, first, src))
 		if len(batch) >= ingestBatch {
 			if err := send(out, stop, batch); err != nil {
 				return err
@@ -499,7 +499,7 @@ func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived,
 			b.logf("maildir %s: %v", n, err)
 			continue
 		}
-		batch = append(batch, fileMessage(l.ID()+"#"+n, raw, first, src))
+		batch = append(batch, fileMessage(l.ID(), l.ID()+"#"+n, raw, first, src))
 		if len(batch) >= ingestBatch {
 			if err := send(out, stop, batch); err != nil {
 				return err
@@ -516,12 +516,12 @@ func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived,
 // fileMessage is a message of an mbox or Maildir. On the first pass over
 // such a source, without --since, messages are only remembered, not
 // judged: the bot starts at the present.
-func fileMessage(id string, raw *mail.Raw, first bool, src Source) Archived {
+func fileMessage(list, id string, raw *mail.Raw, first bool, src Source) Archived {
 	data := raw.Data
 	if raw.FromLine != "" {
 		data = append([]byte(raw.FromLine+"\n"), data...)
 	}
-	a := Archived{Epoch: -1, ID: id, Data: data}
+	a := Archived{Epoch: -1, ID: id, Data: data, List: list}
 	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(raw.Data, src.Since)) {
 		sum := sha256.Sum256(data)
 		a.RememberOnly = readEnvelope(raw.Data).MessageID

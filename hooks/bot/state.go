@@ -28,9 +28,24 @@ const (
 	qMessage     = `INSERT INTO message (message_id, series_key, number, epoch, commit_id, received)
 		VALUES (?, ?, ?, ?, ?, ?)`
 	qMailbody = `INSERT INTO mailbody (message_id, series_key, data) VALUES (?, ?, ?)`
+	qPast     = `INSERT OR IGNORE INTO past (list, message_id) VALUES (?, ?)`
+	qPastSeen = `SELECT count(*) FROM past WHERE list = ? AND message_id = ?`
 )
 
-var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody}
+var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody, qPast, qPastSeen}
+
+// RememberPast records a message of a list's past: never judged when
+// that list shows it again, still new when another list brings it.
+func (b *Batch) RememberPast(list, msgID string) error {
+	return b.exec(qPast, list, msgID)
+}
+
+// InPast reports whether a Message-ID is of a list's past.
+func (b *Batch) InPast(list, msgID string) (bool, error) {
+	var n int
+	err := b.queryRow(qPastSeen, []any{list, msgID}, &n)
+	return n > 0, err
+}
 
 // Batch is a group of messages recorded in one transaction with the
 // cursor that passed them: a bot killed mid-batch resumes before it.
@@ -390,10 +405,12 @@ func (s *Store) Refused(id, why string) error {
 	return s.exec(`UPDATE outbox SET last_error = ? WHERE message_id = ?`, why, id)
 }
 
-// InArchive reports whether a Message-ID came back through the archive.
+// InArchive reports whether a Message-ID came back through an archive
+// (as new mail, or in the past of a list added since).
 func (s *Store) InArchive(msgID string) (bool, error) {
 	var n int
-	err := s.db.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, msgID).Scan(&n)
+	err := s.db.QueryRow(`SELECT (SELECT count(*) FROM message WHERE message_id = ?) + (SELECT count(*) FROM past WHERE message_id = ?)`,
+		msgID, msgID).Scan(&n)
 	return n > 0, err
 }
 

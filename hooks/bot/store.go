@@ -127,6 +127,14 @@ var migrations = []string{
 		commit_time INTEGER NOT NULL,
 		PRIMARY KEY (list, epoch)
 	);`,
+	// The past of a file source (its mail before the bot followed it, or
+	// before --since) is remembered as that list's alone: the same mail
+	// arriving through another list is still new there.
+	`CREATE TABLE past (
+		list TEXT NOT NULL,
+		message_id TEXT NOT NULL,
+		PRIMARY KEY (list, message_id)
+	);`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
