@@ -23,10 +23,40 @@ import (
 )
 
 const botUsage = `usage:
-  kfunccheck bot run  (--inbox DIR | --mbox FILE | --maildir DIR) --state FILE [flags]   follow the list
-  kfunccheck bot once (--inbox DIR | --mbox FILE | --maildir DIR) --state FILE [flags]   one pass
+  kfunccheck bot run  (--inbox DIR | --mbox FILE | --maildir DIR)... --state FILE [flags]   follow the lists
+  kfunccheck bot once (--inbox DIR | --mbox FILE | --maildir DIR)... --state FILE [flags]   one pass
+--inbox, --mbox and --maildir repeat: one bot follows several lists with one
+state file, and a series sent to several of them is judged and answered once.
 Run "kfunccheck bot once -h" for the flags.
 `
+
+// sourceFlag adds a list of one kind to the bot's lists, in the order
+// given on the command line.
+type sourceFlag struct {
+	kind  string
+	lists *[]bot.List
+}
+
+func (f sourceFlag) String() string {
+	if f.lists == nil {
+		return ""
+	}
+	var out []string
+	for _, l := range *f.lists {
+		if l.Kind == f.kind {
+			out = append(out, l.Path)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func (f sourceFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("empty path")
+	}
+	*f.lists = append(*f.lists, bot.List{Kind: f.kind, Path: v})
+	return nil
+}
 
 func runBot(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "run" && args[0] != "once" {
@@ -36,10 +66,10 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bot "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var src bot.Source
-	fs.StringVar(&src.Inbox, "inbox", "", "public-inbox v2 directory (git/0.git, git/1.git, ...)")
-	fs.StringVar(&src.Mbox, "mbox", "", "an mbox the list server appends to")
-	fs.StringVar(&src.Maildir, "maildir", "", "a Maildir the list server delivers to")
-	fs.BoolVar(&src.Fetch, "fetch", false, "fetch each epoch from its configured remote first")
+	fs.Var(sourceFlag{"inbox", &src.Lists}, "inbox", "public-inbox v2 directory (git/0.git, git/1.git, ...) of a list (repeatable)")
+	fs.Var(sourceFlag{"mbox", &src.Lists}, "mbox", "an mbox the list server appends to (repeatable)")
+	fs.Var(sourceFlag{"maildir", &src.Lists}, "maildir", "a Maildir the list server delivers to (repeatable)")
+	fs.BoolVar(&src.Fetch, "fetch", false, "fetch each epoch of the inboxes from its configured remote first")
 	since := fs.String("since", "", "replay messages dated on or after DATE (2006-01-02 or RFC 3339), or since an archive COMMIT")
 	state := fs.String("state", "", "state file (SQLite)")
 	interval := fs.Duration("interval", 5*time.Minute, "run: time between passes")
@@ -83,6 +113,9 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	if *state == "" {
 		return fail("--state is required")
 	}
+	if len(src.Lists) == 0 {
+		return fail("no list: give --inbox, --mbox or --maildir (each may repeat)")
+	}
 	opt, err := policyOptions(*conf, lists, nil, *btfFile)
 	if err != nil {
 		return fail("%v", err)
@@ -111,7 +144,22 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		return fail("--reply-level: %v", err)
 	}
 	if *since != "" {
-		if src.Since, err = parseSince(*since, src.Inbox); err != nil {
+		var inboxes []string
+		for _, l := range src.Lists {
+			if l.Kind == "inbox" {
+				inboxes = append(inboxes, l.Path)
+			}
+		}
+		if len(inboxes) == 0 {
+			inboxes = []string{""}
+		}
+		// A commit names its time in whichever inbox holds it.
+		for _, in := range inboxes {
+			if src.Since, err = parseSince(*since, in); err == nil {
+				break
+			}
+		}
+		if err != nil {
 			return fail("--since: %v", err)
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
@@ -101,6 +102,8 @@ type Bot struct {
 	// once; bounded (recentMax), only the reading goroutine touches it.
 	recent      map[string]*model.Patch
 	recentOrder []string
+	// logMu orders the log lines of the lists' readers.
+	logMu sync.Mutex
 }
 
 // recentMax bounds the parsed patches kept between ingest and judging.
@@ -199,6 +202,8 @@ func relabel(bl baseline.Baseline, labels map[string]string) baseline.Baseline {
 }
 
 func (b *Bot) logf(format string, args ...any) {
+	b.logMu.Lock()
+	defer b.logMu.Unlock()
 	fmt.Fprintf(b.cfg.Log, "kfunccheck bot: "+format+"\n", args...)
 }
 
@@ -284,7 +289,7 @@ func (a *Archived) parse() {
 		return
 	}
 	a.parsed = &parsed{}
-	if a.Err != nil || a.Deleted {
+	if a.Err != nil || a.Deleted || a.CursorOnly || a.RememberOnly != "" {
 		return
 	}
 	defer func() {
@@ -333,8 +338,11 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 			return err
 		}
 	}
-	if m.Deleted {
+	if m.Deleted || m.CursorOnly {
 		return nil
+	}
+	if m.RememberOnly != "" {
+		return tx.RememberPast(m.List, m.RememberOnly)
 	}
 	if m.Err == nil && pm.p != nil && !pm.p.Mail {
 		m.Err = fmt.Errorf("not a mail message")
@@ -355,6 +363,11 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	}
 	if seen, err := tx.Seen(msgID); err != nil || seen {
 		return err
+	}
+	if m.List != "" {
+		if past, err := tx.InPast(m.List, msgID); err != nil || past {
+			return err
+		}
 	}
 	arrived := now
 	if !m.Time.IsZero() && m.Time.Before(now) {
@@ -424,7 +437,15 @@ type Archived struct {
 	Time time.Time
 	// Cursor, when set, is stored with the message.
 	Cursor *Cursor
-	parsed *parsed
+	// CursorOnly marks no message: only the cursor (a first run's start).
+	CursorOnly bool
+	// List is the file source the message came from (empty for an
+	// inbox). RememberOnly, when set, is the Message-ID of a message only
+	// remembered as that list's past (its mail before its first pass, or
+	// before --since).
+	List         string
+	RememberOnly string
+	parsed       *parsed
 }
 
 // Judge checks every series ready now: its verdict, and its reply when

@@ -20,32 +20,64 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 )
 
-// Source is where the bot reads the list from.
+// Source is where the bot reads its lists from.
 type Source struct {
+	// Lists are the lists followed, read in turn, one batch each.
+	Lists []List
+	// Inbox, Mbox and Maildir are shorthands for one more list.
 	Inbox   string // a public-inbox v2 directory
 	Mbox    string // or an mbox file
 	Maildir string // or a Maildir
-	// Fetch runs a go-git fetch of each epoch first (inbox only).
+	// Fetch runs a go-git fetch of each epoch first (inboxes only).
 	Fetch bool
 	// Since replays messages dated on or after it; zero on a first run
 	// means: start at the archive's current tip.
 	Since time.Time
 }
 
-// Once runs one pass: read what is new, judge the series that are ready,
-// deliver the outbox.
-func (b *Bot) Once(src Source) error {
-	var err error
-	switch {
-	case src.Inbox != "":
-		err = b.readInbox(src)
-	case src.Mbox != "":
-		err = b.readMbox(src)
-	case src.Maildir != "":
-		err = b.readMaildir(src)
-	default:
-		err = errors.New("no source: give --inbox, --mbox or --maildir")
+// List is one list the bot follows.
+type List struct {
+	Kind string // "inbox" (public-inbox v2), "mbox" or "maildir"
+	Path string
+}
+
+// ID is the list's identity in the state: its kind and absolute path. A
+// list keeps its cursors when other lists are added or removed.
+func (l List) ID() string {
+	p, err := filepath.Abs(l.Path)
+	if err != nil {
+		p = filepath.Clean(l.Path)
 	}
+	return l.Kind + ":" + p
+}
+
+func (l List) String() string { return "--" + l.Kind + " " + l.Path }
+
+// lists returns every list of the source, in order, each once.
+func (src Source) lists() []List {
+	out := slices.Clone(src.Lists)
+	for _, l := range []List{{"inbox", src.Inbox}, {"mbox", src.Mbox}, {"maildir", src.Maildir}} {
+		if l.Path != "" {
+			out = append(out, l)
+		}
+	}
+	seen := map[string]bool{}
+	return slices.DeleteFunc(out, func(l List) bool {
+		dup := seen[l.ID()]
+		seen[l.ID()] = true
+		return dup
+	})
+}
+
+// Once runs one pass: read what is new on every list, judge the series
+// that are ready, deliver the outbox. A list that cannot be read is
+// reported, and the others are still read, judged and answered.
+func (b *Bot) Once(src Source) error {
+	lists := src.lists()
+	if len(lists) == 0 {
+		return errors.New("no source: give --inbox, --mbox or --maildir")
+	}
+	readErr, err := b.read(lists, src)
 	if err != nil {
 		return err
 	}
@@ -57,7 +89,10 @@ func (b *Bot) Once(src Source) error {
 	} else if err != nil {
 		b.logf("%v; the rest waits", err)
 	}
-	return b.store.Reclaim()
+	if err := b.store.Reclaim(); err != nil {
+		return err
+	}
+	return readErr
 }
 
 // Run repeats Once every interval until ctx ends.
@@ -74,13 +109,193 @@ func (b *Bot) Run(ctx context.Context, src Source, interval time.Duration) error
 	}
 }
 
-func (b *Bot) readInbox(src Source) error {
-	in := &gitrepo.Inbox{Dir: src.Inbox}
-	epochs, err := in.Epochs()
-	if err != nil {
-		return err
+// reader is one list being read: its own goroutine hands over batches of
+// messages, and its error when it ends.
+type reader struct {
+	list    List
+	batches chan []Archived
+	errc    chan error
+	// done is called once the list was read to its end (a file source's
+	// first pass is over).
+	done     func() error
+	time     time.Time // the archive time of the last message read
+	messages int
+	finished bool
+}
+
+// read reads every list in turn, one batch of each, so that a long
+// backlog on one list does not hold the others back by more than a
+// batch. Messages are recorded in the one state: a Message-ID seen on
+// one list is a repeat on another, and a series is one series whichever
+// lists its parts came through. It returns the lists' errors apart from
+// an error of the state, which ends the pass.
+func (b *Bot) read(lists []List, src Source) (listErr, err error) {
+	stop := make(chan struct{})
+	var readers []*reader
+	defer func() {
+		// A pass ended by an error: the readers still going stop.
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		for _, r := range readers {
+			if !r.finished {
+				for range r.batches {
+				}
+				<-r.errc
+			}
+		}
+	}()
+	inboxes := 0
+	for _, l := range lists {
+		if l.Kind == "inbox" {
+			inboxes++
+		}
 	}
-	cursors, err := b.store.Cursors()
+	var errs []error
+	for _, l := range lists {
+		r := &reader{list: l, batches: make(chan []Archived), errc: make(chan error, 1)}
+		var start func() error
+		switch l.Kind {
+		case "inbox":
+			cursors, err := b.inboxCursors(l, inboxes == 1)
+			if err != nil {
+				return nil, err
+			}
+			start = func() error { return b.readInbox(l, cursors, src, r.batches, stop) }
+		case "mbox", "maildir":
+			// A state written for one list named it by its path as
+			// given.
+			first, err := b.store.FirstPass(l.ID(), l.Kind+":"+l.Path)
+			if err != nil {
+				return nil, err
+			}
+			read := b.readMbox
+			if l.Kind == "maildir" {
+				read = b.readMaildir
+			}
+			start = func() error { return read(l, first, src, r.batches, stop) }
+			r.done = func() error { return b.store.PassDone(l.ID(), b.cfg.Now()) }
+		default:
+			errs = append(errs, fmt.Errorf("%s: unknown kind of list", l))
+			continue
+		}
+		readers = append(readers, r)
+		go func() {
+			defer close(r.batches)
+			r.errc <- start()
+		}()
+	}
+	batches := 0
+	for active := len(readers); active > 0; {
+		for _, r := range readers {
+			if r.finished {
+				continue
+			}
+			batch, ok := <-r.batches
+			if !ok {
+				r.finished = true
+				active--
+				rerr := <-r.errc
+				if rerr == nil && r.done != nil {
+					if err := r.done(); err != nil {
+						return nil, err
+					}
+				}
+				if rerr != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", r.list, rerr))
+					b.logf("%s: %v; the other lists go on", r.list, rerr)
+				}
+				if len(readers) > 1 {
+					b.logf("%s: %d messages read", r.list, r.messages)
+				}
+				continue
+			}
+			r.messages += len(batch)
+			for _, a := range batch {
+				if a.Time.After(r.time) {
+					r.time = a.Time
+				}
+			}
+			if err := b.IngestBatch(batch); err != nil {
+				return nil, err
+			}
+			// Every few batches, the series whose grace ended by the
+			// archives' time are judged: a replay of years of mail holds
+			// only the series still in progress at its point. The time is
+			// that of the list furthest behind (a file source has none: then
+			// only complete series are judged).
+			if batches++; batches%judgeEvery == 0 {
+				at := b.cfg.Now()
+				for _, o := range readers {
+					if !o.finished {
+						at = minTime(at, o.time)
+					}
+				}
+				if _, err := b.judgeBy(at); err != nil {
+					return nil, err
+				}
+				if err := b.store.Reclaim(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return errors.Join(errs...), nil
+}
+
+// inboxCursors returns an inbox's cursors. A state written when the bot
+// followed one inbox has cursors of no list: the inbox whose epochs hold
+// their commits adopts them, or the only inbox followed (its history may
+// have been rewritten since).
+func (b *Bot) inboxCursors(l List, only bool) (map[int]Cursor, error) {
+	cursors, err := b.store.Cursors(l.ID())
+	if err != nil || len(cursors) > 0 {
+		return cursors, err
+	}
+	legacy, err := b.store.LegacyCursors()
+	if err != nil || len(legacy) == 0 {
+		return cursors, err
+	}
+	adopt := only
+	in := &gitrepo.Inbox{Dir: l.Path}
+	for n, c := range legacy {
+		if adopt {
+			break
+		}
+		ep, err := in.Epoch(n)
+		if err != nil {
+			continue
+		}
+		_, err = ep.CommitTime(c.Commit)
+		ep.Close()
+		adopt = err == nil
+	}
+	if !adopt {
+		b.logf("%s: the state's cursors of a single inbox are not this list's; it starts as a new list", l)
+		return cursors, nil
+	}
+	b.logf("%s: continues from the cursors of the state's single inbox", l)
+	if err := b.store.AdoptCursors(l.ID()); err != nil {
+		return nil, err
+	}
+	return b.store.Cursors(l.ID())
+}
+
+// send hands a batch over to the pass, unless it was stopped.
+func send(out chan<- []Archived, stop <-chan struct{}, batch []Archived) error {
+	select {
+	case out <- batch:
+		return nil
+	case <-stop:
+		return errStopped
+	}
+}
+
+func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, out chan<- []Archived, stop <-chan struct{}) error {
+	in := &gitrepo.Inbox{Dir: l.Path}
+	epochs, err := in.Epochs()
 	if err != nil {
 		return err
 	}
@@ -89,10 +304,10 @@ func (b *Bot) readInbox(src Source) error {
 		ep, err := in.Epoch(n)
 		if err != nil {
 			// One unreadable epoch must not stop the others.
-			b.logf("warning: inbox %s: epoch %d cannot be opened, skipped this pass: %v", src.Inbox, n, err)
+			b.logf("warning: inbox %s: epoch %d cannot be opened, skipped this pass: %v", l.Path, n, err)
 			continue
 		}
-		err = b.readEpoch(ep, n, cursors, firstRun, src)
+		err = b.readEpoch(ep, l, n, cursors, firstRun, src, out, stop)
 		ep.Close()
 		if errors.Is(err, gitrepo.ErrBrokenHistory) {
 			b.logf("warning: %v; the messages after it were read, those before it cannot be", err)
@@ -105,7 +320,7 @@ func (b *Bot) readInbox(src Source) error {
 	return nil
 }
 
-func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstRun bool, src Source) error {
+func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor, firstRun bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
 	if src.Fetch {
 		if err := ep.Fetch(); err != nil {
 			b.logf("epoch %d: fetch: %v", n, err)
@@ -122,39 +337,23 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 		if tip == "" {
 			return nil
 		}
-		b.logf("epoch %d: first run, starting at %s", n, tip)
-		return b.store.SetCursor(Cursor{Epoch: n, Commit: tip, Time: when})
+		b.logf("%s epoch %d: first run, starting at %s", l, n, tip)
+		return send(out, stop, []Archived{{Epoch: n, CursorOnly: true, Cursor: &Cursor{List: l.ID(), Epoch: n, Commit: tip, Time: when}}})
 	}
 	// Messages go to the store in batches, each with its cursor, so that
 	// a long backlog costs few transactions and a kill loses no message.
-	// Every few batches, the series whose grace ended by the archive's
-	// time are judged: a replay of years of mail holds only the series
-	// still in progress at its point, not the whole archive.
 	var batch []Archived
-	var archiveTime time.Time
-	batches := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := b.IngestBatch(batch)
-		batch = batch[:0]
-		if err != nil {
-			return err
-		}
-		if batches++; batches%judgeEvery == 0 {
-			if _, err := b.judgeBy(minTime(archiveTime, b.cfg.Now())); err != nil {
-				return err
-			}
-			return b.store.Reclaim()
-		}
-		return nil
+		err := send(out, stop, batch)
+		batch = nil
+		return err
 	}
 	ingest := func(a Archived) error {
+		a.Cursor.List = l.ID()
 		batch = append(batch, a)
-		if a.Time.After(archiveTime) {
-			archiveTime = a.Time
-		}
 		if len(batch) >= ingestBatch {
 			return flush()
 		}
@@ -164,7 +363,7 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, n int, cursors map[int]Cursor, firstR
 	if errors.Is(err, gitrepo.ErrCursorLost) {
 		// History was rewritten (mail purged): resync from the cursor's
 		// date; messages already seen are recognised by Message-ID.
-		b.logf("epoch %d: %v; resyncing from %s", n, err, cur.Time.Format(time.RFC3339))
+		b.logf("%s epoch %d: %v; resyncing from %s", l, n, err, cur.Time.Format(time.RFC3339))
 		err = readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk("", cur.Time.Add(-time.Minute), fn) }, ingest)
 	}
 	if err != nil && !errors.Is(err, gitrepo.ErrBrokenHistory) {
@@ -236,17 +435,13 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // readMbox reads an mbox file each pass; Message-IDs make repeats harmless.
-func (b *Bot) readMbox(src Source) error {
-	f, err := os.Open(src.Mbox)
+func (b *Bot) readMbox(l List, first bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
+	f, err := os.Open(l.Path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	name := "mbox:" + src.Mbox
-	first, err := b.store.FirstPass(name)
-	if err != nil {
-		return err
-	}
+	var batch []Archived
 	sp := mail.NewSplitter(f, 0)
 	for i := 0; ; i++ {
 		raw, err := sp.Next()
@@ -256,29 +451,31 @@ func (b *Bot) readMbox(src Source) error {
 		if err != nil && !sp.Failed() {
 			// One unreadable message (too large) is skipped; the rest of
 			// the mbox is still read.
-			b.logf("warning: mbox %s: skipped a message: %v", src.Mbox, err)
+			b.logf("warning: mbox %s: skipped a message: %v", l.Path, err)
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("mbox %s: %w", src.Mbox, err)
+			return fmt.Errorf("mbox %s: %w", l.Path, err)
 		}
-		if err := b.ingestFile(fmt.Sprintf("mbox:%d", i), raw, first, src); err != nil {
-			return err
+		batch = append(batch, fileMessage(l.ID(), fmt.Sprintf("%s#%d", l.ID(), i), raw, first, src))
+		if len(batch) >= ingestBatch {
+			if err := send(out, stop, batch); err != nil {
+				return err
+			}
+			batch = nil
 		}
 	}
-	return b.store.PassDone(name, b.cfg.Now())
+	if len(batch) > 0 {
+		return send(out, stop, batch)
+	}
+	return nil
 }
 
 // readMaildir reads new/ and cur/ of a Maildir in name order.
-func (b *Bot) readMaildir(src Source) error {
-	source := "maildir:" + src.Maildir
-	first, err := b.store.FirstPass(source)
-	if err != nil {
-		return err
-	}
+func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
 	var names []string
 	for _, sub := range []string{"cur", "new"} {
-		ents, err := os.ReadDir(filepath.Join(src.Maildir, sub))
+		ents, err := os.ReadDir(filepath.Join(l.Path, sub))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -289,8 +486,9 @@ func (b *Bot) readMaildir(src Source) error {
 		}
 	}
 	slices.Sort(names)
+	var batch []Archived
 	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join(src.Maildir, n))
+		data, err := os.ReadFile(filepath.Join(l.Path, n))
 		if err != nil {
 			// Gone (another reader moved it) or unreadable: skipped.
 			b.logf("warning: maildir %s: skipped: %v", n, err)
@@ -301,32 +499,40 @@ func (b *Bot) readMaildir(src Source) error {
 			b.logf("maildir %s: %v", n, err)
 			continue
 		}
-		if err := b.ingestFile("maildir:"+n, raw, first, src); err != nil {
-			return err
+		batch = append(batch, fileMessage(l.ID(), l.ID()+"#"+n, raw, first, src))
+		if len(batch) >= ingestBatch {
+			if err := send(out, stop, batch); err != nil {
+				return err
+			}
+			batch = nil
 		}
 	}
-	return b.store.PassDone(source, b.cfg.Now())
+	if len(batch) > 0 {
+		return send(out, stop, batch)
+	}
+	return nil
 }
 
-// ingestFile ingests a message of an mbox or Maildir. On the first pass
-// over such a source, without --since, messages are only remembered, not
+// fileMessage is a message of an mbox or Maildir. On the first pass over
+// such a source, without --since, messages are only remembered, not
 // judged: the bot starts at the present.
-func (b *Bot) ingestFile(id string, raw *mail.Raw, first bool, src Source) error {
+func fileMessage(list, id string, raw *mail.Raw, first bool, src Source) Archived {
 	data := raw.Data
 	if raw.FromLine != "" {
 		data = append([]byte(raw.FromLine+"\n"), data...)
 	}
+	a := Archived{Epoch: -1, ID: id, Data: data, List: list}
 	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(raw.Data, src.Since)) {
 		sum := sha256.Sum256(data)
-		msgID := readEnvelope(raw.Data).MessageID
-		if msgID == "" {
-			msgID = "kfunccheck-nomsgid-" + hex.EncodeToString(sum[:12])
+		a.RememberOnly = readEnvelope(raw.Data).MessageID
+		if a.RememberOnly == "" {
+			a.RememberOnly = "kfunccheck-nomsgid-" + hex.EncodeToString(sum[:12])
 		}
-		return b.store.Batch(func(tx *Batch) error {
-			return tx.Remember(Message{ID: msgID, Epoch: -1, Commit: id}, b.cfg.Now())
-		})
+		a.Data = nil
+		return a
 	}
-	return b.Ingest(Archived{Epoch: -1, ID: id, Data: data})
+	a.parse()
+	return a
 }
 
 // dateBefore reports whether a message's Date is before t (unparsable

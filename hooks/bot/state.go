@@ -17,8 +17,8 @@ import (
 // The statements of recording a message, prepared when the store opens.
 const (
 	qSeen   = `SELECT count(*) FROM message WHERE message_id = ?`
-	qCursor = `INSERT INTO cursor (epoch, commit_id, commit_time) VALUES (?, ?, ?)
-		ON CONFLICT(epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`
+	qCursor = `INSERT INTO list_cursor (list, epoch, commit_id, commit_time) VALUES (?, ?, ?, ?)
+		ON CONFLICT(list, epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`
 	qRemember    = `INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`
 	qSeriesState = `SELECT state FROM series WHERE key = ?`
 	qSeriesNew   = `INSERT INTO series (key, subject, author, version, total, root_id, first_seen, started, state)
@@ -28,9 +28,24 @@ const (
 	qMessage     = `INSERT INTO message (message_id, series_key, number, epoch, commit_id, received)
 		VALUES (?, ?, ?, ?, ?, ?)`
 	qMailbody = `INSERT INTO mailbody (message_id, series_key, data) VALUES (?, ?, ?)`
+	qPast     = `INSERT OR IGNORE INTO past (list, message_id) VALUES (?, ?)`
+	qPastSeen = `SELECT count(*) FROM past WHERE list = ? AND message_id = ?`
 )
 
-var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody}
+var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody, qPast, qPastSeen}
+
+// RememberPast records a message of a list's past: never judged when
+// that list shows it again, still new when another list brings it.
+func (b *Batch) RememberPast(list, msgID string) error {
+	return b.exec(qPast, list, msgID)
+}
+
+// InPast reports whether a Message-ID is of a list's past.
+func (b *Batch) InPast(list, msgID string) (bool, error) {
+	var n int
+	err := b.queryRow(qPastSeen, []any{list, msgID}, &n)
+	return n > 0, err
+}
 
 // Batch is a group of messages recorded in one transaction with the
 // cursor that passed them: a bot killed mid-batch resumes before it.
@@ -73,10 +88,9 @@ func (b *Batch) queryRow(query string, args []any, dest ...any) error {
 	return st.QueryRow(args...).Scan(dest...)
 }
 
-// SetCursor moves an epoch's cursor.
+// SetCursor moves a list's cursor in an epoch.
 func (b *Batch) SetCursor(c Cursor) error {
-	return b.exec(qCursor,
-		c.Epoch, c.Commit, c.Time.Unix())
+	return b.exec(qCursor, c.List, c.Epoch, c.Commit, c.Time.Unix())
 }
 
 // Seen reports whether a Message-ID was recorded before.
@@ -391,10 +405,12 @@ func (s *Store) Refused(id, why string) error {
 	return s.exec(`UPDATE outbox SET last_error = ? WHERE message_id = ?`, why, id)
 }
 
-// InArchive reports whether a Message-ID came back through the archive.
+// InArchive reports whether a Message-ID came back through an archive
+// (as new mail, or in the past of a list added since).
 func (s *Store) InArchive(msgID string) (bool, error) {
 	var n int
-	err := s.db.QueryRow(`SELECT count(*) FROM message WHERE message_id = ?`, msgID).Scan(&n)
+	err := s.db.QueryRow(`SELECT (SELECT count(*) FROM message WHERE message_id = ?) + (SELECT count(*) FROM past WHERE message_id = ?)`,
+		msgID, msgID).Scan(&n)
 	return n > 0, err
 }
 
@@ -405,11 +421,17 @@ func (s *Store) SentSince(t time.Time) (int, error) {
 	return n, err
 }
 
-// FirstPass reports whether a file source was never read completely.
-func (s *Store) FirstPass(source string) (bool, error) {
-	var n int
-	err := s.db.QueryRow(`SELECT count(*) FROM source WHERE name = ?`, source).Scan(&n)
-	return n == 0, err
+// FirstPass reports whether a file source was never read completely
+// under any of its names (its identity, and the name a state written for
+// one list gave it).
+func (s *Store) FirstPass(names ...string) (bool, error) {
+	for _, name := range names {
+		var n int
+		if err := s.db.QueryRow(`SELECT count(*) FROM source WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // PassDone records that a file source was read completely once; until

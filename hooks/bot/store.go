@@ -116,6 +116,25 @@ var migrations = []string{
 	// that by the grace time.
 	`ALTER TABLE series ADD COLUMN last_arrival INTEGER NOT NULL DEFAULT 0;
 	UPDATE series SET last_arrival = first_seen;`,
+	// One bot follows several lists: each list's cursors are its own,
+	// keyed by the list's identity (kind and absolute path). The cursors
+	// of a state made for one list stay in "cursor" until the inbox they
+	// belong to adopts them (AdoptCursors).
+	`CREATE TABLE list_cursor (
+		list TEXT NOT NULL,
+		epoch INTEGER NOT NULL,
+		commit_id TEXT NOT NULL,
+		commit_time INTEGER NOT NULL,
+		PRIMARY KEY (list, epoch)
+	);`,
+	// The past of a file source (its mail before the bot followed it, or
+	// before --since) is remembered as that list's alone: the same mail
+	// arriving through another list is still new there.
+	`CREATE TABLE past (
+		list TEXT NOT NULL,
+		message_id TEXT NOT NULL,
+		PRIMARY KEY (list, message_id)
+	);`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
@@ -227,16 +246,21 @@ func (s *Store) tx(fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// Cursor is where the bot stopped in one epoch.
+// Cursor is where the bot stopped in one epoch of one list.
 type Cursor struct {
+	List   string // the list's identity (see List.ID)
 	Epoch  int
 	Commit string
 	Time   time.Time
 }
 
-// Cursors returns the stored cursors by epoch.
-func (s *Store) Cursors() (map[int]Cursor, error) {
-	rows, err := s.db.Query(`SELECT epoch, commit_id, commit_time FROM cursor`)
+// Cursors returns a list's stored cursors by epoch.
+func (s *Store) Cursors(list string) (map[int]Cursor, error) {
+	return s.cursors(`SELECT ?, epoch, commit_id, commit_time FROM list_cursor WHERE list = ?`, list, list)
+}
+
+func (s *Store) cursors(query string, args ...any) (map[int]Cursor, error) {
+	rows, err := s.db.Query(query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +269,7 @@ func (s *Store) Cursors() (map[int]Cursor, error) {
 	for rows.Next() {
 		var c Cursor
 		var t int64
-		if err := rows.Scan(&c.Epoch, &c.Commit, &t); err != nil {
+		if err := rows.Scan(&c.List, &c.Epoch, &c.Commit, &t); err != nil {
 			return nil, err
 		}
 		c.Time = time.Unix(t, 0)
@@ -254,10 +278,27 @@ func (s *Store) Cursors() (map[int]Cursor, error) {
 	return out, rows.Err()
 }
 
+// LegacyCursors returns the cursors of a state file written when the bot
+// followed one inbox, not yet adopted by a list.
+func (s *Store) LegacyCursors() (map[int]Cursor, error) {
+	return s.cursors(`SELECT '', epoch, commit_id, commit_time FROM cursor`)
+}
+
+// AdoptCursors makes the legacy cursors a list's own, in one transaction:
+// they are moved, so that no other list can take them too.
+func (s *Store) AdoptCursors(list string) error {
+	return s.tx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO list_cursor (list, epoch, commit_id, commit_time)
+			SELECT ?, epoch, commit_id, commit_time FROM cursor`, list); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM cursor`)
+		return err
+	})
+}
+
 func setCursor(tx *sql.Tx, c Cursor) error {
-	_, err := tx.Exec(`INSERT INTO cursor (epoch, commit_id, commit_time) VALUES (?, ?, ?)
-		ON CONFLICT(epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`,
-		c.Epoch, c.Commit, c.Time.Unix())
+	_, err := tx.Exec(qCursor, c.List, c.Epoch, c.Commit, c.Time.Unix())
 	return err
 }
 

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package bot
+
+import (
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// The two lists of the multi-list tests.
+const (
+	listA = "bpf@vger.kernel.org"
+	listB = "linux-input@vger.kernel.org"
+)
+
+// onLists rewrites a fixture mail's recipients: sent to listA (as the
+// fixtures are), to listB instead, or to listA with listB Cc'd.
+func onLists(msg string, a, b bool) string {
+	switch {
+	case a && b:
+		return strings.Replace(msg, "Cc: Alexei Starovoitov <ast@kernel.org>", "Cc: Alexei Starovoitov <ast@kernel.org>, "+listB, 1)
+	case b:
+		return strings.Replace(msg, "To: "+listA, "To: "+listB, 1)
+	}
+	return msg
+}
+
+// TestMultiListCrashRestart runs the real binary over two inboxes, lists
+// A and B, with one state: series Cc'd to both lists (appended to both
+// archives), series of one list only, and a series whose cover letter
+// reached A only and whose last patch reached B only. The bot is killed
+// (SIGKILL) at random points and restarted; every series must get
+// exactly one reply, a shared series to both lists. The expected replies
+// are counted here from what the test posted, not by the bot. The SMTP
+// server plays both lists: a reply reaches the archive of each list it
+// was sent to.
+func TestMultiListCrashRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the bot binary many times")
+	}
+	bin := filepath.Join(t.TempDir(), "kfunccheck")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	s := &smtpServer{}
+	srv := smtp.NewServer(slowBackend{backend{s}})
+	srv.Domain, srv.AllowInsecureAuth = "127.0.0.1", true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	a, b := newArchive(t), newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	b.add(0, review("startB@x", "none@x", "[PATCH] start"))
+	s.list = func(data string) {
+		head, _, _ := strings.Cut(data, "\r\n\r\n")
+		if strings.Contains(head, listA) {
+			a.add(0, data)
+		}
+		if strings.Contains(head, listB) {
+			b.add(0, data)
+		}
+	}
+	const resendAfter = 2 * time.Second
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.db")
+	args := []string{"--inbox", a.dir, "--inbox", b.dir, "--state", state, "--outbox", filepath.Join(dir, "outbox"),
+		"--send", "--smtp", l.Addr().String(), "--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>",
+		"--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String()}
+	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
+	run := func(cmd string, extra ...string) *exec.Cmd {
+		c := exec.Command(bin, append(append([]string{"bot", cmd}, args...), extra...)...)
+		c.Env = env
+		return c
+	}
+	if out, err := run("once").CombinedOutput(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, out)
+	}
+
+	// want maps each answered Message-ID to the lists its reply must
+	// reach. The series arrive in ten rounds, one before each run, so
+	// that every run has work to be killed in; a shared series reaches
+	// list B one round after list A, when A's copy may have been judged.
+	want := map[string][]string{}
+	bad := []string{"STABLE_REMOVAL/remove-stable.patch", "STABLE_REMOVAL/demote-stable.patch",
+		"STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch", "STABLE_FLAGS_BREAKING/flags-breaking.patch"}
+	const n, rounds = 60, 10
+	var late []string // shared series for B, posted a round later
+	post := func(round int) {
+		for _, m := range late {
+			b.add(0, m)
+		}
+		late = nil
+		for i := round * n / rounds; i < (round+1)*n/rounds; i++ {
+			id := fmt.Sprintf("s%d@x", i)
+			m := mailOf(t, bad[i%len(bad)], id, "", "")
+			switch i % 3 {
+			case 0: // Cc'd to both lists: in both archives.
+				m = onLists(m, true, true)
+				a.add(0, m)
+				a.add(0, review(fmt.Sprintf("r%d@x", i), id, "[PATCH] x"))
+				if i%2 == 0 {
+					b.add(0, m)
+				} else {
+					late = append(late, m)
+				}
+				want[id] = []string{listA, listB}
+			case 1:
+				a.add(0, m)
+				want[id] = []string{listA}
+			case 2:
+				b.add(0, onLists(m, false, true))
+				want[id] = []string{listB}
+			}
+		}
+		if round == rounds/2 {
+			// One series whose parts came through different lists: the
+			// cover letter and patch 1 to both, patch 2 seen on B only
+			// (A lost it).
+			series := "STABLE_REMOVAL/series-deprecate-then-remove/"
+			cover := onLists(mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""), true, true)
+			p1 := onLists(mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""), true, true)
+			p2 := onLists(mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", ""), true, true)
+			a.add(0, cover)
+			a.add(0, p1)
+			b.add(0, p1)
+			b.add(0, cover)
+			b.add(0, p2)
+			want["cover@x"] = []string{listA, listB}
+		}
+	}
+
+	rnd := rand.New(rand.NewSource(time.Now().UnixNano()))
+	var logs []string
+	defer func() {
+		if t.Failed() {
+			for k, l := range logs {
+				t.Logf("run %d:\n%s", k, l)
+			}
+		}
+	}()
+	for k := 0; k < rounds; k++ {
+		post(k)
+		c := run("run", "--interval", "20ms")
+		log := new(strings.Builder)
+		c.Stderr = log
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(20+rnd.Intn(300)) * time.Millisecond)
+		c.Process.Signal(syscall.SIGKILL)
+		c.Wait()
+		logs = append(logs, log.String())
+	}
+	for _, m := range late {
+		b.add(0, m)
+	}
+	time.Sleep(resendAfter + 100*time.Millisecond)
+	for k := 0; k < 3; k++ {
+		out, err := run("once").CombinedOutput()
+		logs = append(logs, string(out))
+		if err != nil {
+			t.Fatalf("final pass: %v\n%s", err, out)
+		}
+	}
+
+	count := map[string]int{}
+	rcpts := map[string][]string{}
+	for _, m := range s.got() {
+		for _, line := range strings.Split(m.data, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "In-Reply-To: "); ok {
+				id := strings.Trim(v, "<>")
+				count[id]++
+				rcpts[id] = m.to
+			}
+		}
+	}
+	for id, lists := range want {
+		if c := count[id]; c != 1 {
+			t.Errorf("series %s got %d replies, want 1", id, c)
+		}
+		for _, l := range lists {
+			if !slices.Contains(rcpts[id], l) {
+				t.Errorf("the reply to %s went to %v, not to %s", id, rcpts[id], l)
+			}
+		}
+		if len(lists) == 1 {
+			other := listA
+			if lists[0] == listA {
+				other = listB
+			}
+			if slices.Contains(rcpts[id], other) {
+				t.Errorf("the reply to %s, a series of %s only, went to %s too", id, lists[0], other)
+			}
+		}
+	}
+	if len(count) != len(want) {
+		t.Errorf("%d series answered, want %d", len(count), len(want))
+	}
+	for _, id := range []string{"p1@x", "p2@x"} {
+		if count[id] != 0 {
+			t.Errorf("patch %s of the cross-list series was answered on its own", id)
+		}
+	}
+	// Each shared series is one series in the state, judged once.
+	st, err := OpenStore(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var judged, parts int
+	if err := st.db.QueryRow(`SELECT count(*) FROM series WHERE state = 'checked' AND key LIKE 's%@x#v%'`).Scan(&judged); err != nil {
+		t.Fatal(err)
+	}
+	if judged != n {
+		t.Errorf("%d single-patch series judged, want %d", judged, n)
+	}
+	if err := st.db.QueryRow(`SELECT count(*) FROM message WHERE series_key = 'cover@x#v1'`).Scan(&parts); err != nil {
+		t.Fatal(err)
+	}
+	if parts != 3 {
+		t.Errorf("the cross-list series holds %d messages, want its cover letter and 2 patches", parts)
+	}
+	judging, archived := 0, 0
+	for _, l := range logs[:rounds] {
+		if strings.Contains(l, "kfunccheck bot: checked ") {
+			judging++
+		}
+	}
+	for _, l := range logs {
+		archived += strings.Count(l, "is already in the archive")
+	}
+	t.Logf("%d replies over %d kills for %d series; %d of the killed runs had judged series; %d interrupted deliveries found in an archive",
+		len(s.got()), rounds, len(want), judging, archived)
+}
+
+// TestSingleListStateMigrates: a state written when the bot followed one
+// inbox (its cursors in the table of no list) goes on with that inbox when
+// a second one is added: nothing answered before is answered again, the
+// old inbox is read from where it stopped, and the new one from its tip.
+func TestSingleListStateMigrates(t *testing.T) {
+	a, b := newArchive(t), newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "before@x", "", ""))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.replies(t)) != 1 {
+		t.Fatalf("replies to %v, want before@x", keys(tb.replies(t)))
+	}
+	// As a state of one list stood: its cursors keyed by epoch alone.
+	if _, err := tb.store.db.Exec(`INSERT INTO cursor (epoch, commit_id, commit_time) SELECT epoch, commit_id, commit_time FROM list_cursor;
+		DELETE FROM list_cursor`); err != nil {
+		t.Fatal(err)
+	}
+	// While the bot was down: new mail on A; B holds old mail (and the
+	// already answered patch, Cc'd to it).
+	a.add(0, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "while@x", "", ""))
+	b.add(0, mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "oldB@x", "", ""))
+	b.add(0, onLists(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "before@x", "", ""), true, true))
+	two := Source{Lists: []List{{"inbox", b.dir}, {"inbox", a.dir}}}
+	if err := tb.Once(two); err != nil {
+		t.Fatal(err)
+	}
+	r := tb.replies(t)
+	if len(r) != 2 || r["while@x"] == "" {
+		t.Fatalf("replies to %v, want before@x and while@x", keys(r))
+	}
+	var legacy, own int
+	tb.store.db.QueryRow(`SELECT count(*) FROM cursor`).Scan(&legacy)
+	tb.store.db.QueryRow(`SELECT count(*) FROM list_cursor WHERE list = ?`, List{"inbox", a.dir}.ID()).Scan(&own)
+	if legacy != 0 || own != 1 {
+		t.Errorf("%d cursors of no list left, %d adopted by A", legacy, own)
+	}
+	// Both lists go on: a series Cc'd to both is answered once.
+	shared := onLists(mailOf(t, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch", "shared@x", "", ""), true, true)
+	b.add(0, shared)
+	a.add(0, shared)
+	b.add(0, onLists(mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "onB@x", "", ""), false, true))
+	for range 2 {
+		if err := tb.Once(two); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = tb.replies(t)
+	if len(r) != 4 || r["shared@x"] == "" || r["onB@x"] == "" {
+		t.Fatalf("replies to %v, want before@x, while@x, shared@x and onB@x", keys(r))
+	}
+	files, _ := filepath.Glob(filepath.Join(tb.outbox, "new", "*"))
+	if len(files) != 4 {
+		t.Errorf("%d replies written, want 4", len(files))
+	}
+}
+
+// TestMboxAndInbox: an mbox and an inbox followed together; a series in
+// both is answered once, and a state whose mbox was named by a relative
+// path keeps its first pass.
+func TestMboxAndInbox(t *testing.T) {
+	a := newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "b.mbox")
+	appendMbox := func(msg string) {
+		f, err := os.OpenFile(mbox, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "From x@y Mon Mar  2 10:00:00 2026\n%s\n", msg)
+		f.Close()
+	}
+	appendMbox(mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "oldB@x", "", ""))
+	tb := newTestBot(t, filepath.Join(dir, "state.db"))
+	src := Source{Lists: []List{{"inbox", a.dir}, {"mbox", mbox}}}
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	if r := tb.replies(t); len(r) != 0 {
+		t.Fatalf("a first run answered old mail: %v", keys(r))
+	}
+	shared := onLists(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "shared@x", "", ""), true, true)
+	appendMbox(shared)
+	a.add(0, shared)
+	appendMbox(onLists(mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "onB@x", "", ""), false, true))
+	for range 2 {
+		if err := tb.Once(src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := tb.replies(t)
+	if len(r) != 2 || r["shared@x"] == "" || r["onB@x"] == "" {
+		t.Fatalf("replies to %v, want shared@x and onB@x", keys(r))
+	}
+	if files, _ := filepath.Glob(filepath.Join(tb.outbox, "new", "*")); len(files) != 2 {
+		t.Errorf("%d replies written, want 2", len(files))
+	}
+	// A state of one list named its mbox as given: that name counts.
+	first, err := tb.store.FirstPass("mbox:elsewhere.mbox", "mbox:"+mbox)
+	if err != nil || first {
+		t.Errorf("FirstPass under the old name: %v, %v", first, err)
+	}
+}
+
+// TestListsTakeTurns: a long backlog on one list does not hold another
+// back: the lists are read one batch each in turn.
+func TestListsTakeTurns(t *testing.T) {
+	defer func(n int) { ingestBatch = n }(ingestBatch)
+	ingestBatch = 2
+	a, b := newArchive(t), newArchive(t)
+	for i := 0; i < 20; i++ {
+		a.add(0, review(fmt.Sprintf("a%d@x", i), "none@x", "[PATCH] x"))
+	}
+	b.add(0, review("b0@x", "none@x", "[PATCH] x"))
+	b.add(0, review("b1@x", "none@x", "[PATCH] x"))
+	b.add(0, review("b2@x", "none@x", "[PATCH] x"))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	if err := tb.Once(Source{Lists: []List{{"inbox", a.dir}, {"inbox", b.dir}}, Since: time.Unix(1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tb.store.db.Query(`SELECT message_id FROM message ORDER BY rowid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var order []string
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		order = append(order, id)
+	}
+	want := []string{"a0@x", "a1@x", "b0@x", "b1@x", "a2@x", "a3@x", "b2@x", "a4@x"}
+	if len(order) != 23 || !slices.Equal(order[:len(want)], want) {
+		t.Errorf("read in the order %v, want it to start %v", order, want)
+	}
+}
+
+// TestSingleListStateRewritten: the only inbox of a state written for one
+// list adopts its cursors even when its history was rewritten since (the
+// cursor's commit is gone): it resyncs by date and answers nothing twice.
+func TestSingleListStateRewritten(t *testing.T) {
+	a := newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "before@x", "", ""))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.store.db.Exec(`INSERT INTO cursor (epoch, commit_id, commit_time) SELECT epoch, ?, commit_time FROM list_cursor;
+		DELETE FROM list_cursor`, strings.Repeat("d", 40)); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "after@x", "", ""))
+	if err := tb.Once(Source{Lists: []List{{"inbox", a.dir}}}); err != nil {
+		t.Fatal(err)
+	}
+	r := tb.replies(t)
+	if len(r) != 2 || r["before@x"] == "" || r["after@x"] == "" {
+		t.Fatalf("replies to %v, want before@x and after@x", keys(r))
+	}
+	if files, _ := filepath.Glob(filepath.Join(tb.outbox, "new", "*")); len(files) != 2 {
+		t.Errorf("%d replies written, want 2", len(files))
+	}
+}
+
+// TestNewListPast: an mbox added to a running bot has old mail, only
+// remembered; a part of a series still open on the other list that is
+// among that old mail is not lost when the other list brings it.
+func TestNewListPast(t *testing.T) {
+	a := newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	dir := t.TempDir()
+	tb := newTestBot(t, filepath.Join(dir, "state.db"))
+	tb.now = a.clock.Add(5 * time.Minute)
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	series := "STABLE_REMOVAL/series-deprecate-then-remove/"
+	a.add(0, mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""))
+	a.add(0, mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""))
+	if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if r := tb.replies(t); len(r) != 0 {
+		t.Fatalf("an incomplete series within its grace time was answered: %v", keys(r))
+	}
+	// B already had patch 2 when the bot began to follow it; A gets it
+	// now. B is read first.
+	p2 := mailOf(t, series+"0002-bpf-Remove-bpf_task_release.patch", "p2@x", "cover@x", "")
+	mbox := filepath.Join(dir, "b.mbox")
+	if err := os.WriteFile(mbox, []byte("From x@y Mon Mar  2 10:00:00 2026\n"+p2+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.add(0, p2)
+	two := Source{Lists: []List{{"mbox", mbox}, {"inbox", a.dir}}}
+	for range 2 {
+		if err := tb.Once(two); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := tb.replies(t)
+	if rep := r["cover@x"]; rep == "" || strings.Contains(rep, "had not arrived") {
+		t.Fatalf("the series was not answered complete (replies to %v):\n%s", keys(r), rep)
+	}
+	if len(r) != 1 {
+		t.Errorf("replies to %v, want cover@x", keys(r))
+	}
+}
