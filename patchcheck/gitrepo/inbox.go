@@ -81,10 +81,16 @@ func (in *Inbox) epochDir(epoch int) string {
 	return filepath.Join(in.Dir, "git", strconv.Itoa(epoch)+".git")
 }
 
-// inboxCache bounds the object cache of an epoch: each message is read
+// inboxCache bounds the object cache of the epochs: each message is read
 // once, so a large cache only holds mail that will not be read again, and
 // would make memory grow with the archive.
 const inboxCache = 16 * cache.MiByte
+
+// inboxObjects is the one object cache of every epoch opened, of every
+// inbox: a bot following several lists reads them at once, and a cache
+// each would make its memory grow with the number of lists. Objects are
+// named by their hash, so epochs can share them; the LRU locks itself.
+var inboxObjects = cache.NewObjectLRU(inboxCache)
 
 // Epoch opens one epoch repository.
 func (in *Inbox) Epoch(epoch int) (*Epoch, error) {
@@ -92,7 +98,7 @@ func (in *Inbox) Epoch(epoch int) (*Epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := openGoGitWithCache(l, cache.NewObjectLRU(inboxCache))
+	r, err := openGoGitWithCache(l, inboxObjects)
 	if err != nil {
 		return nil, err
 	}
