@@ -23,16 +23,22 @@ import (
 // the list: what it accepts reaches the archive, which is how a bot
 // killed between handing a reply over and recording it learns that the
 // reply arrived.
-func TestCrashRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the bot binary many times")
-	}
+// buildBinary builds the kfunccheck command for the tests that run it and
+// kill it.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kfunccheck")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	// A loopback SMTP server without TLS (the binary cannot trust a test
-	// CA); AUTH is still required.
+	return bin
+}
+
+// startSlowSMTP starts a loopback SMTP server without TLS (the binary
+// cannot trust a test CA; AUTH is still required) whose DATA is slow
+// enough for a kill to land mid-delivery. It stops with the test.
+func startSlowSMTP(t *testing.T) (*smtpServer, string) {
+	t.Helper()
 	s := &smtpServer{}
 	srv := smtp.NewServer(slowBackend{backend{s}})
 	srv.Domain, srv.AllowInsecureAuth = "127.0.0.1", true
@@ -41,7 +47,16 @@ func TestCrashRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.Serve(l)
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
+	return s, l.Addr().String()
+}
+
+func TestCrashRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the bot binary many times")
+	}
+	bin := buildBinary(t)
+	s, addr := startSlowSMTP(t)
 
 	a := newArchive(t)
 	a.add(0, review("start@x", "none@x", "[PATCH] start"))
@@ -49,7 +64,7 @@ func TestCrashRestart(t *testing.T) {
 	const resendAfter = 2 * time.Second
 	dir := t.TempDir()
 	state, outbox := filepath.Join(dir, "state.db"), filepath.Join(dir, "outbox")
-	args := []string{"--inbox", a.dir, "--state", state, "--outbox", outbox, "--send", "--smtp", l.Addr().String(),
+	args := []string{"--inbox", a.dir, "--state", state, "--outbox", outbox, "--send", "--smtp", addr,
 		"--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>", "--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String()}
 	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
 	run := func(cmd string, extra ...string) *exec.Cmd {

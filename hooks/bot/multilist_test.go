@@ -5,7 +5,6 @@ package bot
 import (
 	"fmt"
 	"math/rand"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 )
 
 // The two lists of the multi-list tests.
@@ -49,19 +46,8 @@ func TestMultiListCrashRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the bot binary many times")
 	}
-	bin := filepath.Join(t.TempDir(), "kfunccheck")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	s := &smtpServer{}
-	srv := smtp.NewServer(slowBackend{backend{s}})
-	srv.Domain, srv.AllowInsecureAuth = "127.0.0.1", true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	defer srv.Close()
+	bin := buildBinary(t)
+	s, addr := startSlowSMTP(t)
 
 	a, b := newArchive(t), newArchive(t)
 	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
@@ -79,7 +65,7 @@ func TestMultiListCrashRestart(t *testing.T) {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.db")
 	args := []string{"--inbox", a.dir, "--inbox", b.dir, "--state", state, "--outbox", filepath.Join(dir, "outbox"),
-		"--send", "--smtp", l.Addr().String(), "--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>",
+		"--send", "--smtp", addr, "--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>",
 		"--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String()}
 	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
 	run := func(cmd string, extra ...string) *exec.Cmd {

@@ -24,18 +24,7 @@ func splitBody(p *model.Patch, lines []model.Line, unterminated bool) {
 	if diffStart >= 0 {
 		pre = lines[:diffStart]
 	}
-	cut := len(pre)
-	for i, l := range pre {
-		if strings.TrimRight(l.Text, " \t") == "---" {
-			cut = i
-			break
-		}
-	}
-	p.Message = trimBlank(pre[:cut])
-	if cut < len(pre) {
-		p.Notes = trimBlank(pre[cut+1:])
-	}
-	p.Trailers = trailers(p.Message)
+	splitMessage(p, pre)
 	if diffStart < 0 {
 		return
 	}
@@ -154,4 +143,22 @@ func ParseSubject(raw string) model.Subject {
 	}
 	s.Title = strings.TrimSpace(rest)
 	return s
+}
+
+// splitMessage divides the text before the diff at its first "---" line:
+// the commit message above it, with its trailers, and the notes below
+// (what git am drops).
+func splitMessage(p *model.Patch, pre []model.Line) {
+	cut := len(pre)
+	for i, l := range pre {
+		if strings.TrimRight(l.Text, " \t") == "---" {
+			cut = i
+			break
+		}
+	}
+	p.Message = trimBlank(pre[:cut])
+	if cut < len(pre) {
+		p.Notes = trimBlank(pre[cut+1:])
+	}
+	p.Trailers = trailers(p.Message)
 }

@@ -91,18 +91,7 @@ func (lp *LightParser) Parse(raw *Raw, source string, index int) (p *model.Patch
 	}
 	// What follows is splitBody's reading of the text before the diff.
 	pre := inBodyHeaders(p, lp.lines.Lines(0, start))
-	cut := len(pre)
-	for i, l := range pre {
-		if strings.TrimRight(l.Text, " \t") == "---" {
-			cut = i
-			break
-		}
-	}
-	p.Message = trimBlank(pre[:cut])
-	if cut < len(pre) {
-		p.Notes = trimBlank(pre[cut+1:])
-	}
-	p.Trailers = trailers(p.Message)
+	splitMessage(p, pre)
 	p.Files = files
 	return p, hunkLines, true
 }
