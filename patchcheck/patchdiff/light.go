@@ -232,17 +232,7 @@ func lightHeader(l *ByteLines, start, end int) (*model.FileDiff, bool) {
 		oldName, newName, ext = gd.OrigName, gd.NewName, gd.Extended
 	}
 	fd := &model.FileDiff{PatchLine: l.N(start), Status: model.Modified}
-	fd.OldPath, fd.NewPath = name(oldName, git), name(newName, git)
-	readExtended(fd, ext)
-	if !git && fd.OldPath != "" && fd.NewPath != "" {
-		fd.OldPath, fd.NewPath = stripP1(fd.OldPath, fd.NewPath)
-	}
-	switch {
-	case fd.OldPath == "" && fd.NewPath != "":
-		fd.Status = model.Added
-	case fd.NewPath == "" && fd.OldPath != "":
-		fd.Status = model.Deleted
-	}
+	namePaths(fd, oldName, newName, ext, git)
 	return fd, fd.Path() != ""
 }
 

@@ -420,17 +420,7 @@ func parseWithGoDiff(header []model.Line, hunks []*model.Hunk, at int) (*model.F
 		}
 	}
 	git := len(header) > 0 && strings.HasPrefix(header[0].Text, "diff --git ")
-	fd.OldPath, fd.NewPath = name(gd.OrigName, git), name(gd.NewName, git)
-	readExtended(fd, gd.Extended)
-	if !git && fd.OldPath != "" && fd.NewPath != "" {
-		fd.OldPath, fd.NewPath = stripP1(fd.OldPath, fd.NewPath)
-	}
-	switch {
-	case fd.OldPath == "" && fd.NewPath != "":
-		fd.Status = model.Added
-	case fd.NewPath == "" && fd.OldPath != "":
-		fd.Status = model.Deleted
-	}
+	namePaths(fd, gd.OrigName, gd.NewName, gd.Extended, git)
 	if fd.Path() == "" {
 		return nil, &Error{Line: at, Err: errors.New("file diff names no file")}
 	}
@@ -516,4 +506,21 @@ func splitGitNames(s string) (string, string, bool) {
 		return s[:i], s[i+1:], true
 	}
 	return "", "", false
+}
+
+// namePaths sets a file diff's paths and status from its ---/+++ names
+// and extended headers: /dev/null is an added or deleted file, and a diff
+// without git headers has its first path component stripped (patch -p1).
+func namePaths(fd *model.FileDiff, oldName, newName string, extended []string, git bool) {
+	fd.OldPath, fd.NewPath = name(oldName, git), name(newName, git)
+	readExtended(fd, extended)
+	if !git && fd.OldPath != "" && fd.NewPath != "" {
+		fd.OldPath, fd.NewPath = stripP1(fd.OldPath, fd.NewPath)
+	}
+	switch {
+	case fd.OldPath == "" && fd.NewPath != "":
+		fd.Status = model.Added
+	case fd.NewPath == "" && fd.OldPath != "":
+		fd.Status = model.Deleted
+	}
 }
