@@ -18,6 +18,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
 // The bot configuration file (--bot-config FILE, TOML) holds the lists to
@@ -168,8 +169,13 @@ func scanKeyLines(data string) botKeyLines {
 			if cur == nil {
 				cur = kl.top
 			}
-			if _, ok := cur[key]; !ok {
-				cur[key] = n
+			// A dotted key (smtp.server = ...) makes a table: its
+			// first part is a key of its own.
+			first, _, _ := strings.Cut(key, ".")
+			for _, k := range []string{key, first} {
+				if _, ok := cur[k]; !ok {
+					cur[k] = n
+				}
 			}
 		}
 	}
@@ -201,7 +207,10 @@ func secretProblem(key string) string {
 	if key == "patchwork_token" {
 		return "patchwork_token: a secret does not belong in the configuration file; name a file holding it (patchwork_token_file) or set KFUNCCHECK_PATCHWORK_TOKEN in the environment instead"
 	}
-	return fmt.Sprintf("%s: a secret does not belong in the configuration file; name a file holding it (%s_file) or an environment variable (%s_env) instead", key, key, key)
+	if key == "smtp_password" {
+		return "smtp_password: a secret does not belong in the configuration file; name a file holding it (smtp_password_file) or an environment variable (smtp_password_env) instead"
+	}
+	return fmt.Sprintf("%s: a secret does not belong in the configuration file; name where it is instead (smtp_password_file or smtp_password_env, patchwork_token_file)", key)
 }
 
 // loadBotConfig reads and checks the bot configuration file at path. It
@@ -284,6 +293,10 @@ func loadBotConfig(path string) (*botFile, []string) {
 					add(line, "%s: %q is not a duration (e.g. 90s, 5m, 6h)", key, str)
 					continue
 				}
+			}
+			if msg := checkBotValue(key, str); msg != "" {
+				add(line, "%s: %s", key, msg)
+				continue
 			}
 			s.Values = []string{str}
 		case kInt:
@@ -379,6 +392,10 @@ func loadBotConfig(path string) (*botFile, []string) {
 						add(at(k), "list: fetch: want true or false, got %s", tomlType(l[k]))
 						good = false
 					}
+					if b && l["inbox"] == nil {
+						add(at(k), "list: fetch is for a public-inbox (inbox) only")
+						good = false
+					}
 					fl.List.Fetch = b
 					continue
 				case !isStr:
@@ -455,6 +472,37 @@ func loadBotConfig(path string) (*botFile, []string) {
 		}
 	}
 	return f, out
+}
+
+var sinceCommit = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+
+// checkBotValue checks the string value of a key as its flag would,
+// where that can be done without the archive: "" when it is good.
+func checkBotValue(key, v string) string {
+	switch key {
+	case "reply_level":
+		if _, err := model.ParseSeverity(v); err != nil {
+			return err.Error()
+		}
+	case "smtp_security":
+		if v != "starttls" && v != "tls" && v != "none" {
+			return fmt.Sprintf("%q: want starttls, tls or none", v)
+		}
+	case "since":
+		for _, layout := range []string{"2006-01-02", time.RFC3339} {
+			if _, err := time.Parse(layout, v); err == nil {
+				return ""
+			}
+		}
+		if !sinceCommit.MatchString(v) {
+			return fmt.Sprintf("%q is neither a date (2006-01-02 or RFC 3339) nor a commit id", v)
+		}
+	case "patchwork_url":
+		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+			return fmt.Sprintf("%q is not an http(s) URL", v)
+		}
+	}
+	return ""
 }
 
 func tomlType(v any) string {

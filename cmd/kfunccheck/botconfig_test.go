@@ -117,7 +117,7 @@ mbox = "bpf.mbox"
 password = "x"
 `, 1, `DIR/bot.toml:2: smtp_password: a secret does not belong in the configuration file; name a file holding it (smtp_password_file) or an environment variable (smtp_password_env) instead
 DIR/bot.toml:4: patchwork_token: a secret does not belong in the configuration file; name a file holding it (patchwork_token_file) or set KFUNCCHECK_PATCHWORK_TOKEN in the environment instead
-DIR/bot.toml:9: list: password: a secret does not belong in the configuration file; name a file holding it (password_file) or an environment variable (password_env) instead
+DIR/bot.toml:9: list: password: a secret does not belong in the configuration file; name where it is instead (smtp_password_file or smtp_password_env, patchwork_token_file)
 `},
 		{"duplicates", `[[list]]
 name = "bpf"
@@ -132,6 +132,27 @@ name = "bpf-again"
 mbox = "./bpf.mbox"
 `, 1, `DIR/bot.toml:6: list bpf: the name is already used by the list of line 1
 DIR/bot.toml:11: list bpf-again: DIR/bpf.mbox is already followed by the list of line 1
+`},
+		{"bad-values", `reply_level = "fatal"
+smtp_security = "ssl"
+since = "last week"
+per_hour = "30"
+cc_deny = "a@example.org"
+
+[smtp]
+server = "smtp.example.org"
+
+[[list]]
+name = "bpf"
+mbox = "bpf.mbox"
+fetch = true
+`, 1, `DIR/bot.toml:1: reply_level: unknown severity "fatal" (want error, warning or check)
+DIR/bot.toml:2: smtp_security: "ssl": want starttls, tls or none
+DIR/bot.toml:3: since: "last week" is neither a date (2006-01-02 or RFC 3339) nor a commit id
+DIR/bot.toml:4: per_hour: want an integer, got a string
+DIR/bot.toml:5: cc_deny: want an array of strings, got a string
+DIR/bot.toml:7: unknown key "smtp"
+DIR/bot.toml:13: list: fetch is for a public-inbox (inbox) only
 `},
 		{"syntax", `state = "state.db"
 interval = 5m
