@@ -33,8 +33,9 @@ Run "kfunccheck bot once -h" for the flags.
   kfunccheck bot check-config bot.toml                    check the file, line by line
 --bot-config names the bot configuration file (TOML); --config stays the
 policy file. A flag given on the command line overrides the file's
-setting; --inbox, --mbox and --maildir given on the command line are
-followed as well, after the file's lists.
+setting (a repeated one replaces the file's values); --inbox, --mbox and
+--maildir given on the command line are followed as well, after the
+file's lists.
 `
 
 // sourceFlag adds a list of one kind to the bot's lists, in the order

@@ -582,7 +582,10 @@ func (a *botSMTPAuth) credentials() (user, password string, err error) {
 		}
 		password = strings.TrimSpace(string(data))
 	case a.PasswordEnv != "":
-		password = os.Getenv(a.PasswordEnv)
+		var ok bool
+		if password, ok = os.LookupEnv(a.PasswordEnv); !ok {
+			return "", "", fmt.Errorf("smtp_password_env: %s is not set", a.PasswordEnv)
+		}
 	}
 	return a.User, password, nil
 }

@@ -43,6 +43,7 @@ per_hour = 10
 smtp_server = "smtp.example.org"
 smtp_user = "bot"
 smtp_password_file = "smtp.pass"
+cc_deny = ["a@example.org", "b@example.org"]
 
 [[list]]
 name = "bpf"
@@ -192,7 +193,7 @@ func TestMergeBotConfig(t *testing.T) {
 	}
 	fs, o := newBotFlags("once", io.Discard)
 	if err := fs.Parse([]string{"--bot-config", path, "--from", "other <other@example.org>", "--grace", "30m",
-		"--mbox", "/srv/extra.mbox", "--per-day", "5"}); err != nil {
+		"--mbox", "/srv/extra.mbox", "--per-day", "5", "--cc-deny", "x@example.org"}); err != nil {
 		t.Fatal(err)
 	}
 	auth, err := mergeBotConfig(fs, f, &o.src.Lists)
@@ -209,6 +210,10 @@ func TestMergeBotConfig(t *testing.T) {
 	// From the command line, over the file.
 	if *o.from != "other <other@example.org>" || *o.grace != 30*time.Minute || *o.perDay != 5 {
 		t.Errorf("flags: from %q grace %v per-day %d", *o.from, *o.grace, *o.perDay)
+	}
+	// A repeatable flag on the command line replaces the file's values.
+	if !slices.Equal(o.ccDeny, listFlag{"X@EXAMPLE.ORG"}) {
+		t.Errorf("cc-deny %v, want the command line's only", o.ccDeny)
 	}
 	// Defaults where neither says.
 	if *o.maxRcpt != bot.DefaultMaxRecipients || *o.level != "error" {
@@ -297,6 +302,24 @@ address = "linux-input@vger.kernel.org"
 		if !strings.Contains(all, id) {
 			t.Errorf("no reply with %s", id)
 		}
+	}
+	// A flag on the command line overrides the file: this reply goes to
+	// --outbox, not to the file's outbox.
+	f, err = os.OpenFile(filepath.Join(dir, "bpf.mbox"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(botMail(t, "STABLE_REMOVAL/remove-stable.patch", "third@x"))
+	f.Close()
+	other := filepath.Join(dir, "other")
+	if _, stderr, code := runCLI(t, "", append(args, "--outbox", other)...); code != 0 {
+		t.Fatalf("third pass: %d %s", code, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(other, "new", "*")); len(files) != 1 {
+		t.Errorf("%d replies in --outbox, want 1", len(files))
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "replies", "new", "*")); len(files) != 2 {
+		t.Errorf("%d replies in the file's outbox, want still 2", len(files))
 	}
 	// A bad file stops the bot with its problems, exit 2.
 	bad := filepath.Join(dir, "bad.toml")
