@@ -28,6 +28,14 @@ const botUsage = `usage:
 --inbox, --mbox and --maildir repeat: one bot follows several lists with one
 state file, and a series sent to several of them is judged and answered once.
 Run "kfunccheck bot once -h" for the flags.
+
+  kfunccheck bot run|once --bot-config bot.toml [flags]   lists and settings from a file
+  kfunccheck bot check-config bot.toml                    check the file, line by line
+--bot-config names the bot configuration file (TOML); --config stays the
+policy file. A flag given on the command line overrides the file's
+setting (a repeated one replaces the file's values); --inbox, --mbox and
+--maildir given on the command line are followed as well, after the
+file's lists.
 `
 
 // sourceFlag adds a list of one kind to the bot's lists, in the order
@@ -58,48 +66,76 @@ func (f sourceFlag) Set(v string) error {
 	return nil
 }
 
+// botOpts are the values of the flags of "bot run" and "bot once".
+type botOpts struct {
+	src                                           bot.Source
+	since, state, from, operator, level, outbox   *string
+	smtpAddr, smtpSec, smtpCreds                  *string
+	pwURL, pwToken, pwTarget, conf, repo, btfFile *string
+	botConfig                                     *string
+	interval, grace, resendAfter                  *time.Duration
+	send, pwHTTP                                  *bool
+	perHour, perDay, maxRcpt                      *int
+	ccAllow, ccDeny                               listFlag
+	labels, lists                                 pathsFlag
+}
+
+// newBotFlags defines the flags of "bot run" and "bot once".
+func newBotFlags(name string, stderr io.Writer) (*flag.FlagSet, *botOpts) {
+	o := &botOpts{}
+	fs := flag.NewFlagSet("bot "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(sourceFlag{"inbox", &o.src.Lists}, "inbox", "public-inbox v2 directory (git/0.git, git/1.git, ...) of a list (repeatable)")
+	fs.Var(sourceFlag{"mbox", &o.src.Lists}, "mbox", "an mbox the list server appends to (repeatable)")
+	fs.Var(sourceFlag{"maildir", &o.src.Lists}, "maildir", "a Maildir the list server delivers to (repeatable)")
+	fs.BoolVar(&o.src.Fetch, "fetch", false, "fetch each epoch of the inboxes from its configured remote first")
+	o.since = fs.String("since", "", "replay messages dated on or after DATE (2006-01-02 or RFC 3339), or since an archive COMMIT")
+	o.state = fs.String("state", "", "state file (SQLite)")
+	o.interval = fs.Duration("interval", 5*time.Minute, "run: time between passes")
+	o.grace = fs.Duration("grace", 6*time.Hour, "how long an incomplete series waits for its missing patches")
+	o.from = fs.String("from", "kfunccheck bot <kfunccheck-bot@localhost>", "the bot's From: address")
+	o.operator = fs.String("operator", "", "how to reach the bot's operator (reply footer)")
+	o.level = fs.String("reply-level", "error", "lowest severity that earns a reply: error, warning or check")
+	o.outbox = fs.String("outbox", "", "Maildir receiving every reply")
+	o.send = fs.Bool("send", false, "deliver replies through SMTP (without it, replies only go to --outbox)")
+	o.smtpAddr = fs.String("smtp", "", "SMTP server host:port")
+	o.smtpSec = fs.String("smtp-security", "starttls", "starttls, tls (implicit) or none (loopback only)")
+	o.smtpCreds = fs.String("smtp-credentials", "", "file with user:password (default: KFUNCCHECK_SMTP_USER/PASSWORD)")
+	o.resendAfter = fs.Duration("resend-after", bot.DefaultResendAfter, "how long an interrupted delivery waits to show up in the archive before it is sent again")
+	o.perHour = fs.Int("per-hour", 30, "replies per hour at most (0: no limit)")
+	o.perDay = fs.Int("per-day", 200, "replies per day at most (0: no limit)")
+	fs.Var(&o.ccAllow, "cc-allow", "only these addresses may receive a reply, besides the list (the sender and Cc's included)")
+	fs.Var(&o.ccDeny, "cc-deny", "addresses that never receive a reply")
+	o.maxRcpt = fs.Int("max-recipients", bot.DefaultMaxRecipients, "envelope recipients of a reply at most")
+	fs.Var(&o.labels, "stable-label", "PATH=LABEL: how replies name a stable list (default: its base name; never its path)")
+	o.pwURL = fs.String("patchwork", "", "patchwork URL to post checks to")
+	o.pwToken = fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
+	o.pwTarget = fs.String("patchwork-target", "", "target URL of the checks (e.g. the list archive)")
+	o.pwHTTP = fs.Bool("patchwork-allow-http", false, "allow sending the patchwork token over plain http://")
+	o.conf = fs.String("config", "", "policy file (the bot configuration file is --bot-config)")
+	o.botConfig = fs.String("bot-config", "", "bot configuration file (TOML: lists and settings; flags override it)")
+	o.repo = fs.String("repo", "", "kernel git repository: full pre-images through the patches' index lines")
+	o.btfFile = fs.String("btf", "", "BTF of a built kernel: its kfuncs are known kfuncs")
+	fs.Var(&o.lists, "stable-list", "stable kfuncs, one per line (repeatable)")
+	return fs, o
+}
+
 func runBot(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "check-config" {
+		return runBotCheckConfig(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "run" && args[0] != "once" {
 		fmt.Fprint(stderr, botUsage)
 		return 2
 	}
-	fs := flag.NewFlagSet("bot "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var src bot.Source
-	fs.Var(sourceFlag{"inbox", &src.Lists}, "inbox", "public-inbox v2 directory (git/0.git, git/1.git, ...) of a list (repeatable)")
-	fs.Var(sourceFlag{"mbox", &src.Lists}, "mbox", "an mbox the list server appends to (repeatable)")
-	fs.Var(sourceFlag{"maildir", &src.Lists}, "maildir", "a Maildir the list server delivers to (repeatable)")
-	fs.BoolVar(&src.Fetch, "fetch", false, "fetch each epoch of the inboxes from its configured remote first")
-	since := fs.String("since", "", "replay messages dated on or after DATE (2006-01-02 or RFC 3339), or since an archive COMMIT")
-	state := fs.String("state", "", "state file (SQLite)")
-	interval := fs.Duration("interval", 5*time.Minute, "run: time between passes")
-	grace := fs.Duration("grace", 6*time.Hour, "how long an incomplete series waits for its missing patches")
-	from := fs.String("from", "kfunccheck bot <kfunccheck-bot@localhost>", "the bot's From: address")
-	operator := fs.String("operator", "", "how to reach the bot's operator (reply footer)")
-	level := fs.String("reply-level", "error", "lowest severity that earns a reply: error, warning or check")
-	outbox := fs.String("outbox", "", "Maildir receiving every reply")
-	send := fs.Bool("send", false, "deliver replies through SMTP (without it, replies only go to --outbox)")
-	smtpAddr := fs.String("smtp", "", "SMTP server host:port")
-	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit) or none (loopback only)")
-	smtpCreds := fs.String("smtp-credentials", "", "file with user:password (default: KFUNCCHECK_SMTP_USER/PASSWORD)")
-	resendAfter := fs.Duration("resend-after", bot.DefaultResendAfter, "how long an interrupted delivery waits to show up in the archive before it is sent again")
-	perHour := fs.Int("per-hour", 30, "replies per hour at most (0: no limit)")
-	perDay := fs.Int("per-day", 200, "replies per day at most (0: no limit)")
-	var ccAllow, ccDeny listFlag
-	fs.Var(&ccAllow, "cc-allow", "only these addresses may receive a reply, besides the list (the sender and Cc's included)")
-	fs.Var(&ccDeny, "cc-deny", "addresses that never receive a reply")
-	maxRcpt := fs.Int("max-recipients", bot.DefaultMaxRecipients, "envelope recipients of a reply at most")
-	var labels pathsFlag
-	fs.Var(&labels, "stable-label", "PATH=LABEL: how replies name a stable list (default: its base name; never its path)")
-	pwURL := fs.String("patchwork", "", "patchwork URL to post checks to")
-	pwToken := fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
-	pwTarget := fs.String("patchwork-target", "", "target URL of the checks (e.g. the list archive)")
-	pwHTTP := fs.Bool("patchwork-allow-http", false, "allow sending the patchwork token over plain http://")
-	conf := fs.String("config", "", "policy file")
-	repo := fs.String("repo", "", "kernel git repository: full pre-images through the patches' index lines")
-	btfFile := fs.String("btf", "", "BTF of a built kernel: its kfuncs are known kfuncs")
-	var lists pathsFlag
-	fs.Var(&lists, "stable-list", "stable kfuncs, one per line (repeatable)")
+	fs, o := newBotFlags(args[0], stderr)
+	src := &o.src
+	since, state, from, operator, level, outbox := o.since, o.state, o.from, o.operator, o.level, o.outbox
+	smtpAddr, smtpSec, smtpCreds := o.smtpAddr, o.smtpSec, o.smtpCreds
+	pwURL, pwToken, pwTarget, conf, repo, btfFile := o.pwURL, o.pwToken, o.pwTarget, o.conf, o.repo, o.btfFile
+	interval, grace, resendAfter := o.interval, o.grace, o.resendAfter
+	send, pwHTTP := o.send, o.pwHTTP
+	perHour, perDay, maxRcpt := o.perHour, o.perDay, o.maxRcpt
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -110,13 +146,27 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck bot: "+format+"\n", a...)
 		return 2
 	}
+	var smtpAuth *botSMTPAuth
+	if *o.botConfig != "" {
+		f, probs := loadBotConfig(*o.botConfig)
+		if len(probs) > 0 {
+			for _, p := range probs {
+				fmt.Fprintf(stderr, "kfunccheck bot: %s\n", p)
+			}
+			return 2
+		}
+		var err error
+		if smtpAuth, err = mergeBotConfig(fs, f, &src.Lists); err != nil {
+			return fail("%v", err)
+		}
+	}
 	if *state == "" {
-		return fail("--state is required")
+		return fail("--state is required (or state in the --bot-config file)")
 	}
 	if len(src.Lists) == 0 {
-		return fail("no list: give --inbox, --mbox or --maildir (each may repeat)")
+		return fail("no list: give --inbox, --mbox or --maildir (each may repeat), or [[list]] in the --bot-config file")
 	}
-	opt, err := policyOptions(*conf, lists, nil, *btfFile)
+	opt, err := policyOptions(*conf, o.lists, nil, *btfFile)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -164,7 +214,7 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	stableLabels := map[string]string{}
-	for _, l := range labels {
+	for _, l := range o.labels {
 		path, label, ok := strings.Cut(l, "=")
 		if !ok || path == "" || label == "" {
 			return fail("--stable-label %q: want PATH=LABEL", l)
@@ -175,7 +225,7 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		return fail("--max-recipients must be at least 1")
 	}
 	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
-		CcAllow: ccAllow, CcDeny: ccDeny, MaxRecipients: *maxRcpt, StableLabels: stableLabels,
+		CcAllow: o.ccAllow, CcDeny: o.ccDeny, MaxRecipients: *maxRcpt, StableLabels: stableLabels,
 		PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
 	for i := range cfg.CcAllow {
 		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
@@ -191,6 +241,9 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 			return fail("--send needs --smtp host:port")
 		}
 		user, pass, err := bot.LoadCredentials(*smtpCreds)
+		if smtpAuth != nil {
+			user, pass, err = smtpAuth.credentials()
+		}
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -220,14 +273,14 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	if args[0] == "once" {
-		if err := b.Once(src); err != nil {
+		if err := b.Once(*src); err != nil {
 			return fail("%v", err)
 		}
 		return 0
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := b.Run(ctx, src, *interval); err != nil && ctx.Err() == nil {
+	if err := b.Run(ctx, *src, *interval); err != nil && ctx.Err() == nil {
 		return fail("%v", err)
 	}
 	return 0

@@ -35,7 +35,7 @@ Usage:
   kfunccheck explain --list              list all rules
   kfunccheck hook install|uninstall      the git pre-push hook (see "kfunccheck hook")
   kfunccheck btf list|diff|uses|compat   what built kernels and BPF programs say (see "kfunccheck btf")
-  kfunccheck bot run|once                the mailing-list bot (see "kfunccheck bot")
+  kfunccheck bot run|once|check-config   the mailing-list bot (see "kfunccheck bot")
   kfunccheck history --repo DIR REV...   kfunc contracts release by release (see "kfunccheck history")
   kfunccheck completion bash|zsh|fish    a shell completion script
   kfunccheck man                         the manual page (troff; man -l <(kfunccheck man))

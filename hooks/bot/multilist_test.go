@@ -262,7 +262,7 @@ func TestSingleListStateMigrates(t *testing.T) {
 	a.add(0, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "while@x", "", ""))
 	b.add(0, mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "oldB@x", "", ""))
 	b.add(0, onLists(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "before@x", "", ""), true, true))
-	two := Source{Lists: []List{{"inbox", b.dir}, {"inbox", a.dir}}}
+	two := Source{Lists: []List{{Kind: "inbox", Path: b.dir}, {Kind: "inbox", Path: a.dir}}}
 	if err := tb.Once(two); err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestSingleListStateMigrates(t *testing.T) {
 	}
 	var legacy, own int
 	tb.store.db.QueryRow(`SELECT count(*) FROM cursor`).Scan(&legacy)
-	tb.store.db.QueryRow(`SELECT count(*) FROM list_cursor WHERE list = ?`, List{"inbox", a.dir}.ID()).Scan(&own)
+	tb.store.db.QueryRow(`SELECT count(*) FROM list_cursor WHERE list = ?`, List{Kind: "inbox", Path: a.dir}.ID()).Scan(&own)
 	if legacy != 0 || own != 1 {
 		t.Errorf("%d cursors of no list left, %d adopted by A", legacy, own)
 	}
@@ -314,7 +314,7 @@ func TestMboxAndInbox(t *testing.T) {
 	}
 	appendMbox(mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "oldB@x", "", ""))
 	tb := newTestBot(t, filepath.Join(dir, "state.db"))
-	src := Source{Lists: []List{{"inbox", a.dir}, {"mbox", mbox}}}
+	src := Source{Lists: []List{{Kind: "inbox", Path: a.dir}, {Kind: "mbox", Path: mbox}}}
 	if err := tb.Once(src); err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestListsTakeTurns(t *testing.T) {
 	b.add(0, review("b1@x", "none@x", "[PATCH] x"))
 	b.add(0, review("b2@x", "none@x", "[PATCH] x"))
 	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
-	if err := tb.Once(Source{Lists: []List{{"inbox", a.dir}, {"inbox", b.dir}}, Since: time.Unix(1, 0)}); err != nil {
+	if err := tb.Once(Source{Lists: []List{{Kind: "inbox", Path: a.dir}, {Kind: "inbox", Path: b.dir}}, Since: time.Unix(1, 0)}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := tb.store.db.Query(`SELECT message_id FROM message ORDER BY rowid`)
@@ -396,7 +396,7 @@ func TestSingleListStateRewritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.add(0, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "after@x", "", ""))
-	if err := tb.Once(Source{Lists: []List{{"inbox", a.dir}}}); err != nil {
+	if err := tb.Once(Source{Lists: []List{{Kind: "inbox", Path: a.dir}}}); err != nil {
 		t.Fatal(err)
 	}
 	r := tb.replies(t)
@@ -437,7 +437,7 @@ func TestNewListPast(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.add(0, p2)
-	two := Source{Lists: []List{{"mbox", mbox}, {"inbox", a.dir}}}
+	two := Source{Lists: []List{{Kind: "mbox", Path: mbox}, {Kind: "inbox", Path: a.dir}}}
 	for range 2 {
 		if err := tb.Once(two); err != nil {
 			t.Fatal(err)

@@ -39,6 +39,9 @@ type Source struct {
 type List struct {
 	Kind string // "inbox" (public-inbox v2), "mbox" or "maildir"
 	Path string
+	// Fetch runs a go-git fetch of each epoch of this inbox first, as
+	// Source.Fetch does for every inbox.
+	Fetch bool
 }
 
 // ID is the list's identity in the state: its kind and absolute path. A
@@ -56,7 +59,7 @@ func (l List) String() string { return "--" + l.Kind + " " + l.Path }
 // lists returns every list of the source, in order, each once.
 func (src Source) lists() []List {
 	out := slices.Clone(src.Lists)
-	for _, l := range []List{{"inbox", src.Inbox}, {"mbox", src.Mbox}, {"maildir", src.Maildir}} {
+	for _, l := range []List{{Kind: "inbox", Path: src.Inbox}, {Kind: "mbox", Path: src.Mbox}, {Kind: "maildir", Path: src.Maildir}} {
 		if l.Path != "" {
 			out = append(out, l)
 		}
@@ -321,7 +324,7 @@ func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, out chan<- [
 }
 
 func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor, firstRun bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
-	if src.Fetch {
+	if src.Fetch || l.Fetch {
 		if err := ep.Fetch(); err != nil {
 			b.logf("epoch %d: fetch: %v", n, err)
 		}

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+)
+
+// The bot configuration file (--bot-config FILE, TOML) holds the lists to
+// follow and the settings that are otherwise flags. A flag given on the
+// command line overrides the file's value; --inbox, --mbox and --maildir
+// given on the command line are followed after the file's lists.
+
+// Kinds of values of the file's top-level keys.
+const (
+	kString = iota
+	kPath   // a path, relative to the file's directory
+	kDuration
+	kInt
+	kBool
+	kStrings
+	kPaths
+)
+
+// botKey is a top-level key: the flag it stands for ("" when it has none
+// of its own) and the kind of its value.
+type botKey struct {
+	flag string
+	kind int
+}
+
+var botKeys = map[string]botKey{
+	"state":                {"state", kPath},
+	"from":                 {"from", kString},
+	"operator":             {"operator", kString},
+	"reply_level":          {"reply-level", kString},
+	"outbox":               {"outbox", kPath},
+	"send":                 {"send", kBool},
+	"smtp_server":          {"", kString},
+	"smtp_port":            {"", kInt},
+	"smtp_security":        {"smtp-security", kString},
+	"smtp_user":            {"", kString},
+	"smtp_password_file":   {"", kPath},
+	"smtp_password_env":    {"", kString},
+	"patchwork_url":        {"patchwork", kString},
+	"patchwork_target":     {"patchwork-target", kString},
+	"patchwork_token_file": {"patchwork-token-file", kPath},
+	"patchwork_allow_http": {"patchwork-allow-http", kBool},
+	"per_hour":             {"per-hour", kInt},
+	"per_day":              {"per-day", kInt},
+	"max_recipients":       {"max-recipients", kInt},
+	"cc_allow":             {"cc-allow", kStrings},
+	"cc_deny":              {"cc-deny", kStrings},
+	"grace":                {"grace", kDuration},
+	"interval":             {"interval", kDuration},
+	"resend_after":         {"resend-after", kDuration},
+	"since":                {"since", kString},
+	"stable_lists":         {"stable-list", kPaths},
+	"policy":               {"config", kPath},
+	"repo":                 {"repo", kPath},
+	"btf":                  {"btf", kPath},
+}
+
+// Keys of a [[list]] entry; inbox, mbox and maildir are its source, of
+// which it has exactly one.
+var botListKeys = map[string]bool{"name": true, "inbox": true, "mbox": true, "maildir": true, "fetch": true, "address": true}
+
+// botFileList is one [[list]] of the file.
+type botFileList struct {
+	Name    string
+	List    bot.List // its path made absolute
+	Address string
+	Line    int
+}
+
+// botSetting is one top-level key of the file with its value(s), in the
+// form its flag reads.
+type botSetting struct {
+	Key    string
+	Flag   string
+	Values []string
+	Line   int
+}
+
+// botFile is a read bot configuration file.
+type botFile struct {
+	Path     string
+	Lists    []botFileList
+	Settings []botSetting
+}
+
+// setting returns the values of key and whether the file has it.
+func (f *botFile) setting(key string) ([]string, bool) {
+	for _, s := range f.Settings {
+		if s.Key == key {
+			return s.Values, true
+		}
+	}
+	return nil, false
+}
+
+func (f *botFile) value(key string) string {
+	v, _ := f.setting(key)
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// botKeyLines finds the line of every key of the file: top-level keys
+// and table headers under their name, the keys of the i-th [[list]] in
+// lists[i]. It reads lines, not TOML; a key it cannot place gets line 0.
+type botKeyLines struct {
+	top     map[string]int
+	lists   []map[string]int
+	listHdr []int
+}
+
+var tomlKeyLine = regexp.MustCompile(`^\s*([A-Za-z0-9_.\-"']+)\s*=`)
+
+func scanKeyLines(data string) botKeyLines {
+	kl := botKeyLines{top: map[string]int{}}
+	var cur map[string]int // the keys of the table being read
+	prefix := ""
+	for i, line := range strings.Split(data, "\n") {
+		n := i + 1
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "[["):
+			name := strings.TrimSpace(strings.Trim(strings.SplitN(t, "]]", 2)[0], "[ "))
+			if name == "list" {
+				cur = map[string]int{}
+				kl.lists = append(kl.lists, cur)
+				kl.listHdr = append(kl.listHdr, n)
+				prefix = ""
+				continue
+			}
+			if _, ok := kl.top[name]; !ok {
+				kl.top[name] = n
+			}
+			cur, prefix = kl.top, name+"."
+		case strings.HasPrefix(t, "["):
+			name := strings.TrimSpace(strings.Trim(strings.SplitN(t, "]", 2)[0], "[ "))
+			if _, ok := kl.top[name]; !ok {
+				kl.top[name] = n
+			}
+			cur, prefix = kl.top, name+"."
+		default:
+			m := tomlKeyLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			key := prefix + strings.Trim(m[1], `"'`)
+			if cur == nil {
+				cur = kl.top
+			}
+			// A dotted key (smtp.server = ...) makes a table: its
+			// first part is a key of its own.
+			first, _, _ := strings.Cut(key, ".")
+			for _, k := range []string{key, first} {
+				if _, ok := cur[k]; !ok {
+					cur[k] = n
+				}
+			}
+		}
+	}
+	return kl
+}
+
+// botProblem is one thing wrong with the file, at a line (0: none known).
+type botProblem struct {
+	line int
+	msg  string
+}
+
+// isSecretKey reports whether a key names a secret value itself rather
+// than where to find it.
+func isSecretKey(key string) bool {
+	k := strings.ToLower(key)
+	if strings.HasSuffix(k, "_file") || strings.HasSuffix(k, "_env") {
+		return false
+	}
+	for _, w := range []string{"password", "passwd", "token", "secret", "credentials"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func secretProblem(key string) string {
+	if key == "patchwork_token" {
+		return "patchwork_token: a secret does not belong in the configuration file; name a file holding it (patchwork_token_file) or set KFUNCCHECK_PATCHWORK_TOKEN in the environment instead"
+	}
+	if key == "smtp_password" {
+		return "smtp_password: a secret does not belong in the configuration file; name a file holding it (smtp_password_file) or an environment variable (smtp_password_env) instead"
+	}
+	return fmt.Sprintf("%s: a secret does not belong in the configuration file; name where it is instead (smtp_password_file or smtp_password_env, patchwork_token_file)", key)
+}
+
+// loadBotConfig reads and checks the bot configuration file at path. It
+// returns the file and every problem found, each as "FILE:LINE: message",
+// in line order; with problems, the file must not be used.
+func loadBotConfig(path string) (*botFile, []string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("%s: %v", path, err)}
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, []string{fmt.Sprintf("%s:%d: %s", path, pe.Position.Line, pe.Message)}
+		}
+		return nil, []string{fmt.Sprintf("%s: %v", path, err)}
+	}
+	dir := filepath.Dir(path)
+	abs := func(p string) string {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return filepath.Clean(p)
+	}
+	kl := scanKeyLines(string(data))
+	f := &botFile{Path: path}
+	var probs []botProblem
+	add := func(line int, format string, a ...any) {
+		probs = append(probs, botProblem{line, fmt.Sprintf(format, a...)})
+	}
+	mustExist := func(line int, key, p string) {
+		if _, err := os.Stat(p); err != nil {
+			add(line, "%s: %s does not exist", key, p)
+		}
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		v := raw[key]
+		line := kl.top[key]
+		if key == "list" {
+			continue
+		}
+		bk, ok := botKeys[key]
+		switch {
+		case isSecretKey(key):
+			add(line, "%s", secretProblem(key))
+			continue
+		case !ok:
+			add(line, "unknown key %q", key)
+			continue
+		}
+		s := botSetting{Key: key, Flag: bk.flag, Line: line}
+		switch bk.kind {
+		case kString, kPath, kDuration:
+			str, ok := v.(string)
+			if !ok {
+				add(line, "%s: want a string, got %s", key, tomlType(v))
+				continue
+			}
+			switch bk.kind {
+			case kPath:
+				str = abs(str)
+				switch key {
+				case "state", "outbox":
+					// Created by the bot; their directory must exist.
+					mustExist(line, key, filepath.Dir(str))
+				default:
+					mustExist(line, key, str)
+				}
+			case kDuration:
+				if _, err := time.ParseDuration(str); err != nil {
+					add(line, "%s: %q is not a duration (e.g. 90s, 5m, 6h)", key, str)
+					continue
+				}
+			}
+			if msg := checkBotValue(key, str); msg != "" {
+				add(line, "%s: %s", key, msg)
+				continue
+			}
+			s.Values = []string{str}
+		case kInt:
+			n, ok := v.(int64)
+			if !ok {
+				add(line, "%s: want an integer, got %s", key, tomlType(v))
+				continue
+			}
+			s.Values = []string{strconv.FormatInt(n, 10)}
+		case kBool:
+			b, ok := v.(bool)
+			if !ok {
+				add(line, "%s: want true or false, got %s", key, tomlType(v))
+				continue
+			}
+			s.Values = []string{strconv.FormatBool(b)}
+		case kStrings, kPaths:
+			arr, ok := v.([]any)
+			if !ok {
+				add(line, "%s: want an array of strings, got %s", key, tomlType(v))
+				continue
+			}
+			good := true
+			for _, e := range arr {
+				str, ok := e.(string)
+				if !ok {
+					add(line, "%s: want an array of strings, got an element of type %s", key, tomlType(e))
+					good = false
+					break
+				}
+				if bk.kind == kPaths {
+					str = abs(str)
+					mustExist(line, key, str)
+				}
+				s.Values = append(s.Values, str)
+			}
+			if !good {
+				continue
+			}
+		}
+		f.Settings = append(f.Settings, s)
+	}
+	if _, ok := raw["smtp_password_file"]; ok {
+		if _, ok := raw["smtp_password_env"]; ok {
+			add(kl.top["smtp_password_env"], "smtp_password_file and smtp_password_env: give one of them")
+		}
+	}
+	if _, ok := raw["smtp_port"]; ok {
+		if _, ok := raw["smtp_server"]; !ok {
+			add(kl.top["smtp_port"], "smtp_port without smtp_server")
+		}
+	}
+	if lv, ok := raw["list"]; ok {
+		lists, ok := lv.([]map[string]any)
+		if !ok {
+			add(kl.top["list"], "list: want [[list]] tables, got %s", tomlType(lv))
+		}
+		names, paths := map[string]int{}, map[string]int{}
+		for i, l := range lists {
+			hdr := 0
+			lines := map[string]int{}
+			if i < len(kl.lists) {
+				hdr, lines = kl.listHdr[i], kl.lists[i]
+			}
+			at := func(key string) int {
+				if n, ok := lines[key]; ok {
+					return n
+				}
+				return hdr
+			}
+			fl := botFileList{Line: hdr}
+			lkeys := make([]string, 0, len(l))
+			for k := range l {
+				lkeys = append(lkeys, k)
+			}
+			sort.Strings(lkeys)
+			var sources []string
+			good := true
+			for _, k := range lkeys {
+				str, isStr := l[k].(string)
+				switch {
+				case isSecretKey(k):
+					add(at(k), "list: %s", secretProblem(k))
+					good = false
+					continue
+				case !botListKeys[k]:
+					add(at(k), "list: unknown key %q", k)
+					good = false
+					continue
+				case k == "fetch":
+					b, ok := l[k].(bool)
+					if !ok {
+						add(at(k), "list: fetch: want true or false, got %s", tomlType(l[k]))
+						good = false
+					}
+					if b && l["inbox"] == nil {
+						add(at(k), "list: fetch is for a public-inbox (inbox) only")
+						good = false
+					}
+					fl.List.Fetch = b
+					continue
+				case !isStr:
+					add(at(k), "list: %s: want a string, got %s", k, tomlType(l[k]))
+					good = false
+					continue
+				}
+				switch k {
+				case "name":
+					fl.Name = str
+				case "address":
+					if !strings.Contains(str, "@") {
+						add(at(k), "list: address %q is not a mail address", str)
+						good = false
+					}
+					fl.Address = str
+				default:
+					sources = append(sources, k)
+					fl.List.Kind, fl.List.Path = k, abs(str)
+				}
+			}
+			label := "list"
+			if fl.Name != "" {
+				label = "list " + fl.Name
+			}
+			switch len(sources) {
+			case 0:
+				add(hdr, "%s: no source: give one of inbox, mbox or maildir", label)
+				good = false
+			case 1:
+				if _, err := os.Stat(fl.List.Path); err != nil {
+					add(at(fl.List.Kind), "%s: %s %s does not exist", label, fl.List.Kind, fl.List.Path)
+					good = false
+				}
+			default:
+				last := 0
+				for _, k := range sources {
+					last = max(last, at(k))
+				}
+				add(last, "%s: %s sources (%s): give exactly one of inbox, mbox or maildir", label, strconv.Itoa(len(sources)), strings.Join(sources, ", "))
+				good = false
+			}
+			if fl.Name == "" {
+				if _, ok := l["name"]; !ok {
+					add(hdr, "list: no name")
+					good = false
+				}
+			} else if prev, dup := names[fl.Name]; dup {
+				add(at("name"), "list %s: the name is already used by the list of line %d", fl.Name, prev)
+				good = false
+			} else {
+				names[fl.Name] = hdr
+			}
+			if len(sources) == 1 {
+				if prev, dup := paths[fl.List.Path]; dup {
+					add(at(fl.List.Kind), "%s: %s is already followed by the list of line %d", label, fl.List.Path, prev)
+					good = false
+				} else {
+					paths[fl.List.Path] = hdr
+				}
+			}
+			if good {
+				f.Lists = append(f.Lists, fl)
+			}
+		}
+	}
+	sort.SliceStable(probs, func(i, j int) bool { return probs[i].line < probs[j].line })
+	var out []string
+	for _, p := range probs {
+		if p.line > 0 {
+			out = append(out, fmt.Sprintf("%s:%d: %s", path, p.line, p.msg))
+		} else {
+			out = append(out, fmt.Sprintf("%s: %s", path, p.msg))
+		}
+	}
+	return f, out
+}
+
+var sinceCommit = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+
+// checkBotValue checks the string value of a key as its flag would,
+// where that can be done without the archive: "" when it is good.
+func checkBotValue(key, v string) string {
+	switch key {
+	case "reply_level":
+		if _, err := model.ParseSeverity(v); err != nil {
+			return err.Error()
+		}
+	case "smtp_security":
+		if v != "starttls" && v != "tls" && v != "none" {
+			return fmt.Sprintf("%q: want starttls, tls or none", v)
+		}
+	case "since":
+		for _, layout := range []string{"2006-01-02", time.RFC3339} {
+			if _, err := time.Parse(layout, v); err == nil {
+				return ""
+			}
+		}
+		if !sinceCommit.MatchString(v) {
+			return fmt.Sprintf("%q is neither a date (2006-01-02 or RFC 3339) nor a commit id", v)
+		}
+	case "patchwork_url":
+		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+			return fmt.Sprintf("%q is not an http(s) URL", v)
+		}
+	}
+	return ""
+}
+
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	case []map[string]any:
+		return "an array of tables"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// botSMTPAuth says where the SMTP login comes from when the file gives
+// it (and --smtp-credentials does not).
+type botSMTPAuth struct {
+	User         string
+	PasswordFile string
+	PasswordEnv  string
+}
+
+// mergeBotConfig applies the file to the bot's flags: every setting whose
+// flag was not given on the command line takes the file's value, and the
+// file's lists come first, before those of --inbox/--mbox/--maildir. It
+// returns the SMTP login the file names, if --smtp-credentials was not
+// given.
+func mergeBotConfig(fs *flag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPAuth, error) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for _, s := range f.Settings {
+		if s.Flag == "" || set[s.Flag] {
+			continue
+		}
+		for _, v := range s.Values {
+			if err := fs.Set(s.Flag, v); err != nil {
+				return nil, fmt.Errorf("%s:%d: %s: %v", f.Path, s.Line, s.Key, err)
+			}
+		}
+	}
+	if host := f.value("smtp_server"); host != "" && !set["smtp"] {
+		port := f.value("smtp_port")
+		if port == "" {
+			port = "587"
+		}
+		if err := fs.Set("smtp", net.JoinHostPort(host, port)); err != nil {
+			return nil, err
+		}
+	}
+	var fileLists []bot.List
+	for _, l := range f.Lists {
+		fileLists = append(fileLists, l.List)
+	}
+	*lists = append(fileLists, *lists...)
+	auth := &botSMTPAuth{User: f.value("smtp_user"), PasswordFile: f.value("smtp_password_file"), PasswordEnv: f.value("smtp_password_env")}
+	if set["smtp-credentials"] || *auth == (botSMTPAuth{}) {
+		return nil, nil
+	}
+	return auth, nil
+}
+
+// credentials returns the SMTP login the file names.
+func (a *botSMTPAuth) credentials() (user, password string, err error) {
+	switch {
+	case a.PasswordFile != "":
+		data, err := os.ReadFile(a.PasswordFile)
+		if err != nil {
+			return "", "", fmt.Errorf("smtp_password_file: %w", err)
+		}
+		password = strings.TrimSpace(string(data))
+	case a.PasswordEnv != "":
+		var ok bool
+		if password, ok = os.LookupEnv(a.PasswordEnv); !ok {
+			return "", "", fmt.Errorf("smtp_password_env: %s is not set", a.PasswordEnv)
+		}
+	}
+	return a.User, password, nil
+}
+
+// runBotCheckConfig is "bot check-config FILE".
+func runBotCheckConfig(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprint(stderr, "usage: kfunccheck bot check-config FILE\n")
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+			return 0
+		}
+		return 2
+	}
+	f, probs := loadBotConfig(args[0])
+	for _, p := range probs {
+		fmt.Fprintln(stdout, p)
+	}
+	if len(probs) > 0 {
+		return 1
+	}
+	if len(f.Lists) == 0 {
+		fmt.Fprintf(stdout, "%s: no [[list]]: the lists must then come from --inbox, --mbox or --maildir\n", args[0])
+	}
+	for _, l := range f.Lists {
+		line := fmt.Sprintf("list %s: %s %s", l.Name, l.List.Kind, l.List.Path)
+		if l.List.Fetch {
+			line += ", fetched"
+		}
+		if l.Address != "" {
+			line += " (address " + l.Address + ")"
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	return 0
+}
