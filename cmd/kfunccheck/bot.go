@@ -31,6 +31,7 @@ Run "kfunccheck bot once -h" for the flags.
 
   kfunccheck bot run|once --bot-config bot.toml [flags]   lists and settings from a file
   kfunccheck bot check-config bot.toml                    check the file, line by line
+  kfunccheck bot status --state FILE [--format json]      series and replies by state, each list's position
 --bot-config names the bot configuration file (TOML); --config stays the
 policy file. A flag given on the command line overrides the file's
 setting (a repeated one replaces the file's values); --inbox, --mbox and
@@ -123,6 +124,9 @@ func newBotFlags(name string, stderr io.Writer) (*flag.FlagSet, *botOpts) {
 func runBot(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "check-config" {
 		return runBotCheckConfig(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "status" {
+		return runBotStatus(args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "run" && args[0] != "once" {
 		fmt.Fprint(stderr, botUsage)

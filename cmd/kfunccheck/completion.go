@@ -29,7 +29,7 @@ var commands = []command{
 	{name: "explain", summary: "show a rule's documentation (--list: all rules)", noFlags: true},
 	{name: "hook", summary: "the git pre-push hook", subcommands: []string{"install", "uninstall", "pre-push", "pre-commit"}},
 	{name: "btf", summary: "what built kernels and BPF programs say", subcommands: []string{"list", "diff", "uses", "compat"}},
-	{name: "bot", summary: "the mailing-list bot", subcommands: []string{"run", "once", "check-config"}},
+	{name: "bot", summary: "the mailing-list bot", subcommands: []string{"run", "once", "status", "check-config"}},
 	{name: "history", summary: "kfunc contracts release by release"},
 	{name: "completion", summary: "a shell completion script: bash, zsh or fish", subcommands: []string{"bash", "zsh", "fish"}, noFlags: true},
 	{name: "man", summary: "the manual page (troff)", noFlags: true},

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/kfunccheck/kfunccheck/hooks/bot"
+)
+
+// runBotStatus prints what a bot's state file says, read only, so that it
+// can be asked while the bot runs.
+func runBotStatus(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bot status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	state := fs.String("state", "", "the bot's state file")
+	format := fs.String("format", "text", "output: text or json")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *state == "" || fs.NArg() > 0 || *format != "text" && *format != "json" {
+		fmt.Fprint(stderr, "usage: kfunccheck bot status --state FILE [--format text|json]\n")
+		return 2
+	}
+	st, err := bot.ReadStatus(*state)
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck bot status: %v\n", err)
+		return 2
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(st); err != nil {
+			fmt.Fprintf(stderr, "kfunccheck bot status: %v\n", err)
+			return 2
+		}
+		return 0
+	}
+	counts := func(name string, m map[string]int) {
+		total := 0
+		var keys []string
+		for k, n := range m {
+			keys = append(keys, k)
+			total += n
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(stdout, "%s: %d", name, total)
+		for _, k := range keys {
+			fmt.Fprintf(stdout, ", %s %d", k, m[k])
+		}
+		fmt.Fprintln(stdout)
+	}
+	counts("series", st.Series)
+	counts("replies", st.Replies)
+	fmt.Fprintf(stdout, "unreadable archive messages: %d\n", st.Skipped)
+	for _, l := range st.Lists {
+		if l.FirstPass {
+			fmt.Fprintf(stdout, "list %s: read whole each pass (first pass %s)\n", l.List, l.Time.Format(time.RFC3339))
+			continue
+		}
+		fmt.Fprintf(stdout, "list %s: epoch %d at %.12s (%s)\n", l.List, l.Epoch, l.Commit, l.Time.Format(time.RFC3339))
+	}
+	return 0
+}
