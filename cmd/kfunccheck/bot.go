@@ -291,11 +291,19 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 }
 
 // parseSince reads a date, or an archive commit whose date is used.
-func parseSince(v, inbox string) (time.Time, error) {
+// sinceDate reads --since as a date, in either layout it takes.
+func sinceDate(v string) (time.Time, bool) {
 	for _, layout := range []string{"2006-01-02", time.RFC3339} {
 		if t, err := time.Parse(layout, v); err == nil {
-			return t, nil
+			return t, true
 		}
+	}
+	return time.Time{}, false
+}
+
+func parseSince(v, inbox string) (time.Time, error) {
+	if t, ok := sinceDate(v); ok {
+		return t, nil
 	}
 	if inbox == "" {
 		return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02 or RFC 3339)", v)

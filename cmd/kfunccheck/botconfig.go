@@ -489,12 +489,7 @@ func checkBotValue(key, v string) string {
 			return fmt.Sprintf("%q: want starttls, tls or none", v)
 		}
 	case "since":
-		for _, layout := range []string{"2006-01-02", time.RFC3339} {
-			if _, err := time.Parse(layout, v); err == nil {
-				return ""
-			}
-		}
-		if !sinceCommit.MatchString(v) {
+		if _, ok := sinceDate(v); !ok && !sinceCommit.MatchString(v) {
 			return fmt.Sprintf("%q is neither a date (2006-01-02 or RFC 3339) nor a commit id", v)
 		}
 	case "patchwork_url":
