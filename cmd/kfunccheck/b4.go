@@ -76,17 +76,18 @@ func (r *runner) b4Run(repo gitrepo.Repository, repoName string, bs *b4ctx.Serie
 		return false, nil, err
 	}
 	rest := bytes.NewReader(data)
+	in := pipedSeries(data)
 	done := false
 	if bs != nil && repo != nil {
-		if done, err = r.b4Check(repo, repoName, bs, data); done || err != nil {
-			return done, rest, err
+		if done = r.b4Check(repo, repoName, bs, in); done {
+			return done, rest, nil
 		}
 		if r.cf.b4Series {
 			return false, rest, fmt.Errorf("--b4-series: the message is not one of the series of %s", bs.Branch)
 		}
 	}
 	if r.cf.b4Thread {
-		done, err = r.b4Thread(data)
+		done, err = r.b4Thread(in)
 	}
 	return done, rest, err
 }
@@ -97,11 +98,11 @@ func (r *runner) b4Run(repo gitrepo.Repository, repoName string, bs *b4ctx.Serie
 // and run_local_check: stdin, the top directory, no environment), so the
 // thread is fetched again by the Message-ID the patch's References start
 // with, as b4 am fetched it.
-func (r *runner) b4Thread(data []byte) (bool, error) {
-	p, err := onePiped(data)
-	if err != nil || p == nil {
-		return false, err
+func (r *runner) b4Thread(in *model.Series) (bool, error) {
+	if in == nil || len(in.Patches) != 1 {
+		return false, nil
 	}
+	p := in.Patches[0]
 	root := p.Header.MessageID
 	if len(p.Header.References) > 0 {
 		root = p.Header.References[0]
@@ -123,30 +124,37 @@ func (r *runner) b4Thread(data []byte) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("--b4-thread: %w", err)
 	}
-	k := seriesPosition(thread, p)
-	if k < 0 {
-		return false, nil
-	}
-	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
-		Patches: append(append([]*model.Patch(nil), thread.Patches[:k]...), p)}
-	r.results(sub, patchcheck.CheckSeries(sub, r.opt)[k:])
-	return true, nil
+	return r.judgeInSeries(thread, p), nil
 }
 
-// onePiped reads the one patch of a piped message, or nil when the
-// message is something else.
-func onePiped(data []byte) (*model.Patch, error) {
+// pipedSeries reads the piped message once for the b4 checks: the one
+// series it is, or nil when it is not one.
+func pipedSeries(data []byte) *model.Series {
 	var piped []*model.Series
 	err := input.Read("-", input.Options{Stdin: bytes.NewReader(data)}, func(s *model.Series) {
 		piped = append(piped, s)
 	})
-	if err != nil || len(piped) != 1 || len(piped[0].Patches) != 1 {
-		return nil, nil
+	if err != nil || len(piped) != 1 {
+		return nil
 	}
-	return piped[0].Patches[0], nil
+	return piped[0]
 }
 
-// b4Check judges the message b4 piped (data) in the context of its series
+// judgeInSeries judges p after the patches that come before it in full,
+// found by seriesPosition, and reports p's findings alone. It returns
+// false when p is not one of full's patches.
+func (r *runner) judgeInSeries(full *model.Series, p *model.Patch) bool {
+	k := seriesPosition(full, p)
+	if k < 0 {
+		return false
+	}
+	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
+		Patches: append(append([]*model.Patch(nil), full.Patches[:k]...), p)}
+	r.results(sub, patchcheck.CheckSeries(sub, r.opt)[k:])
+	return true
+}
+
+// b4Check judges the message b4 piped (in) in the context of its series
 // and reports it; it returns false when the message is not one of the
 // series', for the caller to check it alone.
 //
@@ -156,34 +164,20 @@ func onePiped(data []byte) (*model.Patch, error) {
 // series check on the cover letter, or on the first patch when there is
 // none: review_tui/_common.py, _fetch_and_check), has every patch of the
 // series judged and reported.
-func (r *runner) b4Check(repo gitrepo.Repository, repoName string, bs *b4ctx.Series, data []byte) (bool, error) {
-	var piped []*model.Series
-	err := input.Read("-", input.Options{Stdin: bytes.NewReader(data)}, func(s *model.Series) {
-		piped = append(piped, s)
-	})
-	if err != nil || len(piped) != 1 || len(bs.Commits) == 0 {
-		return false, nil
+func (r *runner) b4Check(repo gitrepo.Repository, repoName string, bs *b4ctx.Series, in *model.Series) bool {
+	if in == nil || len(bs.Commits) == 0 {
+		return false
 	}
-	in := piped[0]
 	full := gitrepo.Series(repo, bs.Commits, repoName)
 	if r.cf.b4Series || in.Cover != nil && len(in.Patches) == 0 {
 		full.Cover = in.Cover
 		r.results(full, patchcheck.CheckSeries(full, r.opt))
-		return true, nil
+		return true
 	}
 	if len(in.Patches) != 1 {
-		return false, nil
+		return false
 	}
-	p := in.Patches[0]
-	k := seriesPosition(full, p)
-	if k < 0 {
-		return false, nil
-	}
-	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
-		Patches: append(append([]*model.Patch(nil), full.Patches[:k]...), p)}
-	results := patchcheck.CheckSeries(sub, r.opt)
-	r.results(sub, results[k:])
-	return true, nil
+	return r.judgeInSeries(full, in.Patches[0])
 }
 
 // seriesPosition returns the index in s of the patch p is, by its title
