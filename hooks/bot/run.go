@@ -296,6 +296,31 @@ func send(out chan<- []Archived, stop <-chan struct{}, batch []Archived) error {
 	}
 }
 
+// batcher gathers a list's messages into batches of ingestBatch, each
+// handed over to the pass when full (flush hands over the rest).
+type batcher struct {
+	out   chan<- []Archived
+	stop  <-chan struct{}
+	batch []Archived
+}
+
+func (bt *batcher) add(a Archived) error {
+	bt.batch = append(bt.batch, a)
+	if len(bt.batch) >= ingestBatch {
+		return bt.flush()
+	}
+	return nil
+}
+
+func (bt *batcher) flush() error {
+	if len(bt.batch) == 0 {
+		return nil
+	}
+	err := send(bt.out, bt.stop, bt.batch)
+	bt.batch = nil
+	return err
+}
+
 func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, out chan<- []Archived, stop <-chan struct{}) error {
 	in := &gitrepo.Inbox{Dir: l.Path}
 	epochs, err := in.Epochs()
@@ -345,22 +370,10 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor
 	}
 	// Messages go to the store in batches, each with its cursor, so that
 	// a long backlog costs few transactions and a kill loses no message.
-	var batch []Archived
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := send(out, stop, batch)
-		batch = nil
-		return err
-	}
+	bt := &batcher{out: out, stop: stop}
 	ingest := func(a Archived) error {
 		a.Cursor.List = l.ID()
-		batch = append(batch, a)
-		if len(batch) >= ingestBatch {
-			return flush()
-		}
-		return nil
+		return bt.add(a)
 	}
 	err := readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk(cur.Commit, src.Since, fn) }, ingest)
 	if errors.Is(err, gitrepo.ErrCursorLost) {
@@ -372,7 +385,7 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor
 	if err != nil && !errors.Is(err, gitrepo.ErrBrokenHistory) {
 		return err
 	}
-	if ferr := flush(); ferr != nil {
+	if ferr := bt.flush(); ferr != nil {
 		return ferr
 	}
 	return err
@@ -444,7 +457,7 @@ func (b *Bot) readMbox(l List, first bool, src Source, out chan<- []Archived, st
 		return err
 	}
 	defer f.Close()
-	var batch []Archived
+	bt := &batcher{out: out, stop: stop}
 	sp := mail.NewSplitter(f, 0)
 	for i := 0; ; i++ {
 		raw, err := sp.Next()
@@ -460,18 +473,11 @@ func (b *Bot) readMbox(l List, first bool, src Source, out chan<- []Archived, st
 		if err != nil {
 			return fmt.Errorf("mbox %s: %w", l.Path, err)
 		}
-		batch = append(batch, fileMessage(l.ID(), fmt.Sprintf("%s#%d", l.ID(), i), raw, first, src))
-		if len(batch) >= ingestBatch {
-			if err := send(out, stop, batch); err != nil {
-				return err
-			}
-			batch = nil
+		if err := bt.add(fileMessage(l.ID(), fmt.Sprintf("%s#%d", l.ID(), i), raw, first, src)); err != nil {
+			return err
 		}
 	}
-	if len(batch) > 0 {
-		return send(out, stop, batch)
-	}
-	return nil
+	return bt.flush()
 }
 
 // readMaildir reads new/ and cur/ of a Maildir in name order.
@@ -489,7 +495,7 @@ func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived,
 		}
 	}
 	slices.Sort(names)
-	var batch []Archived
+	bt := &batcher{out: out, stop: stop}
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(l.Path, n))
 		if err != nil {
@@ -502,18 +508,11 @@ func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived,
 			b.logf("maildir %s: %v", n, err)
 			continue
 		}
-		batch = append(batch, fileMessage(l.ID(), l.ID()+"#"+n, raw, first, src))
-		if len(batch) >= ingestBatch {
-			if err := send(out, stop, batch); err != nil {
-				return err
-			}
-			batch = nil
+		if err := bt.add(fileMessage(l.ID(), l.ID()+"#"+n, raw, first, src)); err != nil {
+			return err
 		}
 	}
-	if len(batch) > 0 {
-		return send(out, stop, batch)
-	}
-	return nil
+	return bt.flush()
 }
 
 // fileMessage is a message of an mbox or Maildir. On the first pass over
