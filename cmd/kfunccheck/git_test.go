@@ -50,13 +50,7 @@ func gitAt(t *testing.T, dir, date string, args ...string) string {
 // the repository and the branch of each case.
 func fixtureRepo(t *testing.T) (string, map[string]string) {
 	t.Helper()
-	dir := t.TempDir()
-	gitIn(t, dir, "init", "-q")
-	if err := os.CopyFS(dir, os.DirFS("../../testdata/tree")); err != nil {
-		t.Fatal(err)
-	}
-	gitIn(t, dir, "add", "-A")
-	gitIn(t, dir, "commit", "-q", "-m", "baseline")
+	dir := baselineRepo(t)
 	cases := map[string]string{}
 	entries, _ := filepath.Glob("../../rules/testdata/*/*")
 	for i, c := range entries {
