@@ -3,6 +3,8 @@
 package main
 
 import (
+	"github.com/spf13/pflag"
+
 	"os"
 	"regexp"
 	"strings"
@@ -58,7 +60,9 @@ func TestGitHubAction(t *testing.T) {
 				}
 				for _, m := range flagRE.FindAllStringSubmatch(line, -1) {
 					name := strings.TrimLeft(m[1], "-")
-					if newCheckFlagSet(&checkFlags{}, nil).Lookup(name) == nil {
+					fs := pflag.NewFlagSet("check", pflag.ContinueOnError)
+					addCheckFlags(fs, &checkFlags{})
+					if fs.Lookup(name) == nil && fs.ShorthandLookup(name) == nil {
 						t.Errorf("the action passes %s, which check does not know", m[1])
 					}
 				}

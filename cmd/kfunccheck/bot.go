@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,24 +19,9 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
-
-const botUsage = `usage:
-  kfunccheck bot run  (--inbox DIR | --mbox FILE | --maildir DIR)... --state FILE [flags]   follow the lists
-  kfunccheck bot once (--inbox DIR | --mbox FILE | --maildir DIR)... --state FILE [flags]   one pass
---inbox, --mbox and --maildir repeat: one bot follows several lists with one
-state file, and a series sent to several of them is judged and answered once.
-Run "kfunccheck bot once -h" for the flags.
-
-  kfunccheck bot run|once --bot-config bot.toml [flags]   lists and settings from a file
-  kfunccheck bot check-config bot.toml                    check the file, line by line
-  kfunccheck bot status --state FILE [--format json]      series and replies by state, each list's position
---bot-config names the bot configuration file (TOML); --config stays the
-policy file. A flag given on the command line overrides the file's
-setting (a repeated one replaces the file's values); --inbox, --mbox and
---maildir given on the command line are followed as well, after the
-file's lists.
-`
 
 // sourceFlag adds a list of one kind to the bot's lists, in the order
 // given on the command line.
@@ -59,6 +43,10 @@ func (f sourceFlag) String() string {
 	return strings.Join(out, ",")
 }
 
+// Type names the value in help and completion.
+func (f sourceFlag) Type() string { return "PATH" }
+
+// Set adds a list.
 func (f sourceFlag) Set(v string) error {
 	if v == "" {
 		return errors.New("empty path")
@@ -69,23 +57,22 @@ func (f sourceFlag) Set(v string) error {
 
 // botOpts are the values of the flags of "bot run" and "bot once".
 type botOpts struct {
-	src                                           bot.Source
-	since, state, from, operator, level, outbox   *string
-	smtpAddr, smtpSec, smtpCreds                  *string
-	pwURL, pwToken, pwTarget, conf, repo, btfFile *string
-	botConfig                                     *string
-	interval, grace, resendAfter                  *time.Duration
-	send, pwHTTP                                  *bool
-	perHour, perDay, maxRcpt                      *int
-	ccAllow, ccDeny                               listFlag
-	labels, lists                                 pathsFlag
+	policyFlags
+	src                                         bot.Source
+	since, state, from, operator, level, outbox *string
+	smtpAddr, smtpSec, smtpCreds                *string
+	pwURL, pwToken, pwTarget                    *string
+	botConfig                                   *string
+	interval, grace, resendAfter                *time.Duration
+	send, pwHTTP                                *bool
+	perHour, perDay, maxRcpt                    *int
+	ccAllow, ccDeny                             listFlag
+	labels                                      []string
 }
 
 // newBotFlags defines the flags of "bot run" and "bot once".
-func newBotFlags(name string, stderr io.Writer) (*flag.FlagSet, *botOpts) {
+func newBotFlags(fs *pflag.FlagSet) *botOpts {
 	o := &botOpts{}
-	fs := flag.NewFlagSet("bot "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Var(sourceFlag{"inbox", &o.src.Lists}, "inbox", "public-inbox v2 directory (git/0.git, git/1.git, ...) of a list (repeatable)")
 	fs.Var(sourceFlag{"mbox", &o.src.Lists}, "mbox", "an mbox the list server appends to (repeatable)")
 	fs.Var(sourceFlag{"maildir", &o.src.Lists}, "maildir", "a Maildir the list server delivers to (repeatable)")
@@ -108,44 +95,57 @@ func newBotFlags(name string, stderr io.Writer) (*flag.FlagSet, *botOpts) {
 	fs.Var(&o.ccAllow, "cc-allow", "only these addresses may receive a reply, besides the list (the sender and Cc's included)")
 	fs.Var(&o.ccDeny, "cc-deny", "addresses that never receive a reply")
 	o.maxRcpt = fs.Int("max-recipients", bot.DefaultMaxRecipients, "envelope recipients of a reply at most")
-	fs.Var(&o.labels, "stable-label", "PATH=LABEL: how replies name a stable list (default: its base name; never its path)")
+	fs.StringArrayVar(&o.labels, "stable-label", nil, "PATH=LABEL: how replies name a stable list (default: its base name; never its path)")
 	o.pwURL = fs.String("patchwork", "", "patchwork URL to post checks to")
 	o.pwToken = fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
 	o.pwTarget = fs.String("patchwork-target", "", "target URL of the checks (e.g. the list archive)")
 	o.pwHTTP = fs.Bool("patchwork-allow-http", false, "allow sending the patchwork token over plain http://")
-	o.conf = fs.String("config", "", "policy file (the bot configuration file is --bot-config)")
 	o.botConfig = fs.String("bot-config", "", "bot configuration file (TOML: lists and settings; flags override it)")
-	o.repo = fs.String("repo", "", "kernel git repository: full pre-images through the patches' index lines")
-	o.btfFile = fs.String("btf", "", "BTF of a built kernel: its kfuncs are known kfuncs")
-	fs.Var(&o.lists, "stable-list", "stable kfuncs, one per line (repeatable)")
-	return fs, o
+	o.policyFlags.add(fs, map[sharedFlag]string{
+		flagConfig: "the bot configuration file is --bot-config",
+		flagRepo:   "mail is judged against its HEAD, full pre-images through the patches' index lines",
+	}, flagConfig, flagStableList, flagBTF, flagRepo)
+	return o
 }
 
-func runBot(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "check-config" {
-		return runBotCheckConfig(args[1:], stdout, stderr)
+const botLong = `--inbox, --mbox and --maildir repeat: one bot follows several lists with one
+state file, and a series sent to several of them is judged and answered once.
+--bot-config names the bot configuration file (TOML); --config stays the
+policy file. A flag given on the command line overrides the file's
+setting (a repeated one replaces the file's values); --inbox, --mbox and
+--maildir given on the command line are followed as well, after the
+file's lists.`
+
+func (c *cli) newBotCmd() *cobra.Command {
+	follow := func(use, short string) *cobra.Command {
+		cmd := &cobra.Command{Use: use, Short: short, Long: short + ".\n\n" + botLong, Args: cobra.NoArgs}
+		o := newBotFlags(cmd.Flags())
+		completeValues(cmd, "reply-level", "error", "warning", "check")
+		completeValues(cmd, "smtp-security", "starttls", "tls", "none")
+		cmd.Run = func(cmd *cobra.Command, _ []string) {
+			c.code = runBot(cmd.Name(), cmd.Flags(), o, c.stderr)
+		}
+		return cmd
 	}
-	if len(args) > 0 && args[0] == "status" {
-		return runBotStatus(args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "run" && args[0] != "once" {
-		fmt.Fprint(stderr, botUsage)
-		return 2
-	}
-	fs, o := newBotFlags(args[0], stderr)
+	return c.group("bot", "the mailing-list bot",
+		follow("run (--inbox DIR | --mbox FILE | --maildir DIR | --bot-config FILE)... --state FILE [flags]", "follow the lists: a pass every --interval until stopped"),
+		follow("once (--inbox DIR | --mbox FILE | --maildir DIR | --bot-config FILE)... --state FILE [flags]", "one pass over the lists"),
+		c.newBotStatusCmd(),
+		c.newBotCheckConfigCmd(),
+	)
+}
+
+// runBot is "bot run" and "bot once" over the parsed command line; fs
+// says which flags were given, which a configuration file does not
+// override.
+func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 	src := &o.src
 	since, state, from, operator, level, outbox := o.since, o.state, o.from, o.operator, o.level, o.outbox
 	smtpAddr, smtpSec, smtpCreds := o.smtpAddr, o.smtpSec, o.smtpCreds
-	pwURL, pwToken, pwTarget, conf, repo, btfFile := o.pwURL, o.pwToken, o.pwTarget, o.conf, o.repo, o.btfFile
+	pwURL, pwToken, pwTarget := o.pwURL, o.pwToken, o.pwTarget
 	interval, grace, resendAfter := o.interval, o.grace, o.resendAfter
 	send, pwHTTP := o.send, o.pwHTTP
 	perHour, perDay, maxRcpt := o.perHour, o.perDay, o.maxRcpt
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "kfunccheck bot: "+format+"\n", a...)
 		return 2
@@ -170,12 +170,12 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	if len(src.Lists) == 0 {
 		return fail("no list: give --inbox, --mbox or --maildir (each may repeat), or [[list]] in the --bot-config file")
 	}
-	opt, err := policyOptions(*conf, o.lists, nil, *btfFile)
+	opt, err := policyOptions(o.conf, o.stableLists, nil, o.btf)
 	if err != nil {
 		return fail("%v", err)
 	}
-	if *repo != "" {
-		r, layout, err := gitrepo.Open(*repo)
+	if o.repo != "" {
+		r, layout, err := gitrepo.Open(o.repo)
 		if err != nil {
 			return fail("--repo: %v", err)
 		}
@@ -276,7 +276,7 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if args[0] == "once" {
+	if kind == "once" {
 		if err := b.Once(*src); err != nil {
 			return fail("%v", err)
 		}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +18,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // The bot configuration file (--bot-config FILE, TOML) holds the lists to
@@ -533,9 +534,9 @@ type botSMTPAuth struct {
 // file's lists come first, before those of --inbox/--mbox/--maildir. It
 // returns the SMTP login the file names, if --smtp-credentials was not
 // given.
-func mergeBotConfig(fs *flag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPAuth, error) {
+func mergeBotConfig(fs *pflag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPAuth, error) {
 	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	fs.Visit(func(fl *pflag.Flag) { set[fl.Name] = true })
 	for _, s := range f.Settings {
 		if s.Flag == "" || set[s.Flag] {
 			continue
@@ -585,15 +586,19 @@ func (a *botSMTPAuth) credentials() (user, password string, err error) {
 	return a.User, password, nil
 }
 
-// runBotCheckConfig is "bot check-config FILE".
-func runBotCheckConfig(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, "usage: kfunccheck bot check-config FILE\n")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-			return 0
-		}
-		return 2
+func (c *cli) newBotCheckConfigCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config FILE",
+		Short: "check a bot configuration file, line by line, and say what it sets up",
+		Args:  cobra.ExactArgs(1),
+		Run: func(_ *cobra.Command, args []string) {
+			c.code = runBotCheckConfig(args, c.stdout)
+		},
 	}
+}
+
+// runBotCheckConfig is "bot check-config FILE".
+func runBotCheckConfig(args []string, stdout io.Writer) int {
 	f, probs := loadBotConfig(args[0])
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p)

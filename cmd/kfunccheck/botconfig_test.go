@@ -3,7 +3,8 @@
 package main
 
 import (
-	"io"
+	"github.com/spf13/pflag"
+
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,7 +192,8 @@ func TestMergeBotConfig(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	fs, o := newBotFlags("once", io.Discard)
+	fs := pflag.NewFlagSet("once", pflag.ContinueOnError)
+	o := newBotFlags(fs)
 	if err := fs.Parse([]string{"--bot-config", path, "--from", "other <other@example.org>", "--grace", "30m",
 		"--mbox", "/srv/extra.mbox", "--per-day", "5", "--cc-deny", "x@example.org"}); err != nil {
 		t.Fatal(err)
@@ -202,10 +204,10 @@ func TestMergeBotConfig(t *testing.T) {
 	}
 	// From the file.
 	if *o.state != filepath.Join(dir, "state.db") || *o.outbox != filepath.Join(dir, "outbox") ||
-		*o.conf != filepath.Join(dir, "policy.toml") || *o.interval != 10*time.Minute || *o.perHour != 10 ||
+		o.conf != filepath.Join(dir, "policy.toml") || *o.interval != 10*time.Minute || *o.perHour != 10 ||
 		*o.smtpAddr != "smtp.example.org:587" {
 		t.Errorf("file settings: state %q outbox %q policy %q interval %v per-hour %d smtp %q",
-			*o.state, *o.outbox, *o.conf, *o.interval, *o.perHour, *o.smtpAddr)
+			*o.state, *o.outbox, o.conf, *o.interval, *o.perHour, *o.smtpAddr)
 	}
 	// From the command line, over the file.
 	if *o.from != "other <other@example.org>" || *o.grace != 30*time.Minute || *o.perDay != 5 {
@@ -229,7 +231,8 @@ func TestMergeBotConfig(t *testing.T) {
 	}
 
 	// --smtp-credentials and --smtp on the command line win over the file's login and server.
-	fs, o = newBotFlags("once", io.Discard)
+	fs = pflag.NewFlagSet("once", pflag.ContinueOnError)
+	o = newBotFlags(fs)
 	if err := fs.Parse([]string{"--smtp-credentials", "/etc/creds", "--smtp", "mail:25"}); err != nil {
 		t.Fatal(err)
 	}

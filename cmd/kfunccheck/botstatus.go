@@ -4,39 +4,44 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/spf13/cobra"
 )
+
+func (c *cli) newBotStatusCmd() *cobra.Command {
+	var state, format string
+	cmd := &cobra.Command{
+		Use:   "status --state FILE [--format text|json]",
+		Short: "series and replies by state, and each list's position, read from the state file (read only)",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			c.code = runBotStatus(state, format, c.stdout, c.stderr)
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "the bot's state file")
+	cmd.Flags().StringVar(&format, "format", "text", "output: text or json")
+	completeValues(cmd, "format", "text", "json")
+	return cmd
+}
 
 // runBotStatus prints what a bot's state file says, read only, so that it
 // can be asked while the bot runs.
-func runBotStatus(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bot status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	state := fs.String("state", "", "the bot's state file")
-	format := fs.String("format", "text", "output: text or json")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if *state == "" || fs.NArg() > 0 || *format != "text" && *format != "json" {
+func runBotStatus(state, format string, stdout, stderr io.Writer) int {
+	if state == "" || format != "text" && format != "json" {
 		fmt.Fprint(stderr, "usage: kfunccheck bot status --state FILE [--format text|json]\n")
 		return 2
 	}
-	st, err := bot.ReadStatus(*state)
+	st, err := bot.ReadStatus(state)
 	if err != nil {
 		fmt.Fprintf(stderr, "kfunccheck bot status: %v\n", err)
 		return 2
 	}
-	if *format == "json" {
+	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(st); err != nil {

@@ -4,8 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -17,173 +15,202 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-const btfUsage = `usage:
-  kfunccheck btf list [--base FILE] [--format text|json] [FILE]   kfuncs of a kernel (default ` + btfinfo.DefaultKernel + `)
-  kfunccheck btf diff [--stable-list FILE] [--format text|json|sarif|github] OLD NEW
-  kfunccheck btf uses [--format text|json] PROG.bpf.o...          kfuncs a BPF program calls
-  kfunccheck btf compat [--kernel FILE] [--format text|json] PROG.bpf.o
-`
+// btfOpts are the flags of the btf subcommands; each declares its own.
+type btfOpts struct {
+	policyFlags
+	format, base string
+	kernels      []string
+}
 
-func runBTF(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, btfUsage)
-		return 2
-	}
-	fs := flag.NewFlagSet("btf "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format")
-	base := fs.String("base", "", "base BTF of a module's split BTF (list)")
-	var kernels pathsFlag
-	fs.Var(&kernels, "kernel", "kernel BTF to check against (compat; repeatable: a matrix over several kernels; default "+btfinfo.DefaultKernel+")")
-	conf := fs.String("config", "", "policy file (diff)")
-	var lists pathsFlag
-	fs.Var(&lists, "stable-list", "stable kfuncs whose changes are judged (diff; repeatable)")
-	paths, err := parseInterleaved(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+func (c *cli) newBTFCmd() *cobra.Command {
+	sub := func(use, short string, run func(*btfOpts, string, []string, io.Writer, io.Writer) int, formats []string, flags func(*pflag.FlagSet, *btfOpts)) *cobra.Command {
+		o := &btfOpts{}
+		cmd := &cobra.Command{
+			Use:   use,
+			Short: short,
+			Run: func(cmd *cobra.Command, args []string) {
+				c.code = run(o, cmd.UseLine(), args, c.stdout, c.stderr)
+			},
 		}
-		return 2
+		cmd.Flags().StringVar(&o.format, "format", "text", "output: "+strings.Join(formats, ", "))
+		completeValues(cmd, "format", formats...)
+		flags(cmd.Flags(), o)
+		return cmd
 	}
+	base := func(fs *pflag.FlagSet, o *btfOpts) {
+		fs.StringVar(&o.base, "base", "", "base BTF of a module's split BTF (default: "+btfinfo.DefaultKernel+" for a .ko)")
+	}
+	return c.group("btf", "what built kernels and BPF programs say",
+		sub("list [flags] [FILE]", "the kfuncs of a built kernel or module (default "+btfinfo.DefaultKernel+")", btfList,
+			[]string{"text", "json"}, base),
+		sub("diff [flags] OLD NEW", "what changed in the kfuncs between two builds, judged", btfDiff,
+			[]string{"text", "json", "sarif", "github"}, func(fs *pflag.FlagSet, o *btfOpts) {
+				base(fs, o)
+				o.policyFlags.add(fs, nil, flagConfig, flagStableList)
+			}),
+		sub("uses [flags] PROG.bpf.o...", "the kfuncs a BPF program calls", btfUses,
+			[]string{"text", "json"}, func(*pflag.FlagSet, *btfOpts) {}),
+		sub("compat [flags] PROG.bpf.o", "whether a kernel has the kfuncs a BPF program calls, as it calls them", btfCompat,
+			[]string{"text", "json"}, func(fs *pflag.FlagSet, o *btfOpts) {
+				fs.StringArrayVar(&o.kernels, "kernel", nil, "kernel BTF to check against (repeatable: a matrix over several kernels; default "+btfinfo.DefaultKernel+")")
+				base(fs, o)
+				o.policyFlags.add(fs, nil, flagConfig)
+			}),
+	)
+}
+
+func btfList(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
 	}
-	switch args[0] {
-	case "list":
-		file := btfinfo.DefaultKernel
-		if len(paths) > 0 {
-			file = paths[0]
-		}
-		k, err := btfinfo.Load(file, *base)
-		if err != nil {
-			return fail(err)
-		}
-		if *format == "json" {
-			doc := map[string]any{"source": k.Source, "kfuncs": k.Kfuncs}
-			if len(k.Unresolved) > 0 {
-				doc["unresolved"] = k.Unresolved
-			}
-			return writeJSON(stdout, doc)
-		}
-		for _, kf := range k.Kfuncs {
-			line := kf.Prototype
-			switch {
-			case len(kf.Flags) > 0:
-				line += "  /* " + strings.Join(kf.Flags, " | ") + " */"
-			case kf.Flags == nil && len(kf.Sets) > 0:
-				// The sets disagree: which flags apply depends on the
-				// program type, so each set's are shown.
-				line += "  /* " + kf.FlagsBySet() + " */"
-			}
-			if len(kf.Tags) > 1 {
-				line = "__bpf_fastcall " + line
-			}
-			fmt.Fprintln(stdout, line)
-		}
-		for _, u := range k.Unresolved {
-			fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", u)
-		}
-		return 0
-	case "diff":
-		if len(paths) != 2 {
-			fmt.Fprint(stderr, btfUsage)
-			return 2
-		}
-		old, err := btfinfo.Load(paths[0], *base)
-		if err != nil {
-			return fail(err)
-		}
-		nw, err := btfinfo.Load(paths[1], *base)
-		if err != nil {
-			return fail(err)
-		}
-		opt, err := patchcheck.LoadOptions(*conf, "", lists)
-		if err != nil {
-			return fail(err)
-		}
-		changes := btfinfo.Diff(old, nw, opt.Policy.CompareOptions())
-		p := &model.Patch{Source: paths[1], Subject: model.Subject{Raw: "btf diff " + paths[0] + " " + paths[1]}}
-		res := patchcheck.CheckChanges(p, changes, opt)
-		return reportBTFDiff(res, *format, opt, stdout, stderr)
-	case "uses":
-		if len(paths) == 0 {
-			fmt.Fprint(stderr, btfUsage)
-			return 2
-		}
-		all := map[string][]*btfinfo.Use{}
-		for _, path := range paths {
-			uses, err := btfinfo.Uses(path)
-			if err != nil {
-				return fail(err)
-			}
-			all[path] = uses
-			if *format != "json" {
-				for _, u := range uses {
-					weak := ""
-					if u.Weak {
-						weak = " /* __weak */"
-					}
-					fmt.Fprintf(stdout, "%s: %s%s\n", path, u.Prototype, weak)
-				}
-			}
-		}
-		if *format == "json" {
-			return writeJSON(stdout, all)
-		}
-		return 0
-	case "compat":
-		if len(paths) != 1 {
-			fmt.Fprint(stderr, btfUsage)
-			return 2
-		}
-		uses, err := btfinfo.Uses(paths[0])
-		if err != nil {
-			return fail(err)
-		}
-		pol, err := patchcheck.LoadOptions(*conf, "", nil)
-		if err != nil {
-			return fail(err)
-		}
-		if len(kernels) == 0 {
-			kernels = pathsFlag{btfinfo.DefaultKernel}
-		}
-		if len(kernels) > 1 {
-			return compatMatrix(paths[0], uses, kernels, *base, *format, pol.Policy.CompareOptions(), stdout, stderr)
-		}
-		k, err := btfinfo.Load(kernels[0], *base)
-		if err != nil {
-			return fail(err)
-		}
-		verdicts := btfinfo.Compat(uses, k, pol.Policy.CompareOptions())
-		bad := problems(verdicts)
-		if *format == "json" {
-			writeJSON(stdout, map[string]any{"program": paths[0], "kernel": k.Source, "kfuncs": verdicts, "problems": bad})
-		} else {
-			for _, v := range verdicts {
-				fmt.Fprintf(stdout, "%-12s %s", v.Status, v.Use.Prototype)
-				if v.Status == "missing" && v.Use.Weak {
-					fmt.Fprint(stdout, "  (weak: the program can check bpf_ksym_exists())")
-				}
-				if v.Kernel != "" && v.Status != "ok" {
-					fmt.Fprintf(stdout, "\n             kernel: %s", v.Kernel)
-				}
-				for _, r := range v.Reasons {
-					fmt.Fprintf(stdout, "\n             %s", r)
-				}
-				fmt.Fprintln(stdout)
-			}
-			fmt.Fprintf(stdout, "%s: %d kfuncs, %d missing or incompatible in %s\n", paths[0], len(verdicts), bad, k.Source)
-		}
-		if bad > 0 {
-			return 1
-		}
-		return 0
+	file := btfinfo.DefaultKernel
+	if len(paths) > 0 {
+		file = paths[0]
 	}
-	fmt.Fprintf(stderr, "kfunccheck: unknown btf command %q\n%s", args[0], btfUsage)
-	return 2
+	k, err := btfinfo.Load(file, o.base)
+	if err != nil {
+		return fail(err)
+	}
+	if o.format == "json" {
+		doc := map[string]any{"source": k.Source, "kfuncs": k.Kfuncs}
+		if len(k.Unresolved) > 0 {
+			doc["unresolved"] = k.Unresolved
+		}
+		return writeJSON(stdout, doc)
+	}
+	for _, kf := range k.Kfuncs {
+		line := kf.Prototype
+		switch {
+		case len(kf.Flags) > 0:
+			line += "  /* " + strings.Join(kf.Flags, " | ") + " */"
+		case kf.Flags == nil && len(kf.Sets) > 0:
+			// The sets disagree: which flags apply depends on the
+			// program type, so each set's are shown.
+			line += "  /* " + kf.FlagsBySet() + " */"
+		}
+		if len(kf.Tags) > 1 {
+			line = "__bpf_fastcall " + line
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	for _, u := range k.Unresolved {
+		fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", u)
+	}
+	return 0
+}
+func btfDiff(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		return 2
+	}
+	if len(paths) != 2 {
+		fmt.Fprintln(stderr, "usage: kfunccheck "+use)
+		return 2
+	}
+	old, err := btfinfo.Load(paths[0], o.base)
+	if err != nil {
+		return fail(err)
+	}
+	nw, err := btfinfo.Load(paths[1], o.base)
+	if err != nil {
+		return fail(err)
+	}
+	opt, err := patchcheck.LoadOptions(o.conf, "", o.stableLists)
+	if err != nil {
+		return fail(err)
+	}
+	changes := btfinfo.Diff(old, nw, opt.Policy.CompareOptions())
+	p := &model.Patch{Source: paths[1], Subject: model.Subject{Raw: "btf diff " + paths[0] + " " + paths[1]}}
+	res := patchcheck.CheckChanges(p, changes, opt)
+	return reportBTFDiff(res, o.format, opt, stdout, stderr)
+}
+func btfUses(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		return 2
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "usage: kfunccheck "+use)
+		return 2
+	}
+	all := map[string][]*btfinfo.Use{}
+	for _, path := range paths {
+		uses, err := btfinfo.Uses(path)
+		if err != nil {
+			return fail(err)
+		}
+		all[path] = uses
+		if o.format != "json" {
+			for _, u := range uses {
+				weak := ""
+				if u.Weak {
+					weak = " /* __weak */"
+				}
+				fmt.Fprintf(stdout, "%s: %s%s\n", path, u.Prototype, weak)
+			}
+		}
+	}
+	if o.format == "json" {
+		return writeJSON(stdout, all)
+	}
+	return 0
+}
+func btfCompat(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		return 2
+	}
+	if len(paths) != 1 {
+		fmt.Fprintln(stderr, "usage: kfunccheck "+use)
+		return 2
+	}
+	uses, err := btfinfo.Uses(paths[0])
+	if err != nil {
+		return fail(err)
+	}
+	pol, err := patchcheck.LoadOptions(o.conf, "", nil)
+	if err != nil {
+		return fail(err)
+	}
+	if len(o.kernels) == 0 {
+		o.kernels = []string{btfinfo.DefaultKernel}
+	}
+	if len(o.kernels) > 1 {
+		return compatMatrix(paths[0], uses, o.kernels, o.base, o.format, pol.Policy.CompareOptions(), stdout, stderr)
+	}
+	k, err := btfinfo.Load(o.kernels[0], o.base)
+	if err != nil {
+		return fail(err)
+	}
+	verdicts := btfinfo.Compat(uses, k, pol.Policy.CompareOptions())
+	bad := problems(verdicts)
+	if o.format == "json" {
+		writeJSON(stdout, map[string]any{"program": paths[0], "kernel": k.Source, "kfuncs": verdicts, "problems": bad})
+	} else {
+		for _, v := range verdicts {
+			fmt.Fprintf(stdout, "%-12s %s", v.Status, v.Use.Prototype)
+			if v.Status == "missing" && v.Use.Weak {
+				fmt.Fprint(stdout, "  (weak: the program can check bpf_ksym_exists())")
+			}
+			if v.Kernel != "" && v.Status != "ok" {
+				fmt.Fprintf(stdout, "\n             kernel: %s", v.Kernel)
+			}
+			for _, r := range v.Reasons {
+				fmt.Fprintf(stdout, "\n             %s", r)
+			}
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "%s: %d kfuncs, %d missing or incompatible in %s\n", paths[0], len(verdicts), bad, k.Source)
+	}
+	if bad > 0 {
+		return 1
+	}
+	return 0
 }
 
 func writeJSON(w io.Writer, v any) int {

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,162 +28,96 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 	"github.com/kfunccheck/kfunccheck/rules"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // lightRead lets the check read messages without kfunc markers without
 // their hunks' lines (tests turn it off to compare both readings).
 var lightRead = true
 
-// listFlag collects comma-separated values over repeated flags.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, strings.ToUpper(s))
-		}
-	}
-	return nil
-}
-
-// pathsFlag collects repeated path values.
-type pathsFlag []string
-
-func (p *pathsFlag) String() string     { return strings.Join(*p, ",") }
-func (p *pathsFlag) Set(v string) error { *p = append(*p, v); return nil }
-
-// colorValues joins "--color WHEN" into "--color=WHEN": --color alone
-// means always, as in checkpatch, so the flag package cannot take its
-// value from the next argument, which would otherwise be read as a path.
-func colorValues(args []string) []string {
-	out := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return append(out, args[i:]...)
-		}
-		if (a == "--color" || a == "-color") && i+1 < len(args) {
-			switch args[i+1] {
-			case "always", "never", "auto", "yes", "no", "true", "false":
-				out = append(out, a+"="+args[i+1])
-				i++
-				continue
-			}
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
-// colorFlag is checkpatch's --color[=WHEN].
-type colorFlag string
-
-func (c *colorFlag) String() string   { return string(*c) }
-func (c *colorFlag) IsBoolFlag() bool { return true }
-func (c *colorFlag) Set(v string) error {
-	switch v {
-	case "true", "always", "yes":
-		*c = "always"
-	case "false", "never", "no":
-		*c = "never"
-	case "auto":
-		*c = "auto"
-	default:
-		return fmt.Errorf("want always, never or auto")
-	}
-	return nil
-}
-
 type checkFlags struct {
-	text                 report.TextOptions
-	format, failOn, conf string
-	stableLists          pathsFlag
-	ignore, types        listFlag
-	listTypes            bool
-	color                colorFlag
-	gitRevs              pathsFlag
-	msgids               pathsFlag
-	loreURL              string
-	seriesVersion        int
-	repo                 string
-	showMerges           bool
-	cpuProfile           string
-	btfFile              string
-	stableFrom           pathsFlag
-	b4Series, b4Thread   bool
+	policyFlags
+	text               report.TextOptions
+	format, failOn     string
+	ignore, types      listFlag
+	listTypes          bool
+	color              colorFlag
+	noColor            bool
+	gitRevs            []string
+	msgids             []string
+	loreURL            string
+	seriesVersion      int
+	showMerges         bool
+	cpuProfile         string
+	b4Series, b4Thread bool
 }
 
-func newCheckFlagSet(cf *checkFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// addCheckFlags declares check's flags: checkpatch's spellings first,
+// then kfunccheck's own.
+func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.BoolVar(&cf.text.ShowTypes, "show-types", false, "show the rule ID of each finding (ERROR:RULE_ID:)")
 	fs.BoolVar(&cf.text.Terse, "terse", false, "one line per finding")
 	fs.BoolVar(&cf.text.Emacs, "emacs", false, "emacs compile window format (input:line: prefix)")
 	fs.BoolVar(&cf.text.ShowFile, "showfile", false, "place findings in the kernel file, not in the patch")
 	fs.BoolVar(&cf.text.NoSummary, "no-summary", false, "no per-patch summary line")
-	fs.BoolVar(&cf.text.Quiet, "q", false, "quiet: nothing for clean patches, no verdict lines")
-	fs.BoolVar(&cf.text.Quiet, "quiet", false, "same as -q")
+	fs.BoolVarP(&cf.text.Quiet, "quiet", "q", false, "nothing for clean patches, no verdict lines")
 	fs.BoolVar(&cf.text.Mailback, "mailback", false, "report only patches with findings")
-	fs.BoolVar(&cf.text.Verbose, "v", false, "explain each rule the first time it is reported")
-	fs.BoolVar(&cf.text.Verbose, "verbose", false, "same as -v")
+	fs.BoolVarP(&cf.text.Verbose, "verbose", "v", false, "explain each rule the first time it is reported")
 	fs.BoolVar(&cf.text.Changes, "changes", false, "list what each patch changed in kfunc terms (-v does too)")
 	fs.BoolVar(&cf.text.Strict, "strict", false, "also report check-level findings")
 	fs.BoolVar(&cf.listTypes, "list-types", false, "list the rule IDs and exit")
-	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto)")
-	fs.Func("no-color", "same as --color=never", func(string) error { cf.color = "never"; return nil })
-	fs.Var(&cf.ignore, "ignore", "comma-separated rule IDs not to report")
-	fs.Var(&cf.types, "types", "comma-separated rule IDs to report, and no others")
-	fs.StringVar(&cf.format, "format", "text", "output: text (checkpatch), json, sarif, github or b4 (b4's review check protocol)")
-	fs.StringVar(&cf.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on, error)")
-	fs.StringVar(&cf.conf, "config", "", "policy file (default: "+policy.FileName+" in the current directory or a parent)")
-	fs.Var(&cf.stableLists, "stable-list", "file naming stable kfuncs, one per line (repeatable)")
-	fs.Var(&cf.gitRevs, "g", "check the commits of a revision range of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
-	fs.Var(&cf.gitRevs, "git", "same as -g")
-	fs.Var(&cf.msgids, "msgid", "check the series of the thread holding this Message-ID, fetched from --lore (a bare Message-ID or lore URL argument does the same; repeatable)")
-	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox to fetch --msgid threads from")
-	fs.IntVar(&cf.seriesVersion, "series-version", 0, "with --msgid, the version of the series to check (default: the newest)")
-	fs.StringVar(&cf.repo, "repo", "", "git repository (work tree or bare) for -g, and whose blobs give patches their full pre-images")
-	fs.StringVar(&cf.btfFile, "btf", "", "BTF of a built kernel (raw or ELF): functions it exports as kfuncs are known kfuncs")
-	fs.Var(&cf.stableFrom, "stable-list-from", "treat the kfuncs a compiled BPF program calls as stable (repeatable)")
-	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto; --color alone: always)")
+	fs.Lookup("color").NoOptDefVal = "always"
+	fs.BoolVar(&cf.noColor, "no-color", false, "same as --color=never")
+	fs.Var(&cf.ignore, "ignore", "comma-separated rule IDs not to report (repeatable)")
+	fs.Var(&cf.types, "types", "comma-separated rule IDs to report, and no others (repeatable)")
+	fs.StringVar(&cf.format, "format", "text", "output `FORMAT`: text (checkpatch), json, sarif, github or b4 (b4's review check protocol)")
+	fs.StringVar(&cf.failOn, "fail-on", "", "lowest `SEVERITY` that makes the exit code 1: error, warning or check (default: any reported finding, as checkpatch)")
+	cf.policyFlags.add(fs, map[sharedFlag]string{flagRepo: "for -g, and whose blobs give patches their full pre-images"},
+		flagConfig, flagStableList, flagStableListFrom, flagBTF, flagRepo)
+	fs.StringArrayVarP(&cf.gitRevs, "git", "g", nil, "check the commits of a revision range (`REV`) of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
+	fs.StringArrayVar(&cf.msgids, "msgid", nil, "check the series of the thread holding this `MESSAGE-ID`, fetched from --lore (a bare Message-ID or lore URL argument does the same; repeatable)")
+	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox `URL` to fetch --msgid threads from")
+	fs.IntVar(&cf.seriesVersion, "series-version", 0, "with --msgid, the version `N` of the series to check (default: the newest)")
 	fs.BoolVar(&cf.b4Series, "b4-series", false, "judge every patch of the b4 series the piped message belongs to (for b4.review-series-check-cmd)")
 	fs.BoolVar(&cf.b4Thread, "b4-thread", false, "judge the piped patch after the earlier patches of its thread, fetched from --lore (for b4.am-perpatch-check-cmd)")
-	return fs
+	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this `FILE` (for performance work)")
+	fs.MarkHidden("cpuprofile")
 }
 
-// parseInterleaved lets flags follow paths, as checkpatch allows.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	args = colorValues(args)
-	var paths []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return paths, nil
-		}
-		paths = append(paths, rest[0])
-		args = rest[1:]
-		if rest[0] == "--" {
-			paths = append(paths[:len(paths)-1], args...)
-			return paths, nil
-		}
+func (c *cli) newCheckCmd() *cobra.Command {
+	cf := &checkFlags{}
+	cmd := &cobra.Command{
+		Use:   "check [flags] [PATH | - | MESSAGE-ID | LORE-URL]...",
+		Short: "check patches, mails, mboxes, series directories, commit ranges and threads",
+		Long: "check reads format-patch files, mails, mboxes (also .gz), series directories and standard input\n" +
+			"(no PATH or -), the commits of a range (-g), and threads by Message-ID (--msgid), and reports\n" +
+			"like scripts/checkpatch.pl: exit 1 on any reported ERROR or WARNING (CHECK with --strict),\n" +
+			"2 on usage or input errors.",
+		Run: func(_ *cobra.Command, paths []string) {
+			c.code = runCheck(cf, paths, c.stdin, c.stdout, c.stderr)
+		},
 	}
+	addCheckFlags(cmd.Flags(), cf)
+	completeValues(cmd, "format", report.Formats...)
+	completeValues(cmd, "fail-on", "error", "warning", "check")
+	completeValues(cmd, "color", "always", "never", "auto")
+	ruleIDs := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var ids []string
+		for _, r := range rules.All {
+			ids = append(ids, r.ID+"\t"+r.Title)
+		}
+		return ids, cobra.ShellCompDirectiveNoFileComp
+	}
+	cmd.RegisterFlagCompletionFunc("ignore", ruleIDs)
+	cmd.RegisterFlagCompletionFunc("types", ruleIDs)
+	return cmd
 }
 
-func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var cf checkFlags
-	fs := newCheckFlagSet(&cf, stderr)
-	paths, err := parseInterleaved(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
+// runCheck runs check over the parsed command line.
+func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cf.cpuProfile != "" {
 		f, err := os.Create(cf.cpuProfile)
 		if err != nil {
@@ -226,12 +159,15 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "kfunccheck: warning: unknown rule %q in --ignore/--types ignored (see kfunccheck explain --list)\n", id)
 		}
 	}
-	opt, err := checkOptions(&cf)
+	opt, err := checkOptions(cf)
 	if err != nil {
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
 	}
 	opt.Rules = selectRules(rules.All, cf.ignore, cf.types)
+	if cf.noColor {
+		cf.color = "never"
+	}
 	if cf.failOn == "" {
 		// As checkpatch: any finding reported fails the run (checks are
 		// reported only with --strict). The hook and the bot keep the
@@ -259,7 +195,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Run by b4 on one piped message, the series it belongs to is read
 	// from the repository b4 runs in (see b4.go).
-	bs, b4dir, b4err := b4Context(&cf, paths)
+	bs, b4dir, b4err := b4Context(cf, paths)
 	if b4dir != "" && cf.repo == "" {
 		cf.repo = b4dir
 	}
@@ -316,7 +252,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
 		paths = []string{"-"}
 	}
-	r := &runner{out: out, cf: &cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1, judge: judge}
+	r := &runner{out: out, cf: cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1, judge: judge}
 	if stderrTTY {
 		r.progress = stderr
 	}
@@ -406,7 +342,7 @@ func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
 			conf = policy.Find(cf.repo)
 		}
 	}
-	return policyOptions(conf, cf.stableLists, cf.stableFrom, cf.btfFile)
+	return policyOptions(conf, cf.stableLists, cf.stableFrom, cf.btf)
 }
 
 // policyOptions builds the options every command that judges patches

@@ -13,13 +13,21 @@ import (
 )
 
 // TestBashCompletion loads the generated script into a real bash and asks
-// it to complete, the way readline does: the script is checked by what it
-// completes, not by its text.
+// it to complete, the way readline does: the script calls the built
+// binary back for the words, so this checks the whole path, not the
+// script's text.
 func TestBashCompletion(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("bash not installed")
 	}
+	// The script is bash-completion's client, as every bash completion
+	// shipped by Debian is: the package provides _get_comp_words_by_ref.
+	const bashCompletion = "/usr/share/bash-completion/bash_completion"
+	if _, err := os.Stat(bashCompletion); err != nil {
+		t.Skip("bash-completion not installed (apt-get install bash-completion)")
+	}
+	bin := buildKfunccheck(t)
 	script, _, rc := runCLI(t, "", "completion", "bash")
 	if rc != 0 {
 		t.Fatalf("completion bash: rc %d", rc)
@@ -34,9 +42,15 @@ func TestBashCompletion(t *testing.T) {
 		for _, w := range words {
 			quoted = append(quoted, "'"+w+"'")
 		}
-		prog := "source " + path + "\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
-			strconv.Itoa(len(words)-1) + "\n_kfunccheck\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
-		out, err := exec.Command(bash, "--norc", "--noprofile", "-c", prog).CombinedOutput()
+		line := strings.Join(words, " ")
+		prog := "source " + bashCompletion + "\nsource " + path +
+			// compopt works only inside a completion readline started.
+			"\ncompopt() { :; }\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
+			strconv.Itoa(len(words)-1) + "\nCOMP_LINE='" + line + "'\nCOMP_POINT=" + strconv.Itoa(len(line)) +
+			"\nCOMP_TYPE=9\n__start_kfunccheck kfunccheck\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+		cmd := exec.Command(bash, "--norc", "--noprofile", "-c", prog)
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("bash: %v\n%s", err, out)
 		}
@@ -49,12 +63,17 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"kfunccheck", "ch"}, []string{"check"}},
 		{[]string{"kfunccheck", "h"}, []string{"history", "hook"}},
 		{[]string{"kfunccheck", "check", "--for"}, []string{"--format"}},
+		{[]string{"kfunccheck", "check", "--format", ""}, []string{"json", "sarif", "b4"}},
 		{[]string{"kfunccheck", "check", "--stable-l"}, []string{"--stable-list", "--stable-list-from"}},
-		{[]string{"kfunccheck", "check", "-"}, []string{"-g", "--repo", "--lore"}},
+		{[]string{"kfunccheck", "check", "--ignore", "STABLE_SIG"}, []string{"STABLE_SIGNATURE", "STABLE_SIGNATURE_COMPAT"}},
+		{[]string{"kfunccheck", "check", "-"}, []string{"--git", "--repo", "--lore"}},
 		{[]string{"kfunccheck", "btf", "c"}, []string{"compat"}},
+		{[]string{"kfunccheck", "btf", "compat", "--ker"}, []string{"--kernel"}},
 		{[]string{"kfunccheck", "explain", "STABLE_SIG"}, []string{"STABLE_SIGNATURE", "STABLE_SIGNATURE_COMPAT"}},
-		{[]string{"kfunccheck", "bot", "--mai"}, []string{"--maildir"}},
+		{[]string{"kfunccheck", "bot", "once", "--mai"}, []string{"--maildir"}},
+		{[]string{"kfunccheck", "bot", "s"}, []string{"status"}},
 		{[]string{"kfunccheck", "history", "--re"}, []string{"--repo"}},
+		{[]string{"kfunccheck", "completion", ""}, []string{"bash", "zsh", "fish"}},
 	} {
 		got := complete(tc.words...)
 		for _, w := range tc.want {
@@ -66,6 +85,19 @@ func TestBashCompletion(t *testing.T) {
 			if !strings.HasPrefix(g, tc.words[len(tc.words)-1]) {
 				t.Errorf("completing %q offers %q", tc.words, g)
 			}
+		}
+	}
+	// Each subcommand offers its own flags only.
+	for _, tc := range []struct {
+		words []string
+		not   string
+	}{
+		{[]string{"kfunccheck", "btf", "list", "--"}, "--kernel"},
+		{[]string{"kfunccheck", "hook", "install", "--"}, "--show-merges"},
+		{[]string{"kfunccheck", "bot", "status", "--"}, "--inbox"},
+	} {
+		if got := complete(tc.words...); slices.Contains(got, tc.not) || len(got) == 0 {
+			t.Errorf("completing %q offers %q", tc.words, got)
 		}
 	}
 }

@@ -7,19 +7,44 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kfunccheck/kfunccheck/rules"
 )
 
-func runExplain(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: kfunccheck explain RULE_ID | --list")
-		return 2
+func (c *cli) newExplainCmd() *cobra.Command {
+	var list bool
+	cmd := &cobra.Command{
+		Use:   "explain RULE_ID | --list",
+		Short: "show a rule's documentation (--list: all rules)",
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var ids []string
+			for _, r := range rules.All {
+				ids = append(ids, r.ID+"\t"+r.Title)
+			}
+			return ids, cobra.ShellCompDirectiveNoFileComp
+		},
+		Run: func(cmd *cobra.Command, args []string) {
+			c.code = runExplain(list, args, c.stdout, c.stderr)
+		},
 	}
-	if args[0] == "--list" || args[0] == "-list" {
+	cmd.Flags().BoolVar(&list, "list", false, "list all rules: ID, severity and title")
+	return cmd
+}
+
+func runExplain(list bool, args []string, stdout, stderr io.Writer) int {
+	if list && len(args) == 0 {
 		for _, r := range rules.All {
 			fmt.Fprintf(stdout, "%-32s %-8s %s\n", r.ID, r.Severity, r.Title)
 		}
 		return 0
+	}
+	if list || len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: kfunccheck explain RULE_ID | --list")
+		return 2
 	}
 	r := rules.ByID(strings.ToUpper(args[0]))
 	if r == nil {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,98 +16,90 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/spf13/cobra"
 )
 
-const historyUsage = `usage:
-  kfunccheck history [flags] --repo DIR REV...      releases of a kernel repository, oldest first;
-                                                   a REV with * ? [ is a tag pattern, in version order
-  kfunccheck history [flags] [LABEL=]BTF_FILE...    built kernels (ELF with .BTF_ids for flags, raw BTF,
-                                                   module .ko with --base), oldest first
+// historyOpts are the flags of history.
+type historyOpts struct {
+	policyFlags
+	format, outFile, urlTmpl, failOn string
+	stats, listRules                 bool
+	rules                            history.Rules
+	uses, bases, series              []string
+}
 
-flags:
-  --format text|json|html   output (default text)
-  -o FILE                   write to FILE instead of standard output
-  --uses PROG.bpf.o         add the program's compatibility matrix (repeatable)
-  --base FILE               base BTF of module files: once for all, or once per file in order
-  --url-template T          source links of the page: {release} {commit} {file} {line}
-                            (default ` + history.DefaultURLTemplate + `)
-  --stable-list FILE        kfuncs to judge as stable (repeatable); --config FILE the policy
-  --min-deprecation-releases N, --min-deprecation-days N, --stable-series PATTERN (repeatable)
-                            the history rules' policy (defaults: 10 releases, no days,
-                            series by major.minor version); --list-rules documents them
-  --fail-on error|warning|check   exit 1 when a finding is at least this severe
-                            (default: the policy's fail_on)
-  --stats                   print timings to standard error
-
-Exit codes: 0 no finding at or above --fail-on, 1 some, 2 usage or input errors.
-`
-
-func runHistory(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, historyUsage)
-		if listFlagDefinitions {
-			fs.PrintDefaults()
-		}
+func (c *cli) newHistoryCmd() *cobra.Command {
+	o := &historyOpts{rules: history.DefaultRules()}
+	cmd := &cobra.Command{
+		Use:   "history [flags] (--repo DIR REV... | [LABEL=]BTF_FILE...)",
+		Short: "kfunc contracts release by release, judged by the history rules",
+		Long: "history reads the kfuncs of releases, oldest first, and judges each step by the history rules:\n" +
+			"  --repo DIR REV...      releases of a kernel repository; a REV with * ? [ is a tag pattern,\n" +
+			"                         in version order\n" +
+			"  [LABEL=]BTF_FILE...    built kernels (ELF with .BTF_ids for flags, raw BTF, module .ko with --base)\n" +
+			"Exit codes: 0 no finding at or above --fail-on, 1 some, 2 usage or input errors.",
+		Run: func(_ *cobra.Command, args []string) {
+			c.code = runHistory(o, args, c.stdout, c.stderr)
+		},
 	}
-	format := fs.String("format", "text", "output format: text, json or html")
-	outFile := fs.String("o", "", "output file")
-	repoDir := fs.String("repo", "", "kernel git repository")
-	conf := fs.String("config", "", "policy file")
-	urlTmpl := fs.String("url-template", history.DefaultURLTemplate, "source link template")
-	stats := fs.Bool("stats", false, "print timings to standard error")
-	hr := history.DefaultRules()
-	fs.IntVar(&hr.MinDeprecationReleases, "min-deprecation-releases", hr.MinDeprecationReleases, "releases a deprecated stable kfunc stays")
-	fs.IntVar(&hr.MinDeprecationDays, "min-deprecation-days", hr.MinDeprecationDays, "days a deprecated stable kfunc stays")
-	listRules := fs.Bool("list-rules", false, "document the history rules")
-	failOnFlag := fs.String("fail-on", "", "lowest severity that makes the exit code 1 (default: the policy's fail_on)")
-	var lists, uses, bases, series pathsFlag
-	fs.Var(&series, "stable-series", "tag pattern of a stable series (repeatable)")
-	fs.Var(&lists, "stable-list", "stable kfuncs (repeatable)")
-	fs.Var(&uses, "uses", "BPF object whose compatibility to show (repeatable)")
-	fs.Var(&bases, "base", "base BTF of module files (once, or once per file)")
-	args, err := parseInterleaved(fs, args)
-	if err != nil {
-		return 2
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.format, "format", "text", "output: text, json or html")
+	fs.StringVarP(&o.outFile, "output", "o", "", "write to this file instead of standard output")
+	o.policyFlags.add(fs, nil, flagRepo, flagConfig, flagStableList)
+	fs.StringArrayVar(&o.uses, "uses", nil, "BPF object whose compatibility matrix to add (repeatable)")
+	fs.StringArrayVar(&o.bases, "base", nil, "base BTF of module files: once for all, or once per file in order")
+	fs.StringVar(&o.urlTmpl, "url-template", history.DefaultURLTemplate, "source links of the page: {release} {commit} {file} {line}")
+	fs.IntVar(&o.rules.MinDeprecationReleases, "min-deprecation-releases", o.rules.MinDeprecationReleases, "releases a deprecated stable kfunc stays")
+	fs.IntVar(&o.rules.MinDeprecationDays, "min-deprecation-days", o.rules.MinDeprecationDays, "days a deprecated stable kfunc stays")
+	fs.StringArrayVar(&o.series, "stable-series", nil, "tag pattern of a stable series (repeatable; default: by major.minor version)")
+	fs.BoolVar(&o.listRules, "list-rules", false, "document the history rules and exit")
+	fs.StringVar(&o.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on)")
+	fs.BoolVar(&o.stats, "stats", false, "print timings to standard error")
+	completeValues(cmd, "format", "text", "json", "html")
+	completeValues(cmd, "fail-on", "error", "warning", "check")
+	return cmd
+}
+
+// runHistory runs history over the parsed command line.
+func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
+	hr := o.rules
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "kfunccheck history: %v\n", err)
 		return 2
 	}
-	if *listRules {
+	if o.listRules {
 		for _, r := range history.AllHistoryRules {
 			fmt.Fprintln(stdout, r.Explain())
 		}
 		return 0
 	}
-	hr.StableSeries = series
-	switch *format {
+	hr.StableSeries = o.series
+	switch o.format {
 	case "text", "json", "html":
 	default:
-		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", *format))
+		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
 	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, historyUsage)
+		fmt.Fprint(stderr, "usage: kfunccheck history [flags] (--repo DIR REV... | [LABEL=]BTF_FILE...)\n")
 		return 2
 	}
-	opt, err := patchcheck.LoadOptions(*conf, *repoDir, lists)
+	opt, err := patchcheck.LoadOptions(o.conf, o.repo, o.stableLists)
 	if err != nil {
 		return fail(err)
 	}
-	if *failOnFlag == "" {
-		*failOnFlag = opt.Policy.FailOn
+	if o.failOn == "" {
+		o.failOn = opt.Policy.FailOn
 	}
-	failOn, err := model.ParseSeverity(*failOnFlag)
+	failOn, err := model.ParseSeverity(o.failOn)
 	if err != nil {
 		return fail(fmt.Errorf("--fail-on: %w", err))
 	}
 	start := time.Now()
 	var rels []*history.Release
-	if *repoDir != "" {
-		rels, err = repoReleases(*repoDir, args, opt, stderr, *stats)
+	if o.repo != "" {
+		rels, err = repoReleases(o.repo, args, opt, stderr, o.stats)
 	} else {
-		rels, err = btfReleases(args, bases, opt)
+		rels, err = btfReleases(args, o.bases, opt)
 	}
 	if err != nil {
 		return fail(err)
@@ -120,7 +111,7 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	}
 	h.CheckRules(hr, opt.Policy)
 	var compat []*history.Compat
-	for _, prog := range uses {
+	for _, prog := range o.uses {
 		us, err := btfinfo.Uses(prog)
 		if err != nil {
 			return fail(err)
@@ -131,29 +122,29 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 		}
 		compat = append(compat, h.CheckCompat(prog, pts, us, opt.Policy.CompareOptions()))
 	}
-	if *stats {
+	if o.stats {
 		fmt.Fprintf(stderr, "history: %d releases read in %v, diffed and judged in %v\n", len(rels), read.Round(time.Millisecond), (time.Since(start) - read).Round(time.Millisecond))
 	}
 	w := stdout
 	var f *os.File
-	if *outFile != "" {
-		if f, err = os.Create(*outFile); err != nil {
+	if o.outFile != "" {
+		if f, err = os.Create(o.outFile); err != nil {
 			return fail(err)
 		}
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	switch *format {
+	switch o.format {
 	case "text":
 		err = h.WriteText(bw, compat)
 	case "json":
-		d := h.Document(*urlTmpl)
+		d := h.Document(o.urlTmpl)
 		d.Compat = compat
 		if writeJSON(bw, d) != 0 {
 			err = fmt.Errorf("writing JSON failed")
 		}
 	case "html":
-		d := h.Document(*urlTmpl)
+		d := h.Document(o.urlTmpl)
 		d.Compat = compat
 		err = history.WriteHTML(bw, d)
 	}

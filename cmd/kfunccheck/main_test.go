@@ -106,7 +106,7 @@ func TestExitCodes(t *testing.T) {
 		{"malformed hunk", []string{"check", lying}, 2, "lying.patch:7: hunk does not match its @@ counts"},
 		{"no diff", []string{"check", text}, 2, "no patch found"},
 		{"missing file", []string{"check", filepath.Join(dir, "nope")}, 2, "no such file"},
-		{"unknown flag", []string{"check", "--frobnicate", prom}, 2, "flag provided but not defined"},
+		{"unknown flag", []string{"check", "--frobnicate", prom}, 2, "unknown flag: --frobnicate"},
 		{"unknown format", []string{"check", "--format", "xml", prom}, 2, "unknown --format"},
 		{"unknown rule warns", []string{"check", "--ignore", "NO_SUCH_RULE,LONG_LINE", prom}, 1, `warning: unknown rule "NO_SUCH_RULE"`},
 		{"ignore", []string{"check", "--ignore", "stable_promotion_rationale", prom}, 0, "ready for submission"},
@@ -353,7 +353,7 @@ func TestRepoPolicy(t *testing.T) {
 	if err := os.Chdir(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	cf := &checkFlags{repo: repo}
+	cf := &checkFlags{policyFlags: policyFlags{repo: repo}}
 	opt, err := checkOptions(cf)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+package main
+
+import (
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// allCommands lists every command of the table that runs, by its
+// arguments ("bot once").
+func allCommands(cmd *cobra.Command, path []string) [][]string {
+	var out [][]string
+	for _, sub := range cmd.Commands() {
+		if sub.Hidden || sub.Name() == "help" {
+			continue
+		}
+		p := append(slices.Clone(path), sub.Name())
+		out = append(out, p)
+		out = append(out, allCommands(sub, p)...)
+	}
+	return out
+}
+
+var helpFlagRE = regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z0-9-]+)`)
+
+// TestHelpOwnFlags: every command answers -h, --help and -help alike
+// (usage on stdout, exit 0), and its help names its own flags and no
+// other command's.
+func TestHelpOwnFlags(t *testing.T) {
+	root := (&cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}).newRoot()
+	helpFlags := map[string][]string{}
+	every := map[string]bool{}
+	for _, args := range allCommands(root, nil) {
+		for _, h := range []string{"-h", "--help", "-help"} {
+			out, stderr, code := runCLI(t, "", append(slices.Clone(args), h)...)
+			if code != 0 || stderr != "" || !strings.Contains(out, "Usage:") {
+				t.Errorf("%v %s: exit %d, stderr %q\n%s", args, h, code, stderr, out)
+				continue
+			}
+			if h != "-h" {
+				continue
+			}
+			for _, m := range helpFlagRE.FindAllStringSubmatch(out, -1) {
+				helpFlags[strings.Join(args, " ")] = append(helpFlags[strings.Join(args, " ")], m[1])
+				every[m[1]] = true
+			}
+		}
+	}
+	own := func(args string) []string {
+		cmd, _, err := root.Find(strings.Fields(args))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range visibleFlags(cmd) {
+			names = append(names, f.Name)
+		}
+		return append(names, "help")
+	}
+	for args, listed := range helpFlags {
+		want := own(args)
+		for _, f := range listed {
+			if !slices.Contains(want, f) {
+				t.Errorf("%s -h lists --%s, not one of its flags", args, f)
+			}
+		}
+		for _, f := range want {
+			if !slices.Contains(listed, f) {
+				t.Errorf("%s -h does not list its --%s", args, f)
+			}
+		}
+	}
+	// Known cases, so that the comparison above cannot pass on an empty
+	// reading.
+	for args, absent := range map[string]string{"btf list": "kernel", "hook install": "show-merges", "bot status": "inbox", "explain": "format"} {
+		if slices.Contains(helpFlags[args], absent) || len(helpFlags[args]) < 2 {
+			t.Errorf("%s -h: %v (want no --%s)", args, helpFlags[args], absent)
+		}
+	}
+	if len(every) < 40 {
+		t.Errorf("only %d flags read from the help texts", len(every))
+	}
+}
+
+// TestFlagSpellings: a flag's value may follow it or an equals sign, a
+// long flag may start with one dash (as the flag package and checkpatch's
+// Getopt::Long take it), comma lists and repeats are the same, and flags
+// may follow paths.
+func TestFlagSpellings(t *testing.T) {
+	prom := ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"
+	flagsPatch := "../../rules/testdata/STABLE_FLAGS/flags-compatible.patch"
+	for _, group := range [][][]string{
+		{
+			{"check", "--format", "json", prom},
+			{"check", "--format=json", prom},
+			{"check", "-format", "json", prom},
+			{"check", "-format=json", prom},
+			{"check", prom, "--format", "json"},
+		},
+		{
+			{"check", "--show-types", "--terse", "--color", "never", prom},
+			{"check", "--show-types", "--terse", "--color=never", prom},
+			{"check", "-show-types", "-terse", "--no-color", prom},
+			{"check", prom, "--terse", "--show-types", "--color=no"},
+		},
+		{
+			{"check", "--ignore", "STABLE_FLAGS,STABLE_PROMOTION_RATIONALE", prom, flagsPatch},
+			{"check", "--ignore", "STABLE_FLAGS", "--ignore", "stable_promotion_rationale", prom, flagsPatch},
+			{"check", "--ignore=STABLE_FLAGS", prom, flagsPatch, "-ignore", "STABLE_PROMOTION_RATIONALE"},
+		},
+		{
+			{"check", "-q", prom},
+			{"check", "--quiet", prom},
+			{"check", "-quiet", prom},
+		},
+		{
+			{"explain", "--list"},
+			{"explain", "-list"},
+		},
+	} {
+		want, wantErr, wantCode := runCLI(t, "", group[0]...)
+		if wantErr != "" || want == "" {
+			t.Errorf("%q: stderr %q, stdout %q", group[0], wantErr, want)
+		}
+		for _, args := range group[1:] {
+			got, gotErr, code := runCLI(t, "", args...)
+			if got != want || gotErr != wantErr || code != wantCode {
+				t.Errorf("%q differs from %q: exit %d/%d\n%s%s\n---\n%s%s", args, group[0], code, wantCode, got, gotErr, want, wantErr)
+			}
+		}
+	}
+	// "--color" alone is always, and the next argument stays a path.
+	out, _, code := runCLI(t, "", "check", "--color", prom)
+	if code != 1 || !strings.Contains(out, "\x1b[") {
+		t.Errorf("--color alone: exit %d, no colour in\n%s", code, out)
+	}
+}
