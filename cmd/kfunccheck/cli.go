@@ -101,6 +101,11 @@ func (c *cli) group(use, short string, subs ...*cobra.Command) *cobra.Command {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := c.newRoot()
+	if len(args) > 0 && args[0] == cobra.ShellCompRequestCmd {
+		// Completion shows a flag's help as its description: without the
+		// quotes that name the flag's argument in -h.
+		plainUsage(root)
+	}
 	root.SetArgs(normalizeArgs(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -146,6 +151,15 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 		out = append(out, a)
 	}
 	return out
+}
+
+// plainUsage drops the backquotes around argument names from the help of
+// every flag.
+func plainUsage(cmd *cobra.Command) {
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") })
+	for _, sub := range cmd.Commands() {
+		plainUsage(sub)
+	}
 }
 
 // flagValues lists a completion's fixed values.

@@ -64,7 +64,7 @@ func manPage(root *cobra.Command) string {
 	b.WriteString(".SH SYNOPSIS\n")
 	leaves := manCommands(root)
 	for _, cmd := range leaves {
-		fmt.Fprintf(&b, ".B %s\n%s\n.br\n", manEscape(cmd.CommandPath()), manEscape(strings.TrimPrefix(cmd.UseLine(), cmd.CommandPath())))
+		fmt.Fprintf(&b, ".B %s\n%s\n.br\n", manEscape(cmd.CommandPath()), manEscape(strings.TrimSpace(strings.TrimPrefix(cmd.UseLine(), cmd.CommandPath()))))
 	}
 	fmt.Fprintf(&b, ".SH DESCRIPTION\n%s\n", manEscape(strings.ReplaceAll(root.Long, "\n", " ")))
 	for _, cmd := range leaves {
@@ -74,7 +74,8 @@ func manPage(root *cobra.Command) string {
 			fmt.Fprintf(&b, ".PP\n%s\n", manEscape(strings.ReplaceAll(cmd.Long, "\n", " ")))
 		}
 		for _, f := range visibleFlags(cmd) {
-			fmt.Fprintf(&b, ".TP\n.B %s\n%s\n", manFlag(f), manEscape(f.Usage))
+			_, usage := pflag.UnquoteUsage(f)
+			fmt.Fprintf(&b, ".TP\n.B %s\n%s\n", manFlag(f), manEscape(usage))
 		}
 	}
 	b.WriteString(".SH EXIT STATUS\n0 clean; 1 findings (check: any reported, as checkpatch; the hook and the bot: the policy's fail_on); 2 usage or input errors.\n")

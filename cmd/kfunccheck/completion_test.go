@@ -87,6 +87,11 @@ func TestBashCompletion(t *testing.T) {
 			}
 		}
 	}
+	// Descriptions are plain text: -h's argument names lose their quotes.
+	if out, err := exec.Command(bin, "__complete", "check", "--stable").Output(); err != nil || strings.Contains(string(out), "`") ||
+		!strings.Contains(string(out), "--stable-list\tFILE naming stable kfuncs") {
+		t.Errorf("__complete check --stable: %v\n%s", err, out)
+	}
 	// Each subcommand offers its own flags only.
 	for _, tc := range []struct {
 		words []string
