@@ -103,7 +103,7 @@ func TestExitCodes(t *testing.T) {
 		out  string // substring of stdout+stderr
 	}{
 		{"findings", []string{"check", prom}, 1, "ERROR: bpf_cgroup_acquire: KF_STABLE added without a rationale"},
-		{"malformed hunk", []string{"check", lying}, 2, "lying.patch:7: hunk does not match its @@ counts"},
+		{"malformed hunk", []string{"check", lying}, 2, "kfunccheck: " + lying + ":7: hunk does not match its @@ counts"},
 		{"no diff", []string{"check", text}, 2, "no patch found"},
 		{"missing file", []string{"check", filepath.Join(dir, "nope")}, 2, "no such file"},
 		{"unknown flag", []string{"check", "--frobnicate", prom}, 2, "unknown flag: --frobnicate"},

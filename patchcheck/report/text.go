@@ -92,7 +92,13 @@ func (t *Text) Patch(u Unit) error {
 	}
 	var errs strings.Builder
 	for _, e := range r.Errors {
-		fmt.Fprintf(&errs, "kfunccheck: %s: %s\n", name, terminalSafe(e.Error()))
+		msg := terminalSafe(e.Error())
+		if src := terminalSafe(r.Patch.Source); src == "" || !strings.HasPrefix(msg, src+":") {
+			// An error that does not place itself in its file is named
+			// by the patch it belongs to.
+			msg = name + ": " + msg
+		}
+		fmt.Fprintf(&errs, "kfunccheck: %s\n", msg)
 	}
 	if errs.Len() > 0 {
 		if err := writeString(t.opt.Errors, errs.String()); err != nil {
