@@ -61,6 +61,10 @@ func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, e
 	if err != nil {
 		return nil, err
 	}
+	// One name for every caller: the bot used to name a work tree's
+	// repository by its git dir, so that its messages and the check's
+	// named the same repository two ways. The work tree is the directory
+	// the user gave; a bare repository has only its git dir.
 	s := &Session{Repo: repo, Layout: layout, Name: layout.WorkTree}
 	if s.Name == "" {
 		s.Name = layout.GitDir
@@ -90,9 +94,9 @@ func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, e
 	}
 	s.cache = kindex.CachePath(layout.GitDir)
 	s.idx.Load(s.cache)
-	// The hook used to pass "" here, since it checks only commits, which
-	// are judged against their parents whatever head is; HEAD is right
-	// for every caller.
+	// HEAD for every caller, the hook included: commits are judged
+	// against their parents whatever head is, so only patches from files
+	// or mail see it, and for them HEAD is the nearest guess.
 	opt.Tree = s.idx.TreeFor(repo, s.Head)
 	s.Judge = history.NewJudge(repo, layout.CommonDir, s.idx, opt.Policy, opt.Interest, warn)
 	opt.Extra = s.For("")

@@ -222,3 +222,29 @@ func TestAttachNotARepository(t *testing.T) {
 		t.Errorf("a failed Attach changed opt: %+v", opt)
 	}
 }
+
+// TestAttachUnbornHead attaches a repository without a commit: there is
+// no head, and a patch from a file gets no tree rather than an error.
+func TestAttachUnbornHead(t *testing.T) {
+	isolateCache(t)
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("the git command is not installed")
+	}
+	dir := filepath.Join(t.TempDir(), "empty")
+	git(t, filepath.Dir(dir), "init", "-q", "-b", "main", dir)
+	var opt patchcheck.Options
+	s, err := Attach(dir, &opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Head != "" || s.Name != dir {
+		t.Errorf("head %q name %q, want \"\" %q", s.Head, s.Name, dir)
+	}
+	if opt.Tree == nil {
+		t.Fatal("no tree function")
+	}
+	if tv, err := opt.Tree(&model.Patch{Source: "x.patch"}); err != nil || tv != nil {
+		t.Errorf("tree at an unborn HEAD: %v, %v; want none", tv, err)
+	}
+}
