@@ -11,10 +11,8 @@ import (
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
-	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
-	"github.com/kfunccheck/kfunccheck/patchcheck/history"
-	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
@@ -99,30 +97,15 @@ func (h *PrePush) Run() int {
 	if err != nil {
 		return h.fail(err)
 	}
-	repo, layout, err := gitrepo.Open(h.Dir)
+	opt := h.Options
+	sess, err := checkrun.Attach(h.Dir, &opt, func(msg string) { fmt.Fprintf(h.Stderr, "kfunccheck: %s\n", msg) })
 	if err != nil {
 		return h.fail(err)
 	}
-	defer repo.Close()
-	name := layout.WorkTree
-	if name == "" {
-		name = layout.GitDir
-	}
-	repo.SetSelector(gitrepo.KfuncSelector(h.Options.Interest))
-	opt := h.Options
-	opt.Baseline = baseline.Multi{gitrepo.Baseline{Repo: repo, Name: name}, opt.Baseline}
-	var judge *history.Judger
-	if idx := kindex.ForRepo(repo, opt.Policy.NotKernel); idx != nil {
-		cache := kindex.CachePath(layout.GitDir)
-		idx.Load(cache)
-		defer idx.Save(cache)
-		opt.Tree = idx.TreeFor(repo, "")
-		judge = history.NewJudge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
-			func(msg string) { fmt.Fprintf(h.Stderr, "kfunccheck: %s\n", msg) })
-	}
+	defer sess.Close()
+	repo := sess.Repo
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
-	var counts report.Counts
-	failed := false
+	tally := checkrun.Tally{Strict: h.ShowChecks, FailOn: h.FailOn}
 	checked := map[string]bool{}
 	for _, u := range updates {
 		if isZero(u.local) {
@@ -151,33 +134,34 @@ func (h *PrePush) Run() int {
 		}
 		h.refsChecked++
 		h.commitsChecked += len(keep)
-		if judge != nil {
+		if sess.Judge != nil {
 			// The pushed ref names the branch the commits go to, which
 			// a stable series pattern may match.
-			opt.Extra = judge.For(strings.TrimPrefix(strings.TrimPrefix(u.remoteRef, "refs/heads/"), "refs/tags/"))
+			opt.Extra = sess.For(strings.TrimPrefix(strings.TrimPrefix(u.remoteRef, "refs/heads/"), "refs/tags/"))
 		}
-		for _, res := range patchcheck.CheckSeries(gitrepo.Series(repo, keep, name), opt) {
-			res.Findings = slices.DeleteFunc(res.Findings, func(f model.Finding) bool {
-				return f.Severity == model.SeverityCheck && !h.ShowChecks
-			})
-			bad := len(res.Errors) > 0
-			for _, f := range res.Findings {
-				counts.Add(f)
-				bad = bad || f.Severity.AtLeast(h.FailOn)
-			}
-			failed = failed || bad
+		for _, res := range patchcheck.CheckSeries(sess.Series(keep), opt) {
+			tally.Add(res)
 			if len(res.Findings) > 0 || len(res.Errors) > 0 {
-				u := report.Unit{Result: res, Multi: true, Name: fmt.Sprintf("Commit %.12s (\"%s\")", res.Patch.Commit, res.Patch.Subject.Title)}
+				u := report.Unit{Result: res, Multi: true, Name: checkrun.UnitName(res)}
 				if err := out.Patch(u); err != nil {
 					return h.fail(err)
 				}
 			}
 		}
 	}
+	return h.verdict(&tally)
+}
+
+// verdict closes the run with one line and returns the exit code. A
+// commit that could not be read fails the run as a finding does, since
+// what it changes went unjudged; the line then says so rather than
+// "0 error(s), 0 warning(s)", the error itself being shown above.
+func (h *PrePush) verdict(t *checkrun.Tally) int {
+	failed := t.Failed() || t.InputFailed()
 	if h.ByHand {
-		verdict := "no finding"
-		if failed || counts.Errors+counts.Warnings > 0 {
-			verdict = fmt.Sprintf("%d error(s), %d warning(s)", counts.Errors, counts.Warnings)
+		verdict := t.Problems("commit")
+		if verdict == "" {
+			verdict = "no finding"
 		}
 		fmt.Fprintf(h.Stderr, "kfunccheck: checked %d commit(s) of HEAD not on %s's remote-tracking refs: %s.\n", h.commitsChecked, h.Remote, verdict)
 		if failed {
@@ -186,13 +170,23 @@ func (h *PrePush) Run() int {
 		return 0
 	}
 	if failed {
-		fmt.Fprintf(h.Stderr, "kfunccheck: push refused: %d error(s), %d warning(s) in %d commit(s) pushed to %s.\n"+
-			"See \"kfunccheck explain RULE_ID\". To push anyway: git push --no-verify, or %s=1 git push\n",
-			counts.Errors, counts.Warnings, h.commitsChecked, h.Remote, SkipEnv)
+		what := fmt.Sprintf("%d error(s), %d warning(s) in %d commit(s) pushed to %s", t.Counts.Errors, t.Counts.Warnings, h.commitsChecked, h.Remote)
+		switch {
+		case !t.Failed() && t.Counts.Errors+t.Counts.Warnings == 0:
+			what = fmt.Sprintf("%s, of %d commit(s) pushed to %s", checkrun.CouldNotRead(t.Unreadable, "commit"), h.commitsChecked, h.Remote)
+		case t.Unreadable > 0:
+			what += "; " + checkrun.CouldNotRead(t.Unreadable, "commit")
+		}
+		hint := ""
+		if t.Failed() {
+			hint = "See \"kfunccheck explain RULE_ID\". "
+		}
+		fmt.Fprintf(h.Stderr, "kfunccheck: push refused: %s.\n%sTo push anyway: git push --no-verify, or %s=1 git push\n",
+			what, hint, SkipEnv)
 		return 1
 	}
-	if counts.Warnings > 0 {
-		fmt.Fprintf(h.Stderr, "kfunccheck: %d warning(s); they do not block the push (fail_on in .kfunccheck.toml)\n", counts.Warnings)
+	if t.Counts.Warnings > 0 {
+		fmt.Fprintf(h.Stderr, "kfunccheck: %d warning(s); they do not block the push (fail_on in .kfunccheck.toml)\n", t.Counts.Warnings)
 	}
 	return 0
 }

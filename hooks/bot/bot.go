@@ -33,10 +33,10 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
-	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 )
 
 // Header is the header the bot sets on its replies; a mail carrying it is
@@ -550,20 +550,18 @@ func (b *Bot) judge(s ReadySeries) (err error) {
 		}
 	}
 	results := b.check(series, b.cfg.Check)
-	var n report.Counts
+	// Strict: the bot keeps check-level findings, for Patchwork and for
+	// a reply level of check; ReplyLevel decides what is answered.
+	tally := checkrun.Tally{Strict: true, FailOn: b.cfg.ReplyLevel}
 	var reported []*patchcheck.Result
 	for _, r := range results {
-		bad := false
-		for _, f := range r.Findings {
-			n.Add(f)
-			bad = bad || f.Severity.AtLeast(b.cfg.ReplyLevel)
-		}
-		if bad {
+		if tally.Add(r) {
 			reported = append(reported, r)
 		}
 	}
+	n := tally.Counts
 	v := Verdict{Errors: n.Errors, Warnings: n.Warnings, Reply: "none",
-		Summary: fmt.Sprintf("%d errors, %d warnings in %d patches", n.Errors, n.Warnings, len(results))}
+		Summary: fmt.Sprintf("%d errors, %d warnings in %d patches", n.Errors, n.Warnings, tally.Patches)}
 	if len(missing) > 0 {
 		v.Summary += "; missing " + listInts(missing, s.Total)
 	}
