@@ -13,7 +13,6 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
-	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -64,7 +63,7 @@ func b4Context(cf *checkFlags, paths []string) (*b4ctx.Series, string, error) {
 // b4Run judges the message on stdin in its b4 context: its series in the
 // repository (bs), or with --b4-thread its thread on --lore. It returns
 // whether the message was reported, and stdin to read as usual when not.
-func (r *runner) b4Run(repo gitrepo.Repository, repoName string, bs *b4ctx.Series, stdin io.Reader) (bool, io.Reader, error) {
+func (r *runner) b4Run(bs *b4ctx.Series, stdin io.Reader) (bool, io.Reader, error) {
 	if bs == nil && !r.cf.b4Thread {
 		return false, stdin, nil
 	}
@@ -78,8 +77,8 @@ func (r *runner) b4Run(repo gitrepo.Repository, repoName string, bs *b4ctx.Serie
 	rest := bytes.NewReader(data)
 	in := pipedSeries(data)
 	done := false
-	if bs != nil && repo != nil {
-		if done = r.b4Check(repo, repoName, bs, in); done {
+	if bs != nil && r.sess != nil {
+		if done = r.b4Check(bs, in); done {
 			return done, rest, nil
 		}
 		if r.cf.b4Series {
@@ -150,7 +149,7 @@ func (r *runner) judgeInSeries(full *model.Series, p *model.Patch) bool {
 	}
 	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
 		Patches: append(append([]*model.Patch(nil), full.Patches[:k]...), p)}
-	r.results(sub, patchcheck.CheckSeries(sub, r.opt)[k:])
+	r.results(patchcheck.CheckSeries(sub, r.opt)[k:])
 	return true
 }
 
@@ -164,14 +163,14 @@ func (r *runner) judgeInSeries(full *model.Series, p *model.Patch) bool {
 // series check on the cover letter, or on the first patch when there is
 // none: review_tui/_common.py, _fetch_and_check), has every patch of the
 // series judged and reported.
-func (r *runner) b4Check(repo gitrepo.Repository, repoName string, bs *b4ctx.Series, in *model.Series) bool {
+func (r *runner) b4Check(bs *b4ctx.Series, in *model.Series) bool {
 	if in == nil || len(bs.Commits) == 0 {
 		return false
 	}
-	full := gitrepo.Series(repo, bs.Commits, repoName)
+	full := r.sess.Series(bs.Commits)
 	if r.cf.b4Series || in.Cover != nil && len(in.Patches) == 0 {
 		full.Cover = in.Cover
-		r.results(full, patchcheck.CheckSeries(full, r.opt))
+		r.results(patchcheck.CheckSeries(full, r.opt))
 		return true
 	}
 	if len(in.Patches) != 1 {

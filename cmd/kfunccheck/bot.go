@@ -14,10 +14,8 @@ import (
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
-	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
-	"github.com/kfunccheck/kfunccheck/patchcheck/history"
-	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -175,23 +173,15 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	if o.repo != "" {
-		r, layout, err := gitrepo.Open(o.repo)
+		// Mail is judged against the tree at the repository's HEAD, and
+		// by the history rules over its release tags. No
+		// gitrepo.UseFastSHA1: the bot fetches archives with go-git and
+		// keeps collision detection.
+		sess, err := checkrun.Attach(o.repo, &opt, func(msg string) { fmt.Fprintf(stderr, "kfunccheck bot: %s\n", msg) })
 		if err != nil {
 			return fail("--repo: %v", err)
 		}
-		defer r.Close()
-		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: r, Name: layout.GitDir}}, opt.Baseline)
-		// Mail is judged against the tree at the repository's HEAD, and
-		// by the history rules over its release tags.
-		head, _ := r.Resolve("HEAD")
-		if idx := kindex.ForRepo(r, opt.Policy.NotKernel); idx != nil {
-			cache := kindex.CachePath(layout.GitDir)
-			idx.Load(cache)
-			defer idx.Save(cache)
-			opt.Tree = idx.TreeFor(r, head)
-			opt.Extra = history.Judge(r, layout.CommonDir, idx, opt.Policy, opt.Interest,
-				func(msg string) { fmt.Fprintf(stderr, "kfunccheck bot: %s\n", msg) })
-		}
+		defer sess.Close()
 	}
 	replyLevel, err := model.ParseSeverity(*level)
 	if err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,10 +19,9 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
-	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
-	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
@@ -116,28 +116,9 @@ func (c *cli) newCheckCmd() *cobra.Command {
 	return cmd
 }
 
-// runCheck runs check over the parsed command line.
+// runCheck runs check over the parsed command line: it builds the options
+// and the report, then checks the inputs.
 func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if cf.cpuProfile != "" {
-		f, err := os.Create(cf.cpuProfile)
-		if err != nil {
-			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-			return 2
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-			return 2
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if os.Getenv("GOGC") == "" {
-		// A check allocates many short-lived values per message and keeps
-		// little (one message and the pending results): collecting less
-		// often saves a tenth of the time, for a heap still bounded by the
-		// largest message.
-		debug.SetGCPercent(400)
-	}
 	if cf.listTypes {
 		for _, r := range rules.All {
 			if cf.text.Verbose {
@@ -148,9 +129,46 @@ func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io
 		}
 		return 0
 	}
-	if _, err := model.ParseSeverity(cf.failOn); cf.failOn != "" && err != nil {
-		fmt.Fprintf(stderr, "kfunccheck: --fail-on: %v\n", err)
+	if cf.cpuProfile != "" {
+		stop, err := startCPUProfile(cf.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+			return 2
+		}
+		defer stop()
+	}
+	if os.Getenv("GOGC") == "" {
+		// A check allocates many short-lived values per message and keeps
+		// little (one message and the pending results): collecting less
+		// often saves a tenth of the time, for a heap still bounded by the
+		// largest message.
+		debug.SetGCPercent(400)
+	}
+	r, err := newRunner(cf, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
+	}
+	return r.run(paths, stdin)
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// newRunner turns the flags into the check's options, rule selection,
+// failing level and report.
+func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
+	if _, err := model.ParseSeverity(cf.failOn); cf.failOn != "" && err != nil {
+		return nil, fmt.Errorf("--fail-on: %w", err)
 	}
 	for _, id := range append(append([]string(nil), cf.ignore...), cf.types...) {
 		if rules.ByID(id) == nil {
@@ -161,164 +179,156 @@ func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io
 	}
 	opt, err := checkOptions(cf)
 	if err != nil {
-		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-		return 2
+		return nil, err
 	}
 	opt.Rules = selectRules(rules.All, cf.ignore, cf.types)
+	// As checkpatch: any finding reported fails the run (checks are
+	// reported only with --strict). The hook and the bot keep the
+	// policy's fail_on; --fail-on sets it here.
+	failOn, _ := model.ParseSeverity(cmp.Or(cf.failOn, "check"))
 	if cf.noColor {
 		cf.color = "never"
 	}
-	if cf.failOn == "" {
-		// As checkpatch: any finding reported fails the run (checks are
-		// reported only with --strict). The hook and the bot keep the
-		// policy's fail_on; --fail-on sets it here.
-		cf.failOn = "check"
-	}
-	failOn, _ := model.ParseSeverity(cf.failOn)
 	// NO_COLOR (no-color.org) turns the automatic colours off; an
 	// explicit --color always still wins.
 	_, noColor := os.LookupEnv("NO_COLOR")
 	cf.text.Color = cf.color == "always" || cf.color != "never" && !noColor && isTerminal(stdout)
-	stderrTTY := interactive(stderr)
+	r := &runner{cf: cf, opt: opt, stdout: stdout, stderr: stderr,
+		tally: checkrun.Tally{Strict: cf.text.Strict, Ignore: cf.ignore, Types: cf.types, FailOn: failOn}}
 	if !interactive(stdout) {
 		// One write per patch costs a system call each; a terminal still
 		// sees each patch as it is checked.
 		bw := bufio.NewWriterSize(stdout, 64<<10)
-		defer bw.Flush()
-		stdout, stderr = bw, flushFirst{w: stderr, first: bw}
+		r.stdout, r.stderr = bw, flushFirst{w: stderr, first: bw}
 	}
-	cf.text.Errors = stderr
-	out, err := report.New(cf.format, stdout, cf.text, Version)
-	if err != nil {
-		fmt.Fprintf(stderr, "kfunccheck: unknown --format %q (want %s)\n", cf.format, strings.Join(report.Formats, ", "))
-		return 2
+	if interactive(stderr) && !cf.text.Quiet {
+		r.progress = r.stderr
 	}
+	cf.text.Errors = r.stderr
+	if r.out, err = report.New(cf.format, r.stdout, cf.text, Version); err != nil {
+		return nil, fmt.Errorf("unknown --format %q (want %s)", cf.format, strings.Join(report.Formats, ", "))
+	}
+	return r, nil
+}
+
+// run checks the inputs: the b4 series the piped message belongs to, -g
+// ranges, threads by Message-ID, then paths and stdin.
+func (r *runner) run(paths []string, stdin io.Reader) int {
+	cf := r.cf
 	// Run by b4 on one piped message, the series it belongs to is read
 	// from the repository b4 runs in (see b4.go).
 	bs, b4dir, b4err := b4Context(cf, paths)
 	if b4dir != "" && cf.repo == "" {
 		cf.repo = b4dir
 	}
-	var repo gitrepo.Repository
-	var judge *history.Judger
-	repoName := ""
 	if len(cf.gitRevs) > 0 || cf.repo != "" {
-		dir := cf.repo
-		if dir == "" {
-			dir = "."
-		}
+		// The check reads only the user's own repository (see
+		// gitrepo.UseFastSHA1 for why that is safe here and not in the
+		// bot).
 		gitrepo.UseFastSHA1()
-		rp, layout, err := gitrepo.Open(dir)
+		sess, err := checkrun.Attach(cf.repo, &r.opt, func(msg string) { fmt.Fprintf(r.stderr, "kfunccheck: %s\n", msg) })
 		if err != nil {
-			fmt.Fprintf(stderr, "kfunccheck: --repo %s: %v\n", dir, err)
+			r.flush()
+			fmt.Fprintf(r.stderr, "kfunccheck: --repo %s: %v\n", cmp.Or(cf.repo, "."), err)
 			return 2
 		}
-		defer rp.Close()
-		repo = rp
-		repoName = layout.WorkTree
-		if repoName == "" {
-			repoName = layout.GitDir
-		}
-		repo.SetSelector(gitrepo.KfuncSelector(opt.Interest))
-		opt.Baseline = append(baseline.Multi{gitrepo.Baseline{Repo: repo, Name: repoName}}, opt.Baseline)
-		// Patch files are judged against the tree at HEAD; commits
-		// against their parents.
-		head, _ := repo.Resolve("HEAD")
-		if idx := kindex.ForRepo(repo, opt.Policy.NotKernel); idx != nil {
-			cache := kindex.CachePath(layout.GitDir)
-			idx.Load(cache)
-			defer idx.Save(cache)
-			opt.Tree = idx.TreeFor(repo, head)
-			// The policy checks that only history makes possible, over
-			// the repository's release tags.
-			judge = history.NewJudge(repo, layout.CommonDir, idx, opt.Policy, opt.Interest,
-				func(msg string) { fmt.Fprintf(stderr, "kfunccheck: %s\n", msg) })
-			opt.Extra = judge.For("")
-		}
+		defer sess.Close()
+		r.sess = sess
 	}
-	// A Message-ID or a lore URL where a path is expected names a thread,
-	// unless a file of that name exists.
-	kept := paths[:0]
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil && p != "-" {
-			if id, ok := lore.MessageID(p); ok {
-				cf.msgids = append(cf.msgids, id)
-				continue
-			}
-		}
-		kept = append(kept, p)
-	}
-	paths = kept
+	paths = r.threadArgs(paths)
 	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
 		paths = []string{"-"}
 	}
-	r := &runner{out: out, cf: cf, opt: opt, failOn: failOn, multiInputs: len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1, judge: judge}
-	if stderrTTY {
-		r.progress = stderr
-	}
+	r.multiInputs = len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1
 	if b4err == nil {
 		var done bool
-		done, stdin, b4err = r.b4Run(repo, repoName, bs, stdin)
+		done, stdin, b4err = r.b4Run(bs, stdin)
 		if done && b4err == nil {
-			return r.finish(out, stdout, stderr)
+			return r.finish()
 		}
 	}
 	if b4err != nil {
-		r.inputError = true
-		r.summary.InputErrors = append(r.summary.InputErrors, b4err.Error())
-		if err := out.InputError("-", b4err); err != nil {
-			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-			return 2
+		if err := r.inputError("-", b4err); err != nil {
+			return r.fatal(err)
 		}
-		return r.finish(out, stdout, stderr)
+		return r.finish()
 	}
-	if err := r.gitRanges(repo, repoName, cf.gitRevs, cf.showMerges, stderr); err != nil {
+	if err := r.gitRanges(cf.gitRevs, cf.showMerges); err != nil {
 		r.flushPending()
-		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-		return 2
+		return r.fatal(err)
 	}
 	r.flushPending()
 	for _, id := range cf.msgids {
-		if err := r.thread(id, stderr); err != nil {
-			r.flushPending()
-			r.inputError = true
-			r.summary.InputErrors = append(r.summary.InputErrors, err.Error())
-			if ferr := out.InputError(id, err); ferr != nil {
-				fmt.Fprintf(stderr, "kfunccheck: %v\n", ferr)
-				return 2
+		err := r.thread(id)
+		r.flushPending()
+		if err != nil {
+			if err := r.inputError(id, err); err != nil {
+				return r.fatal(err)
 			}
 		}
-		r.flushPending()
 	}
 	if len(paths) == 0 {
-		return r.finish(out, stdout, stderr)
+		return r.finish()
 	}
 	// Inputs are read on every core, and messages without a kfunc marker
 	// without their hunks' lines. A repository is read through go-git,
 	// which is not shared between goroutines; and with one, the baseline
 	// reaches beyond the patch, so every patch is read whole.
-	popt := pipeline.Options{Check: opt, Read: input.Options{Stdin: stdin}, Light: lightRead && repo == nil}
-	if repo != nil {
+	popt := pipeline.Options{Check: r.opt, Read: input.Options{Stdin: stdin}, Light: lightRead && r.sess == nil}
+	if r.sess != nil {
 		popt.Workers = 1
 	}
-	err = pipeline.Run(paths, popt, func(ev pipeline.Event) error {
+	err := pipeline.Run(paths, popt, func(ev pipeline.Event) error {
 		if !ev.End {
-			r.results(ev.Series, ev.Results)
+			r.results(ev.Results)
 			return nil
 		}
 		r.flushPending()
 		if ev.Err != nil {
-			r.inputError = true
-			r.summary.InputErrors = append(r.summary.InputErrors, ev.Err.Error())
-			return out.InputError(ev.Path, ev.Err)
+			return r.inputError(ev.Path, ev.Err)
 		}
 		return nil
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-		return 2
+		return r.fatal(err)
 	}
-	return r.finish(out, stdout, stderr)
+	return r.finish()
+}
+
+// threadArgs takes the Message-IDs and lore URLs given where paths are
+// expected into --msgid, unless a file of that name exists.
+func (r *runner) threadArgs(paths []string) []string {
+	kept := paths[:0]
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil && p != "-" {
+			if id, ok := lore.MessageID(p); ok {
+				r.cf.msgids = append(r.cf.msgids, id)
+				continue
+			}
+		}
+		kept = append(kept, p)
+	}
+	return kept
+}
+
+// inputError reports an input that could not be read at all.
+func (r *runner) inputError(name string, err error) error {
+	r.tally.InputError(err)
+	return r.out.InputError(name, err)
+}
+
+// fatal ends a run that cannot go on.
+func (r *runner) fatal(err error) int {
+	r.flush()
+	fmt.Fprintf(r.stderr, "kfunccheck: %v\n", err)
+	return 2
+}
+
+// flush writes out what the buffered output holds.
+func (r *runner) flush() {
+	if bw, ok := r.stdout.(*bufio.Writer); ok {
+		bw.Flush()
+	}
 }
 
 // flushFirst writes to w after flushing first, so that messages keep their
@@ -402,52 +412,37 @@ func isTerminal(w io.Writer) bool {
 // formatter, one patch behind, so that it knows whether the run reports
 // several patches before it introduces the first.
 type runner struct {
-	out         report.Formatter
-	cf          *checkFlags
-	opt         patchcheck.Options
-	failOn      model.Severity
-	multiInputs bool
-	pending     *report.Unit
-	count       int
-	summary     report.Summary
-	failed      bool
-	inputError  bool
-	writeErr    error
+	out            report.Formatter
+	stdout, stderr io.Writer
+	cf             *checkFlags
+	opt            patchcheck.Options
+	tally          checkrun.Tally
+	multiInputs    bool
+	pending        *report.Unit
+	writeErr       error
 	// progress is the terminal progress is shown on; nil when stderr is
-	// not one.
+	// not one or -q is given.
 	progress io.Writer
-	// judge applies the history rules for a target (nil without a
-	// repository).
-	judge *history.Judger
+	// sess is the repository attached to the check (nil without one).
+	sess *checkrun.Session
 }
 
 // seriesWithProgress checks a long series (a -g range), with git-style
 // progress on stderr when it is a terminal and -q is not given.
 func (r *runner) seriesWithProgress(s *model.Series, what string) {
 	opt := r.opt
-	if r.progress != nil && !r.cf.text.Quiet {
+	if r.progress != nil {
 		p := newProgress(r.progress, what)
 		opt.Progress = p.update
 	}
-	r.results(s, patchcheck.CheckSeries(s, opt))
+	r.results(patchcheck.CheckSeries(s, opt))
 }
 
 // results reports the results of a series' patches.
-func (r *runner) results(s *model.Series, results []*patchcheck.Result) {
+func (r *runner) results(results []*patchcheck.Result) {
 	for _, res := range results {
-		res.Findings = r.filter(res.Findings)
-		if len(res.Errors) > 0 {
-			r.inputError = true
-		}
-		for _, f := range res.Findings {
-			r.summary.Counts.Add(f)
-			if f.Severity.AtLeast(r.failOn) {
-				r.failed = true
-			}
-		}
-		r.summary.Patches++
-		r.count++
-		u := report.Unit{Result: res, Name: unitName(res, s)}
+		r.tally.Add(res)
+		u := report.Unit{Result: res, Name: checkrun.UnitName(res)}
 		if r.pending != nil {
 			r.pending.Multi = true
 			r.emit(*r.pending)
@@ -486,64 +481,25 @@ func selectRules(all []*rules.Rule, ignore, types []string) []*rules.Rule {
 	return out
 }
 
-// filter applies --strict, and --ignore and --types to the findings that
-// come from outside the rule list (the history rules).
-func (r *runner) filter(fs []model.Finding) []model.Finding {
-	out := fs[:0]
-	for _, f := range fs {
-		switch {
-		case f.Severity == model.SeverityCheck && !r.cf.text.Strict:
-		case slices.Contains(r.cf.ignore, f.Rule):
-		case len(r.cf.types) > 0 && !slices.Contains(r.cf.types, f.Rule):
-		default:
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func unitName(res *patchcheck.Result, s *model.Series) string {
-	p := res.Patch
-	if p.FromRepo != "" {
-		return fmt.Sprintf("Commit %.12s (\"%s\")", p.Commit, p.Subject.Title)
-	}
-	name := p.Source
-	if name == "-" {
-		name = "Your patch"
-	}
-	if strings.HasPrefix(name, "<") && strings.HasSuffix(name, ">") {
-		// A message fetched by Message-ID.
-		return fmt.Sprintf("Message %s (\"%s\")", name, p.Subject.Title)
-	}
-	switch {
-	case p.Commit != "" && p.Subject.Title != "" && (len(s.Patches) > 1 || p.Index > 1):
-		return fmt.Sprintf("Commit %.12s (\"%s\")", p.Commit, p.Subject.Title)
-	case p.Index > 1 || len(s.Patches) > 1 && s.Source == p.Source:
-		return fmt.Sprintf("%s #%d (\"%s\")", name, p.Index, p.Subject.Title)
-	}
-	return name
-}
-
 // finish writes the closing part of the report and returns the exit code.
-func (r *runner) finish(out report.Formatter, stdout, stderr io.Writer) int {
-	cf := r.cf
+func (r *runner) finish() int {
 	r.flushPending()
-	err := out.End(r.summary)
-	if bw, ok := stdout.(*bufio.Writer); ok && err == nil {
+	err := r.out.End(r.tally.Summary())
+	if bw, ok := r.stdout.(*bufio.Writer); ok && err == nil {
 		err = bw.Flush()
 	}
 	if err != nil || r.writeErr != nil {
-		fmt.Fprintf(stderr, "kfunccheck: writing output: %v\n", errors.Join(err, r.writeErr))
+		fmt.Fprintf(r.stderr, "kfunccheck: writing output: %v\n", errors.Join(err, r.writeErr))
 		return 2
 	}
 	switch {
-	case cf.format == "b4":
+	case r.cf.format == "b4":
 		// b4 reads the verdict from the JSON; a non-zero exit would make
 		// it discard the details.
 		return 0
-	case r.inputError:
+	case r.tally.InputFailed():
 		return 2
-	case r.failed:
+	case r.tally.Failed():
 		return 1
 	}
 	return 0
@@ -551,7 +507,7 @@ func (r *runner) finish(out report.Formatter, stdout, stderr io.Writer) int {
 
 // thread fetches the thread of a Message-ID and checks the series in it,
 // as b4 am would assemble it.
-func (r *runner) thread(msgid string, stderr io.Writer) error {
+func (r *runner) thread(msgid string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	data, err := lore.Fetch(ctx, nil, r.cf.loreURL, msgid)
@@ -563,8 +519,8 @@ func (r *runner) thread(msgid string, stderr io.Writer) error {
 		return err
 	}
 	if len(versions) > 1 {
-		fmt.Fprintf(stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", msgid, versions, s.Version)
+		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", msgid, versions, s.Version)
 	}
-	r.results(s, patchcheck.CheckSeries(s, r.opt))
+	r.results(patchcheck.CheckSeries(s, r.opt))
 	return nil
 }

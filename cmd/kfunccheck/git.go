@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -80,8 +79,9 @@ func revRange(repo gitrepo.Repository, spec string) ([]string, error) {
 }
 
 // gitRanges checks the commits of each -g range as one series.
-func (r *runner) gitRanges(repo gitrepo.Repository, name string, specs []string, showMerges bool, stderr io.Writer) error {
+func (r *runner) gitRanges(specs []string, showMerges bool) error {
 	for _, spec := range specs {
+		repo := r.sess.Repo
 		ids, err := revRange(repo, spec)
 		if err != nil {
 			return fmt.Errorf("-g %s: %w", spec, err)
@@ -91,18 +91,16 @@ func (r *runner) gitRanges(repo gitrepo.Repository, name string, specs []string,
 			return fmt.Errorf("-g %s: %w", spec, err)
 		}
 		if merges > 0 {
-			fmt.Fprintf(stderr, "kfunccheck: -g %s: skipped %d merge commit(s); --show-merges checks them against their first parent\n", spec, merges)
+			fmt.Fprintf(r.stderr, "kfunccheck: -g %s: skipped %d merge commit(s); --show-merges checks them against their first parent\n", spec, merges)
 		}
 		if len(keep) == 0 {
-			fmt.Fprintf(stderr, "kfunccheck: -g %s: no commit to check\n", spec)
+			fmt.Fprintf(r.stderr, "kfunccheck: -g %s: no commit to check\n", spec)
 			continue
 		}
-		if r.judge != nil {
-			// The range's end names the branch or tag its commits go to,
-			// which a stable series pattern may match.
-			r.opt.Extra = r.judge.For(rangeEnd(spec))
-		}
-		r.seriesWithProgress(gitrepo.Series(repo, keep, name), "checking commits of "+spec)
+		// The range's end names the branch or tag its commits go to,
+		// which a stable series pattern may match.
+		r.opt.Extra = r.sess.For(rangeEnd(spec))
+		r.seriesWithProgress(r.sess.Series(keep), "checking commits of "+spec)
 	}
 	return nil
 }
