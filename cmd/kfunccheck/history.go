@@ -4,6 +4,8 @@ package main
 
 import (
 	"bufio"
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -62,7 +64,6 @@ func (c *cli) newHistoryCmd() *cobra.Command {
 
 // runHistory runs history over the parsed command line.
 func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
-	hr := o.rules
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "kfunccheck history: %v\n", err)
 		return 2
@@ -73,67 +74,104 @@ func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	hr.StableSeries = o.series
-	switch o.format {
-	case "text", "json", "html":
-	default:
-		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
-	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, "usage: kfunccheck history [flags] (--repo DIR REV... | [LABEL=]BTF_FILE...)\n")
 		return 2
 	}
-	opt, err := patchcheck.LoadOptions(o.conf, o.repo, o.stableLists)
+	opt, failOn, err := o.options()
 	if err != nil {
 		return fail(err)
 	}
-	if o.failOn == "" {
-		o.failOn = opt.Policy.FailOn
-	}
-	failOn, err := model.ParseSeverity(o.failOn)
+	h, compat, err := o.build(args, opt, stderr)
 	if err != nil {
-		return fail(fmt.Errorf("--fail-on: %w", err))
+		return fail(err)
 	}
+	if err := o.write(stdout, h, compat); err != nil {
+		return fail(err)
+	}
+	// As for check: a finding at or above --fail-on fails the run, so
+	// that a CI job can hold a stable series to its contracts.
+	for _, st := range h.Steps {
+		for _, f := range st.Findings {
+			if f.Severity.AtLeast(failOn) {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+// options checks the flags and loads the policy.
+func (o *historyOpts) options() (patchcheck.Options, model.Severity, error) {
+	switch o.format {
+	case "text", "json", "html":
+	default:
+		return patchcheck.Options{}, 0, fmt.Errorf("unknown --format %q (want text, json or html)", o.format)
+	}
+	opt, err := patchcheck.LoadOptions(o.conf, o.repo, o.stableLists)
+	if err != nil {
+		return opt, 0, err
+	}
+	failOn, err := model.ParseSeverity(cmp.Or(o.failOn, opt.Policy.FailOn))
+	if err != nil {
+		return opt, 0, fmt.Errorf("--fail-on: %w", err)
+	}
+	return opt, failOn, nil
+}
+
+// build reads the releases, diffs and judges them, and adds the --uses
+// programs' compatibility.
+func (o *historyOpts) build(args []string, opt patchcheck.Options, stderr io.Writer) (*history.History, []*history.Compat, error) {
 	start := time.Now()
 	var rels []*history.Release
+	var err error
 	if o.repo != "" {
 		rels, err = repoReleases(o.repo, args, opt, stderr, o.stats)
 	} else {
 		rels, err = btfReleases(args, o.bases, opt)
 	}
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 	read := time.Since(start)
 	h, err := history.Build(rels, opt)
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
+	hr := o.rules
+	hr.StableSeries = o.series
 	h.CheckRules(hr, opt.Policy)
 	var compat []*history.Compat
 	for _, prog := range o.uses {
 		us, err := btfinfo.Uses(prog)
 		if err != nil {
-			return fail(err)
+			return nil, nil, err
 		}
 		pts, err := history.ProgTypes(prog)
 		if err != nil {
-			return fail(err)
+			return nil, nil, err
 		}
 		compat = append(compat, h.CheckCompat(prog, pts, us, opt.Policy.CompareOptions()))
 	}
 	if o.stats {
 		fmt.Fprintf(stderr, "history: %d releases read in %v, diffed and judged in %v\n", len(rels), read.Round(time.Millisecond), (time.Since(start) - read).Round(time.Millisecond))
 	}
+	return h, compat, nil
+}
+
+// write renders the history in --format to -o or stdout.
+func (o *historyOpts) write(stdout io.Writer, h *history.History, compat []*history.Compat) error {
 	w := stdout
 	var f *os.File
 	if o.outFile != "" {
+		var err error
 		if f, err = os.Create(o.outFile); err != nil {
-			return fail(err)
+			return err
 		}
 		w = f
 	}
 	bw := bufio.NewWriter(w)
+	var err error
 	switch o.format {
 	case "text":
 		err = h.WriteText(bw, compat)
@@ -148,27 +186,11 @@ func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
 		d.Compat = compat
 		err = history.WriteHTML(bw, d)
 	}
-	if ferr := bw.Flush(); err == nil {
-		err = ferr
-	}
+	err = errors.Join(err, bw.Flush())
 	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+		err = errors.Join(err, f.Close())
 	}
-	if err != nil {
-		return fail(err)
-	}
-	// As for check: a finding at or above --fail-on fails the run, so
-	// that a CI job can hold a stable series to its contracts.
-	for _, st := range h.Steps {
-		for _, f := range st.Findings {
-			if f.Severity.AtLeast(failOn) {
-				return 1
-			}
-		}
-	}
-	return 0
+	return err
 }
 
 // repoReleases reads the releases named by revs (tag patterns expanded in
