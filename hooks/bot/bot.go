@@ -22,6 +22,8 @@ package bot
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	netmail "net/mail"
@@ -358,11 +360,27 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	}
 	p, env := pm.p, &pm.env
 	msgID := env.MessageID
-	if msgID == "" {
+	switch {
+	case msgID != "":
+	case m.Epoch < 0:
+		// An mbox message's place shifts when the file is rewritten, and
+		// a Maildir file is renamed when it is read: only its content
+		// names it the same on every pass, and as the first pass
+		// remembered it.
+		msgID = contentID(m.Data)
+	default:
+		// An archive commit names its message for good.
 		msgID = "kfunccheck-nomsgid-" + m.ID
 	}
 	if seen, err := tx.Seen(msgID); err != nil || seen {
 		return err
+	}
+	if env.MessageID == "" && m.Epoch < 0 {
+		// Before content names, such a message was named by its place: a
+		// state written then must not see it as new.
+		if seen, err := tx.Seen("kfunccheck-nomsgid-" + m.ID); err != nil || seen {
+			return err
+		}
 	}
 	if m.List != "" {
 		if past, err := tx.InPast(m.List, msgID); err != nil || past {
@@ -601,4 +619,10 @@ func listInts(ns []int, total int) string {
 		parts = append(parts, strconv.Itoa(n))
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// contentID names a message that has no Message-ID by its content.
+func contentID(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "kfunccheck-nomsgid-" + hex.EncodeToString(sum[:12])
 }

@@ -5,8 +5,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -525,10 +523,9 @@ func fileMessage(list, id string, raw *mail.Raw, first bool, src Source) Archive
 	}
 	a := Archived{Epoch: -1, ID: id, Data: data, List: list}
 	if (first && src.Since.IsZero()) || (!src.Since.IsZero() && dateBefore(raw.Data, src.Since)) {
-		sum := sha256.Sum256(data)
 		a.RememberOnly = readEnvelope(raw.Data).MessageID
 		if a.RememberOnly == "" {
-			a.RememberOnly = "kfunccheck-nomsgid-" + hex.EncodeToString(sum[:12])
+			a.RememberOnly = contentID(data)
 		}
 		a.Data = nil
 		return a
