@@ -141,3 +141,43 @@ func TestFlagSpellings(t *testing.T) {
 		t.Errorf("--color alone: exit %d, no colour in\n%s", code, out)
 	}
 }
+
+// FuzzCommandLine parses any command line through the command table, with
+// every command's work replaced by nothing: parsing never panics, and a
+// command line is either run or refused as a usage error.
+func FuzzCommandLine(f *testing.F) {
+	for _, s := range []string{
+		"check\x00--color\x00never\x00x.patch",
+		"check\x00-terse\x00-g\x00HEAD~3\x00--\x00-x",
+		"bot\x00once\x00--inbox=a\x00--mbox\x00b\x00--state\x00s",
+		"btf\x00compat\x00--kernel\x00k\x00p.o",
+		"explain\x00-list",
+		"hook\x00pre-push\x00origin\x00url",
+		"--version", "help\x00check", "check\x00--color", "-", "--", "check\x00-=x\x00--=\x00---x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, "\x00")
+		if len(args) > 64 {
+			args = args[:64]
+		}
+		c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		root := c.newRoot()
+		var noop func(*cobra.Command)
+		noop = func(cmd *cobra.Command) {
+			if cmd.Run != nil {
+				cmd.Run = func(*cobra.Command, []string) {}
+			}
+			for _, sub := range cmd.Commands() {
+				noop(sub)
+			}
+		}
+		noop(root)
+		root.SetArgs(normalizeArgs(root, args))
+		root.SetIn(strings.NewReader(""))
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		root.ExecuteC()
+	})
+}
