@@ -189,9 +189,9 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 	if cf.noColor {
 		cf.color = "never"
 	}
-	// NO_COLOR (no-color.org) turns the automatic colours off; an
-	// explicit --color always still wins.
-	_, noColor := os.LookupEnv("NO_COLOR")
+	// NO_COLOR (no-color.org), when set and not empty, turns the
+	// automatic colours off; an explicit --color always still wins.
+	noColor := os.Getenv("NO_COLOR") != ""
 	cf.text.Color = cf.color == "always" || cf.color != "never" && !noColor && isTerminal(stdout)
 	r := &runner{cf: cf, opt: opt, stdout: stdout, stderr: stderr,
 		tally: checkrun.Tally{Strict: cf.text.Strict, Ignore: cf.ignore, Types: cf.types, FailOn: failOn}}

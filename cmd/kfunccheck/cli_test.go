@@ -4,6 +4,9 @@ package main
 
 import (
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -180,4 +183,51 @@ func FuzzCommandLine(f *testing.F) {
 		root.SetErr(io.Discard)
 		root.ExecuteC()
 	})
+}
+
+// TestColorOnTerminal runs the binary on a real pseudo-terminal (util-
+// linux script): colours are on by default there, off with a non-empty
+// NO_COLOR (no-color.org: an empty one does not count) or --color=never,
+// and --color=always wins over NO_COLOR.
+func TestColorOnTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) not installed: no pseudo-terminal to run on")
+	}
+	bin := buildKfunccheck(t)
+	prom, err := filepath.Abs(ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		noColor string // "-" for unset
+		flag    string
+		colour  bool
+	}{
+		{"-", "", true},
+		{"", "", true},
+		{"1", "", false},
+		{"-", "--color=never", false},
+		{"-", "--no-color", false},
+		{"1", "--color=always", true},
+	} {
+		cmd := exec.Command(script, "-qec", bin+" check "+tc.flag+" "+prom, os.DevNull)
+		env := []string{}
+		for _, e := range os.Environ() {
+			if !strings.HasPrefix(e, "NO_COLOR=") {
+				env = append(env, e)
+			}
+		}
+		if tc.noColor != "-" {
+			env = append(env, "NO_COLOR="+tc.noColor)
+		}
+		cmd.Env = env
+		out, _ := cmd.Output() // exit 1: the patch has a finding
+		if !strings.Contains(string(out), "ERROR") {
+			t.Fatalf("NO_COLOR=%q %s: no report on the terminal:\n%q", tc.noColor, tc.flag, out)
+		}
+		if got := strings.Contains(string(out), "\x1b["); got != tc.colour {
+			t.Errorf("NO_COLOR=%q %s: colour %v, want %v", tc.noColor, tc.flag, got, tc.colour)
+		}
+	}
 }
