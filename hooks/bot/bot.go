@@ -361,10 +361,16 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	if msgID == "" {
 		msgID = "kfunccheck-nomsgid-" + m.ID
 	}
-	if seen, err := tx.Seen(msgID); err != nil || seen {
+	if series, seen, err := tx.SeenIn(msgID); err != nil || seen {
+		if err == nil {
+			// A repeat through another list: its series was sent there
+			// too.
+			err = tx.OnList(series, m.List)
+		}
 		return err
 	}
-	if m.List != "" {
+	if m.List != "" && m.Epoch < 0 {
+		// Only a file source (epoch -1) has a past.
 		if past, err := tx.InPast(m.List, msgID); err != nil || past {
 			return err
 		}
@@ -399,6 +405,9 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	state, err := tx.OpenSeries(SeriesHead{Key: key, Subject: cleanText(p.Subject.Raw, maxSubject), Author: cleanText(p.Header.From, 200),
 		Version: p.Subject.Version, Total: total, Root: root, Started: dated}, now)
 	if err != nil {
+		return err
+	}
+	if err := tx.OnList(key, m.List); err != nil {
 		return err
 	}
 	if state != "open" {
@@ -439,10 +448,10 @@ type Archived struct {
 	Cursor *Cursor
 	// CursorOnly marks no message: only the cursor (a first run's start).
 	CursorOnly bool
-	// List is the file source the message came from (empty for an
-	// inbox). RememberOnly, when set, is the Message-ID of a message only
-	// remembered as that list's past (its mail before its first pass, or
-	// before --since).
+	// List is the list the message came through (its List.ID; empty
+	// when not known). RememberOnly, when set, is the Message-ID of a
+	// message of a file source only remembered as that list's past (its
+	// mail before its first pass, or before --since).
 	List         string
 	RememberOnly string
 	parsed       *parsed

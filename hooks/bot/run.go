@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
@@ -80,7 +81,7 @@ func (b *Bot) Once(src Source) error {
 	if len(lists) == 0 {
 		return errors.New("no source: give --inbox, --mbox or --maildir")
 	}
-	readErr, err := b.read(lists, src)
+	read, readErr, err := b.read(lists, src)
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,47 @@ func (b *Bot) Once(src Source) error {
 	if err := b.store.Reclaim(); err != nil {
 		return err
 	}
+	if err := b.logLists(lists, read); err != nil {
+		return err
+	}
 	return readErr
+}
+
+// logLists ends a pass with one line per list: what was read of it this
+// pass, and its series and replies as bot status counts them.
+func (b *Bot) logLists(lists []List, read map[string]int) error {
+	counts, err := b.store.ListCounts()
+	if err != nil {
+		return err
+	}
+	byList := map[string]ListCounts{}
+	for _, c := range counts {
+		byList[c.List] = c
+	}
+	for _, l := range lists {
+		c := byList[l.ID()]
+		b.logf("%s: %d messages read; series: %s; replies: %s", l, read[l.ID()], countLine(c.Series), countLine(c.Replies))
+	}
+	return nil
+}
+
+// countLine writes counts by state: "3 (checked 2, open 1)".
+func countLine(m map[string]int) string {
+	total := 0
+	keys := make([]string, 0, len(m))
+	for k, n := range m {
+		keys = append(keys, k)
+		total += n
+	}
+	if total == 0 {
+		return "0"
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
 }
 
 // Run repeats Once every interval until ctx ends.
@@ -131,8 +172,9 @@ type reader struct {
 // batch. Messages are recorded in the one state: a Message-ID seen on
 // one list is a repeat on another, and a series is one series whichever
 // lists its parts came through. It returns the lists' errors apart from
-// an error of the state, which ends the pass.
-func (b *Bot) read(lists []List, src Source) (listErr, err error) {
+// an error of the state, which ends the pass. It counts the messages read
+// of each list, by List.ID.
+func (b *Bot) read(lists []List, src Source) (read map[string]int, listErr, err error) {
 	stop := make(chan struct{})
 	var readers []*reader
 	defer func() {
@@ -164,7 +206,7 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 		case "inbox":
 			cursors, err := b.inboxCursors(l, inboxes == 1)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			start = func() error { return b.readInbox(l, cursors, src, r.batches, stop) }
 		case "mbox", "maildir":
@@ -172,7 +214,7 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 			// given.
 			first, err := b.store.FirstPass(l.ID(), l.Kind+":"+l.Path)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			read := b.readMbox
 			if l.Kind == "maildir" {
@@ -203,15 +245,12 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 				rerr := <-r.errc
 				if rerr == nil && r.done != nil {
 					if err := r.done(); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 				}
 				if rerr != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", r.list, rerr))
 					b.logf("%s: %v; the other lists go on", r.list, rerr)
-				}
-				if len(readers) > 1 {
-					b.logf("%s: %d messages read", r.list, r.messages)
 				}
 				continue
 			}
@@ -222,7 +261,7 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 				}
 			}
 			if err := b.IngestBatch(batch); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			// Every few batches, the series whose grace ended by the
 			// archives' time are judged: a replay of years of mail holds
@@ -237,15 +276,19 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 					}
 				}
 				if _, err := b.judgeBy(at); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if err := b.store.Reclaim(); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 	}
-	return errors.Join(errs...), nil
+	read = map[string]int{}
+	for _, r := range readers {
+		read[r.list.ID()] = r.messages
+	}
+	return read, errors.Join(errs...), nil
 }
 
 // inboxCursors returns an inbox's cursors. A state written when the bot
@@ -371,8 +414,9 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor
 	// Messages go to the store in batches, each with its cursor, so that
 	// a long backlog costs few transactions and a kill loses no message.
 	bt := &batcher{out: out, stop: stop}
+	id := l.ID()
 	ingest := func(a Archived) error {
-		a.Cursor.List = l.ID()
+		a.Cursor.List, a.List = id, id
 		return bt.add(a)
 	}
 	err := readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk(cur.Commit, src.Since, fn) }, ingest)
