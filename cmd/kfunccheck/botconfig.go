@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
@@ -78,7 +82,9 @@ var botKeys = map[string]botKey{
 
 // Keys of a [[list]] entry; inbox, mbox and maildir are its source, of
 // which it has exactly one.
-var botListKeys = map[string]bool{"name": true, "inbox": true, "mbox": true, "maildir": true, "fetch": true, "address": true}
+// policy and stable_lists are the list's own (see botListChecks).
+var botListKeys = map[string]bool{"name": true, "inbox": true, "mbox": true, "maildir": true, "fetch": true, "address": true,
+	"policy": true, "stable_lists": true}
 
 // botFileList is one [[list]] of the file.
 type botFileList struct {
@@ -86,6 +92,12 @@ type botFileList struct {
 	List    bot.List // its path made absolute
 	Address string
 	Line    int
+	// Policy and StableLists, when set, replace the global policy and
+	// stable lists for this list's series (absolute paths; StableLists
+	// is nil when the list has none of its own, empty when it has
+	// none at all).
+	Policy      string
+	StableLists []string
 }
 
 // botSetting is one top-level key of the file with its value(s), in the
@@ -386,6 +398,28 @@ func loadBotConfig(path string) (*botFile, []string) {
 					add(at(k), "list: unknown key %q", k)
 					good = false
 					continue
+				case k == "stable_lists":
+					arr, ok := l[k].([]any)
+					if !ok {
+						add(at(k), "list: stable_lists: want an array of strings, got %s", tomlType(l[k]))
+						good = false
+						continue
+					}
+					fl.StableLists = []string{}
+					for _, e := range arr {
+						str, ok := e.(string)
+						if !ok {
+							add(at(k), "list: stable_lists: want an array of strings, got an element of type %s", tomlType(e))
+							good = false
+							break
+						}
+						if _, err := os.Stat(abs(str)); err != nil {
+							add(at(k), "list: stable_lists: %s does not exist", abs(str))
+							good = false
+						}
+						fl.StableLists = append(fl.StableLists, abs(str))
+					}
+					continue
 				case k == "fetch":
 					b, ok := l[k].(bool)
 					if !ok {
@@ -406,6 +440,12 @@ func loadBotConfig(path string) (*botFile, []string) {
 				switch k {
 				case "name":
 					fl.Name = str
+				case "policy":
+					fl.Policy = abs(str)
+					if _, err := os.Stat(fl.Policy); err != nil {
+						add(at(k), "list: policy: %s does not exist", fl.Policy)
+						good = false
+					}
 				case "address":
 					if !strings.Contains(str, "@") {
 						add(at(k), "list: address %q is not a mail address", str)
@@ -567,6 +607,55 @@ func mergeBotConfig(fs *flag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPAu
 	return auth, nil
 }
 
+// botListChecks builds the check options of the file's lists that have
+// their own policy or stable lists (what they do not give is the global
+// one: conf, stable and btf as the flags and the file's top level left
+// them). Lists with the same policy and stable lists share one options
+// value, so that a series sent to both is judged once by it. The
+// repository of --repo serves every list: its baseline, tree index and
+// history rules (which judge by the global policy) are copied from
+// global.
+func botListChecks(f *botFile, global patchcheck.Options, conf string, stable []string, btf string) (map[string]*patchcheck.Options, error) {
+	if f == nil {
+		return nil, nil
+	}
+	out := map[string]*patchcheck.Options{}
+	shared := map[string]*patchcheck.Options{}
+	for _, l := range f.Lists {
+		if l.Policy == "" && l.StableLists == nil {
+			continue
+		}
+		lconf, lstable := conf, stable
+		if l.Policy != "" {
+			lconf = l.Policy
+		}
+		if l.StableLists != nil {
+			lstable = l.StableLists
+		}
+		if lconf == conf && slices.Equal(lstable, stable) {
+			continue // the global options, as they are
+		}
+		key := lconf + "\x00" + strings.Join(lstable, "\x00")
+		if o := shared[key]; o != nil {
+			out[l.List.ID()] = o
+			continue
+		}
+		o, err := policyOptions(lconf, lstable, nil, btf)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: list %s: %w", f.Path, l.Line, l.Name, err)
+		}
+		if m, ok := global.Baseline.(baseline.Multi); ok && len(m) > 0 {
+			if repo, ok := m[0].(gitrepo.Baseline); ok {
+				o.Baseline = append(baseline.Multi{repo}, o.Baseline)
+			}
+		}
+		o.Tree, o.Extra = global.Tree, global.Extra
+		shared[key] = &o
+		out[l.List.ID()] = &o
+	}
+	return out, nil
+}
+
 // credentials returns the SMTP login the file names.
 func (a *botSMTPAuth) credentials() (user, password string, err error) {
 	switch {
@@ -608,6 +697,12 @@ func runBotCheckConfig(args []string, stdout, stderr io.Writer) int {
 		line := fmt.Sprintf("list %s: %s %s", l.Name, l.List.Kind, l.List.Path)
 		if l.List.Fetch {
 			line += ", fetched"
+		}
+		if l.Policy != "" {
+			line += ", policy " + l.Policy
+		}
+		if l.StableLists != nil {
+			line += ", stable lists [" + strings.Join(l.StableLists, " ") + "]"
 		}
 		if l.Address != "" {
 			line += " (address " + l.Address + ")"

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 )
 
 // The two lists of the multi-list tests.
@@ -449,5 +452,67 @@ func TestNewListPast(t *testing.T) {
 	}
 	if len(r) != 1 {
 		t.Errorf("replies to %v, want cover@x", keys(r))
+	}
+}
+
+// TestListPolicies: list B has its own stable list (the real kfuncs of
+// Linux 6.12, testdata) and list A the global options (none). A change to
+// the signature of bpf_dynptr_slice, a 6.12 kfunc, is nothing on A, a
+// finding on B, and, sent to both, one reply with B's finding: a series
+// is judged by the options of each list it came through and answered
+// once. A finding both options make (removing a KF_STABLE kfunc that is
+// in the list too) is in the reply once.
+func TestListPolicies(t *testing.T) {
+	list, err := baseline.LoadStableList(filepath.Join("testdata", "linux-6.12-kfuncs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := newArchive(t), newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	b.add(0, review("startB@x", "none@x", "[PATCH] start"))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	la, lb := List{Kind: "inbox", Path: a.dir}, List{Kind: "inbox", Path: b.dir}
+	withList := tb.cfg.Check
+	withList.Baseline = baseline.Multi{list, baseline.HunksOnly{}}
+	cfg := tb.cfg
+	cfg.ListCheck = map[string]*patchcheck.Options{lb.ID(): &withList}
+	if tb.Bot, err = New(cfg, tb.store); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Lists: []List{la, lb}}
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	sig := "STABLE_SIGNATURE/signature-breaking-stable-list.patch"
+	a.add(0, mailOf(t, sig, "sigA@x", "", ""))
+	b.add(0, onLists(mailOf(t, sig, "sigB@x", "", ""), false, true))
+	shared := onLists(mailOf(t, sig, "sigAB@x", "", ""), true, true)
+	a.add(0, shared)
+	b.add(0, shared)
+	removal := onLists(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rmAB@x", "", ""), true, true)
+	a.add(0, removal)
+	b.add(0, removal)
+	for range 2 {
+		if err := tb.Once(src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := tb.replies(t)
+	if len(r) != 3 || r["sigA@x"] != "" {
+		t.Fatalf("replies to %v, want sigB@x, sigAB@x and rmAB@x", keys(r))
+	}
+	for _, id := range []string{"sigB@x", "sigAB@x"} {
+		if !strings.Contains(r[id], "STABLE_SIGNATURE: bpf_dynptr_slice") || !strings.Contains(r[id], "linux-6.12-kfuncs.txt") {
+			t.Errorf("the reply to %s does not give list B's finding:\n%s", id, r[id])
+		}
+		if !strings.Contains(r[id], listB) {
+			t.Errorf("the reply to %s does not go to list B", id)
+		}
+	}
+	if !strings.Contains(r["sigAB@x"], listA) {
+		t.Errorf("the reply to the shared series does not go to list A")
+	}
+	if n := strings.Count(r["rmAB@x"], "ERROR STABLE_REMOVAL: bpf_rdonly_cast"); n != 1 {
+		t.Errorf("the removal judged by both options is in the reply %d times, want once:\n%s", n, r["rmAB@x"])
 	}
 }

@@ -102,13 +102,13 @@ func TestStatusPerList(t *testing.T) {
 	a.add(0, shared)
 	b.add(0, shared)
 	a.add(0, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "onA@x", "", ""))
-	tipB := b.add(0, onLists(mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "onB@x", "", ""), false, true))
+	b.add(0, onLists(mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "onB@x", "", ""), false, true))
 	// A series within its grace time: its cover letter through A, its
 	// first patch through B.
 	series := "STABLE_REMOVAL/series-deprecate-then-remove/"
 	tipA := a.add(0, onLists(mailOf(t, series+"0000-cover-letter.patch", "cover@x", "", ""), true, true))
 	b.add(0, onLists(mailOf(t, series+"0001-bpf-Deprecate-bpf_task_release.patch", "p1@x", "cover@x", ""), true, true))
-	tipB = b.add(0, review("rB@x", "onB@x", "[PATCH] x"))
+	tipB := b.add(0, review("rB@x", "onB@x", "[PATCH] x"))
 	log.Reset()
 	if err := tb.Once(src); err != nil {
 		t.Fatal(err)

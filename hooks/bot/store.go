@@ -323,3 +323,21 @@ func setCursor(tx *sql.Tx, c Cursor) error {
 func (s *Store) SetCursor(c Cursor) error {
 	return s.tx(func(tx *sql.Tx) error { return setCursor(tx, c) })
 }
+
+// SeriesLists returns the lists a series came through, by List.ID.
+func (s *Store) SeriesLists(key string) ([]string, error) {
+	rows, err := s.db.Query(`SELECT list FROM series_list WHERE series_key = ? ORDER BY list`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
