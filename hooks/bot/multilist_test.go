@@ -16,6 +16,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 )
 
 // The two lists of the multi-list tests.
@@ -514,5 +515,106 @@ func TestListPolicies(t *testing.T) {
 	}
 	if n := strings.Count(r["rmAB@x"], "ERROR STABLE_REMOVAL: bpf_rdonly_cast"); n != 1 {
 		t.Errorf("the removal judged by both options is in the reply %d times, want once:\n%s", n, r["rmAB@x"])
+	}
+}
+
+// TestOneArchiveOpen: lists read in turn keep their repositories closed
+// while they wait for their turn, so that the pack indexes in memory do
+// not grow with the number of lists: over four inboxes with a backlog
+// each, fewer repositories than lists are ever open at once (the list
+// being read, and the next one starting its turn), and every message is
+// still read, in turns.
+func TestOneArchiveOpen(t *testing.T) {
+	defer func(n int) { ingestBatch = n }(ingestBatch)
+	ingestBatch = 2
+	var lists []List
+	for k := range 4 {
+		a := newArchive(t)
+		for i := range 30 {
+			a.add(0, review(fmt.Sprintf("m%d-%d@x", k, i), "none@x", "[PATCH] x"))
+		}
+		lists = append(lists, List{Kind: "inbox", Path: a.dir})
+	}
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	done := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		most := 0
+		for {
+			most = max(most, gitrepo.OpenEpochs())
+			select {
+			case <-done:
+				peak <- most
+				return
+			default:
+				time.Sleep(20 * time.Microsecond)
+			}
+		}
+	}()
+	err := tb.Once(Source{Lists: lists, Since: time.Unix(1, 0)})
+	close(done)
+	most := <-peak
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	tb.store.db.QueryRow(`SELECT count(*) FROM message`).Scan(&n)
+	if n != 120 {
+		t.Errorf("%d messages recorded, want 120", n)
+	}
+	if most >= len(lists) || most == 0 {
+		t.Errorf("%d repositories open at once while reading %d lists", most, len(lists))
+	}
+	if open := gitrepo.OpenEpochs(); open != 0 {
+		t.Errorf("%d repositories left open after the pass", open)
+	}
+	t.Logf("at most %d of %d lists' repositories open at once", most, len(lists))
+}
+
+// TestEpochPause: a walk of a paused epoch waits at its next read and
+// goes on after Resume, from where it was, reopening the repository.
+func TestEpochPause(t *testing.T) {
+	a := newArchive(t)
+	for i := range 5 {
+		a.add(0, review(fmt.Sprintf("m%d@x", i), "none@x", "[PATCH] x"))
+	}
+	ep, err := (&gitrepo.Inbox{Dir: a.dir}).Epoch(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	got := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- ep.Walk("", time.Time{}, func(m gitrepo.InboxMessage) error {
+			got <- string(m.Data)
+			return nil
+		})
+		close(got)
+	}()
+	first := <-got
+	ep.Pause()
+	before := gitrepo.OpenEpochs()
+	// The message read before the pause is handed over; no other.
+	n := 1
+	for wait := true; wait; {
+		select {
+		case m := <-got:
+			if n++; n > 2 {
+				t.Fatalf("a paused epoch was read: %.40q", m)
+			}
+		case <-time.After(50 * time.Millisecond):
+			wait = false
+		}
+	}
+	ep.Resume()
+	for range got {
+		n++
+	}
+	if err := <-errc; err != nil || n != 5 || !strings.Contains(first, "m0@x") {
+		t.Errorf("walk: %d messages, first %.60q, %v", n, first, err)
+	}
+	if after := gitrepo.OpenEpochs(); after != before+1 {
+		t.Errorf("%d repositories open after the walk resumed, %d while paused", after, before)
 	}
 }
