@@ -351,8 +351,8 @@ func TestMboxAndInbox(t *testing.T) {
 // TestListsTakeTurns: a long backlog on one list does not hold another
 // back: the lists are read one batch each in turn.
 func TestListsTakeTurns(t *testing.T) {
-	defer func(n int) { ingestBatch = n }(ingestBatch)
-	ingestBatch = 2
+	defer func(n, p int) { ingestBatch, progressEvery = n, p }(ingestBatch, progressEvery)
+	ingestBatch, progressEvery = 2, 10
 	a, b := newArchive(t), newArchive(t)
 	for i := 0; i < 20; i++ {
 		a.add(0, review(fmt.Sprintf("a%d@x", i), "none@x", "[PATCH] x"))
@@ -361,6 +361,8 @@ func TestListsTakeTurns(t *testing.T) {
 	b.add(0, review("b1@x", "none@x", "[PATCH] x"))
 	b.add(0, review("b2@x", "none@x", "[PATCH] x"))
 	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	var log strings.Builder
+	tb.cfg.Log = &log
 	if err := tb.Once(Source{Lists: []List{{Kind: "inbox", Path: a.dir}, {Kind: "inbox", Path: b.dir}}, Since: time.Unix(1, 0)}); err != nil {
 		t.Fatal(err)
 	}
@@ -378,6 +380,13 @@ func TestListsTakeTurns(t *testing.T) {
 	want := []string{"a0@x", "a1@x", "b0@x", "b1@x", "a2@x", "a3@x", "b2@x", "a4@x"}
 	if len(order) != 23 || !slices.Equal(order[:len(want)], want) {
 		t.Errorf("read in the order %v, want it to start %v", order, want)
+	}
+	// Progress of the long list during the pass, then each list's line.
+	for _, l := range []string{"--inbox " + a.dir + ": 10 messages read so far", "--inbox " + a.dir + ": 20 messages read so far",
+		"--inbox " + a.dir + ": 20 messages read; series: 0", "--inbox " + b.dir + ": 3 messages read; series: 0"} {
+		if !strings.Contains(log.String(), l) {
+			t.Errorf("the log does not say %q:\n%s", l, log.String())
+		}
 	}
 }
 

@@ -286,6 +286,7 @@ func (b *Bot) read(lists []List, src Source) (read map[string]int, listErr, err 
 				}
 				continue
 			}
+			before := r.messages
 			r.messages += len(batch)
 			for _, a := range batch {
 				if a.Time.After(r.time) {
@@ -294,6 +295,11 @@ func (b *Bot) read(lists []List, src Source) (read map[string]int, listErr, err 
 			}
 			if err := b.IngestBatch(batch); err != nil {
 				return nil, nil, err
+			}
+			if r.messages/progressEvery > before/progressEvery {
+				// A long replay says how far each list is, not only at
+				// the end of the pass.
+				b.logf("%s: %d messages read so far (archive time %s)", r.list, r.messages, r.time.UTC().Format(time.RFC3339))
 			}
 			// Every few batches, the series whose grace ended by the
 			// archives' time are judged: a replay of years of mail holds
@@ -572,6 +578,10 @@ func readAhead(walk func(func(gitrepo.InboxMessage) error) error, consume func(A
 // judgeEvery how many batches are read between two judging rounds of a
 // long read (variables for tests).
 var ingestBatch, judgeEvery = 256, 8
+
+// progressEvery is how many messages of a list are read between two
+// progress lines of the log (a variable for tests).
+var progressEvery = 10000
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
