@@ -149,8 +149,10 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 		return 2
 	}
 	var smtpAuth *botSMTPAuth
+	var file *botFile
 	if *o.botConfig != "" {
 		f, probs := loadBotConfig(*o.botConfig)
+		file = f
 		if len(probs) > 0 {
 			for _, p := range probs {
 				fmt.Fprintf(stderr, "kfunccheck bot: %s\n", p)
@@ -221,6 +223,9 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
 		CcAllow: o.ccAllow, CcDeny: o.ccDeny, MaxRecipients: *maxRcpt, StableLabels: stableLabels,
 		PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
+	if cfg.ListCheck, err = botListChecks(file, opt, o.conf, o.stableLists, o.btf); err != nil {
+		return fail("%v", err)
+	}
 	for i := range cfg.CcAllow {
 		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
 	}

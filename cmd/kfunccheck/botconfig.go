@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -79,7 +83,9 @@ var botKeys = map[string]botKey{
 
 // Keys of a [[list]] entry; inbox, mbox and maildir are its source, of
 // which it has exactly one.
-var botListKeys = map[string]bool{"name": true, "inbox": true, "mbox": true, "maildir": true, "fetch": true, "address": true}
+// policy and stable_lists are the list's own (see botListChecks).
+var botListKeys = map[string]bool{"name": true, "inbox": true, "mbox": true, "maildir": true, "fetch": true, "address": true,
+	"policy": true, "stable_lists": true}
 
 // botFileList is one [[list]] of the file.
 type botFileList struct {
@@ -87,6 +93,12 @@ type botFileList struct {
 	List    bot.List // its path made absolute
 	Address string
 	Line    int
+	// Policy and StableLists, when set, replace the global policy and
+	// stable lists for this list's series (absolute paths; StableLists
+	// is nil when the list has none of its own, empty when it has
+	// none at all).
+	Policy      string
+	StableLists []string
 }
 
 // botSetting is one top-level key of the file with its value(s), in the
@@ -123,64 +135,247 @@ func (f *botFile) value(key string) string {
 	return v[0]
 }
 
-// botKeyLines finds the line of every key of the file: top-level keys
+// botKeyLines holds the line of every key of the file: top-level keys
 // and table headers under their name, the keys of the i-th [[list]] in
-// lists[i]. It reads lines, not TOML; a key it cannot place gets line 0.
+// lists[i]. BurntSushi/toml keeps key positions to itself (its MetaData
+// has none to give), so scanKeyLines reads the TOML itself, as far as
+// places need: strings of every kind, arrays and inline tables are
+// skipped whole, so that text inside them that looks like a key or a
+// table is not taken for one. A key it cannot place gets line 0.
 type botKeyLines struct {
 	top     map[string]int
 	lists   []map[string]int
 	listHdr []int
 }
 
-var tomlKeyLine = regexp.MustCompile(`^\s*([A-Za-z0-9_.\-"']+)\s*=`)
+// keyScanner walks a TOML document, counting lines.
+type keyScanner struct {
+	s    string
+	i    int
+	line int
+}
+
+func (sc *keyScanner) eof() bool { return sc.i >= len(sc.s) }
+
+func (sc *keyScanner) peek() byte {
+	if sc.eof() {
+		return 0
+	}
+	return sc.s[sc.i]
+}
+
+func (sc *keyScanner) next() {
+	if sc.peek() == '\n' {
+		sc.line++
+	}
+	sc.i++
+}
+
+// blank skips spaces and tabs, and newlines and comments too when lines
+// is set (inside arrays and between statements).
+func (sc *keyScanner) blank(lines bool) {
+	for !sc.eof() {
+		switch c := sc.peek(); {
+		case c == ' ' || c == '\t' || c == '\r':
+			sc.next()
+		case lines && c == '\n':
+			sc.next()
+		case c == '#':
+			for !sc.eof() && sc.peek() != '\n' {
+				sc.next()
+			}
+		default:
+			return
+		}
+	}
+}
+
+// toEOL skips the rest of a line, and its newline.
+func (sc *keyScanner) toEOL() {
+	for !sc.eof() && sc.peek() != '\n' {
+		sc.next()
+	}
+	sc.next()
+}
+
+// str reads a string of any of TOML's four kinds at the cursor and
+// returns its text (escapes in a basic string are kept as written: keys
+// that need them are not bot keys).
+func (sc *keyScanner) str() string {
+	q := sc.peek()
+	if strings.HasPrefix(sc.s[sc.i:], strings.Repeat(string(q), 3)) {
+		delim := strings.Repeat(string(q), 3)
+		for range 3 {
+			sc.next()
+		}
+		start := sc.i
+		for !sc.eof() && !strings.HasPrefix(sc.s[sc.i:], delim) {
+			if q == '"' && sc.peek() == '\\' {
+				sc.next()
+			}
+			sc.next()
+		}
+		end := sc.i
+		for range 3 {
+			sc.next()
+		}
+		// Up to two quotes before the closing three belong to the string.
+		for k := 0; k < 2 && sc.peek() == q; k++ {
+			sc.next()
+			end++
+		}
+		return sc.s[start:min(end, len(sc.s))]
+	}
+	sc.next()
+	start := sc.i
+	for !sc.eof() && sc.peek() != q && sc.peek() != '\n' {
+		if q == '"' && sc.peek() == '\\' {
+			sc.next()
+		}
+		sc.next()
+	}
+	end := sc.i
+	sc.next()
+	return sc.s[start:min(end, len(sc.s))]
+}
+
+// key reads a key, dotted or not, with its parts bare or quoted.
+func (sc *keyScanner) key() []string {
+	var parts []string
+	for {
+		sc.blank(false)
+		switch c := sc.peek(); {
+		case c == '"' || c == '\'':
+			parts = append(parts, sc.str())
+		case isBareKeyChar(c):
+			start := sc.i
+			for isBareKeyChar(sc.peek()) {
+				sc.next()
+			}
+			parts = append(parts, sc.s[start:sc.i])
+		default:
+			return parts
+		}
+		sc.blank(false)
+		if sc.peek() != '.' {
+			return parts
+		}
+		sc.next()
+	}
+}
+
+func isBareKeyChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// value skips a value: a string, an array or inline table (whole, over
+// lines), or a scalar.
+func (sc *keyScanner) value() {
+	sc.blank(false)
+	switch c := sc.peek(); c {
+	case '"', '\'':
+		sc.str()
+	case '[', '{':
+		end := byte(']')
+		if c == '{' {
+			end = '}'
+		}
+		sc.next()
+		for {
+			sc.blank(true)
+			switch sc.peek() {
+			case 0:
+				return
+			case end:
+				sc.next()
+				return
+			case ',':
+				sc.next()
+				continue
+			}
+			if c == '{' {
+				// key = value
+				sc.key()
+				sc.blank(false)
+				if sc.peek() == '=' {
+					sc.next()
+				}
+			}
+			before := sc.i
+			sc.value()
+			if sc.i == before {
+				sc.next() // never stall on what is not TOML
+			}
+		}
+	default:
+		for !sc.eof() && !strings.ContainsRune(" \t\r\n,]}#", rune(sc.peek())) {
+			sc.next()
+		}
+	}
+}
 
 func scanKeyLines(data string) botKeyLines {
 	kl := botKeyLines{top: map[string]int{}}
-	var cur map[string]int // the keys of the table being read
+	cur := kl.top // the keys of the table being read
 	prefix := ""
-	for i, line := range strings.Split(data, "\n") {
-		n := i + 1
-		t := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(t, "[["):
-			name := strings.TrimSpace(strings.Trim(strings.SplitN(t, "]]", 2)[0], "[ "))
-			if name == "list" {
-				cur = map[string]int{}
-				kl.lists = append(kl.lists, cur)
-				kl.listHdr = append(kl.listHdr, n)
-				prefix = ""
-				continue
-			}
-			if _, ok := kl.top[name]; !ok {
-				kl.top[name] = n
-			}
-			cur, prefix = kl.top, name+"."
-		case strings.HasPrefix(t, "["):
-			name := strings.TrimSpace(strings.Trim(strings.SplitN(t, "]", 2)[0], "[ "))
-			if _, ok := kl.top[name]; !ok {
-				kl.top[name] = n
-			}
-			cur, prefix = kl.top, name+"."
-		default:
-			m := tomlKeyLine.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			key := prefix + strings.Trim(m[1], `"'`)
-			if cur == nil {
-				cur = kl.top
-			}
-			// A dotted key (smtp.server = ...) makes a table: its
-			// first part is a key of its own.
-			first, _, _ := strings.Cut(key, ".")
-			for _, k := range []string{key, first} {
-				if _, ok := cur[k]; !ok {
-					cur[k] = n
-				}
-			}
+	put := func(m map[string]int, k string, line int) {
+		if _, ok := m[k]; !ok {
+			m[k] = line
 		}
 	}
-	return kl
+	sc := &keyScanner{s: data, line: 1}
+	for {
+		sc.blank(true)
+		if sc.eof() {
+			return kl
+		}
+		start, n := sc.i, sc.line
+		if sc.peek() == '[' {
+			sc.next()
+			array := sc.peek() == '['
+			if array {
+				sc.next()
+			}
+			name := strings.Join(sc.key(), ".")
+			sc.toEOL()
+			if array && name == "list" {
+				cur, prefix = map[string]int{}, ""
+				kl.lists = append(kl.lists, cur)
+				kl.listHdr = append(kl.listHdr, n)
+				continue
+			}
+			first, _, _ := strings.Cut(name, ".")
+			put(kl.top, first, n)
+			put(kl.top, name, n)
+			cur, prefix = kl.top, name+"."
+			continue
+		}
+		parts := sc.key()
+		sc.blank(false)
+		if len(parts) == 0 || sc.peek() != '=' {
+			// Not TOML (the file was decoded before, so this is only
+			// for callers that did not): the line is passed.
+			if sc.i == start {
+				sc.toEOL()
+			}
+			continue
+		}
+		sc.next()
+		// A dotted key (smtp.server = ...) makes a table: its first part
+		// is a key of its own.
+		full := prefix + strings.Join(parts, ".")
+		first, _, _ := strings.Cut(full, ".")
+		if prefix == "" {
+			first = parts[0]
+		}
+		put(cur, full, n)
+		put(cur, first, n)
+		sc.value()
+		sc.blank(false)
+		if sc.peek() == '\n' {
+			sc.next()
+		}
+	}
 }
 
 // botProblem is one thing wrong with the file, at a line (0: none known).
@@ -387,6 +582,28 @@ func loadBotConfig(path string) (*botFile, []string) {
 					add(at(k), "list: unknown key %q", k)
 					good = false
 					continue
+				case k == "stable_lists":
+					arr, ok := l[k].([]any)
+					if !ok {
+						add(at(k), "list: stable_lists: want an array of strings, got %s", tomlType(l[k]))
+						good = false
+						continue
+					}
+					fl.StableLists = []string{}
+					for _, e := range arr {
+						str, ok := e.(string)
+						if !ok {
+							add(at(k), "list: stable_lists: want an array of strings, got an element of type %s", tomlType(e))
+							good = false
+							break
+						}
+						if _, err := os.Stat(abs(str)); err != nil {
+							add(at(k), "list: stable_lists: %s does not exist", abs(str))
+							good = false
+						}
+						fl.StableLists = append(fl.StableLists, abs(str))
+					}
+					continue
 				case k == "fetch":
 					b, ok := l[k].(bool)
 					if !ok {
@@ -407,6 +624,12 @@ func loadBotConfig(path string) (*botFile, []string) {
 				switch k {
 				case "name":
 					fl.Name = str
+				case "policy":
+					fl.Policy = abs(str)
+					if _, err := os.Stat(fl.Policy); err != nil {
+						add(at(k), "list: policy: %s does not exist", fl.Policy)
+						good = false
+					}
 				case "address":
 					if !strings.Contains(str, "@") {
 						add(at(k), "list: address %q is not a mail address", str)
@@ -568,6 +791,55 @@ func mergeBotConfig(fs *pflag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPA
 	return auth, nil
 }
 
+// botListChecks builds the check options of the file's lists that have
+// their own policy or stable lists (what they do not give is the global
+// one: conf, stable and btf as the flags and the file's top level left
+// them). Lists with the same policy and stable lists share one options
+// value, so that a series sent to both is judged once by it. The
+// repository of --repo serves every list: its baseline, tree index and
+// history rules (which judge by the global policy) are copied from
+// global.
+func botListChecks(f *botFile, global patchcheck.Options, conf string, stable []string, btf string) (map[string]*patchcheck.Options, error) {
+	if f == nil {
+		return nil, nil
+	}
+	out := map[string]*patchcheck.Options{}
+	shared := map[string]*patchcheck.Options{}
+	for _, l := range f.Lists {
+		if l.Policy == "" && l.StableLists == nil {
+			continue
+		}
+		lconf, lstable := conf, stable
+		if l.Policy != "" {
+			lconf = l.Policy
+		}
+		if l.StableLists != nil {
+			lstable = l.StableLists
+		}
+		if lconf == conf && slices.Equal(lstable, stable) {
+			continue // the global options, as they are
+		}
+		key := lconf + "\x00" + strings.Join(lstable, "\x00")
+		if o := shared[key]; o != nil {
+			out[l.List.ID()] = o
+			continue
+		}
+		o, err := policyOptions(lconf, lstable, nil, btf)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: list %s: %w", f.Path, l.Line, l.Name, err)
+		}
+		if m, ok := global.Baseline.(baseline.Multi); ok && len(m) > 0 {
+			if repo, ok := m[0].(gitrepo.Baseline); ok {
+				o.Baseline = append(baseline.Multi{repo}, o.Baseline)
+			}
+		}
+		o.Tree, o.Extra = global.Tree, global.Extra
+		shared[key] = &o
+		out[l.List.ID()] = &o
+	}
+	return out, nil
+}
+
 // credentials returns the SMTP login the file names.
 func (a *botSMTPAuth) credentials() (user, password string, err error) {
 	switch {
@@ -613,6 +885,12 @@ func runBotCheckConfig(args []string, stdout io.Writer) int {
 		line := fmt.Sprintf("list %s: %s %s", l.Name, l.List.Kind, l.List.Path)
 		if l.List.Fetch {
 			line += ", fetched"
+		}
+		if l.Policy != "" {
+			line += ", policy " + l.Policy
+		}
+		if l.StableLists != nil {
+			line += ", stable lists [" + strings.Join(l.StableLists, " ") + "]"
 		}
 		if l.Address != "" {
 			line += " (address " + l.Address + ")"

@@ -20,7 +20,7 @@ import (
 func botConfigDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, p := range []string{"bpf.mbox", "policy.toml", "smtp.pass"} {
+	for _, p := range []string{"bpf.mbox", "policy.toml", "smtp.pass", "input-policy.toml", "input-stable.txt"} {
 		if err := os.WriteFile(filepath.Join(dir, p), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -155,6 +155,51 @@ DIR/bot.toml:4: per_hour: want an integer, got a string
 DIR/bot.toml:5: cc_deny: want an array of strings, got a string
 DIR/bot.toml:7: unknown key "smtp"
 DIR/bot.toml:13: list: fetch is for a public-inbox (inbox) only
+`},
+		{"list-policies", `policy = "policy.toml"
+
+[[list]]
+name = "bpf"
+mbox = "bpf.mbox"
+
+[[list]]
+name = "linux-input"
+maildir = "input"
+policy = "input-policy.toml"
+stable_lists = ["input-stable.txt", "smtp.pass"]
+
+[[list]]
+name = "netdev"
+inbox = "."
+stable_lists = []
+`, 0, `list bpf: mbox DIR/bpf.mbox
+list linux-input: maildir DIR/input, policy DIR/input-policy.toml, stable lists [DIR/input-stable.txt DIR/smtp.pass]
+list netdev: inbox DIR, stable lists []
+`},
+		{"bad-list-policies", `[[list]]
+name = "bpf"
+mbox = "bpf.mbox"
+policy = "nope.toml"
+stable_lists = "stable.txt"
+
+[[list]]
+name = "linux-input"
+maildir = "input"
+stable_lists = [
+  "input-stable.txt",
+  "missing.txt",
+]
+policy = 3
+
+[[list]]
+name = "netdev"
+inbox = "policy.toml"
+stable_lists = [1]
+`, 1, `DIR/bot.toml:4: list: policy: DIR/nope.toml does not exist
+DIR/bot.toml:5: list: stable_lists: want an array of strings, got a string
+DIR/bot.toml:10: list: stable_lists: DIR/missing.txt does not exist
+DIR/bot.toml:14: list: policy: want a string, got an integer
+DIR/bot.toml:19: list: stable_lists: want an array of strings, got an element of type an integer
 `},
 		{"syntax", `state = "state.db"
 interval = 5m
@@ -329,5 +374,60 @@ address = "linux-input@vger.kernel.org"
 	os.WriteFile(bad, []byte("smtp_password = \"x\"\n"), 0o644)
 	if _, stderr, code := runCLI(t, "", "bot", "once", "--bot-config", bad); code != 2 || !strings.Contains(stderr, "bad.toml:1: smtp_password") {
 		t.Errorf("bad file: exit %d, %q", code, stderr)
+	}
+}
+
+// TestBotConfigListPolicies runs "bot once --bot-config" where one list,
+// linux-input, has its own stable list (the real kfuncs of Linux 6.12,
+// hooks/bot/testdata) and bpf has the global options (none): the same
+// signature change to bpf_dynptr_slice, a 6.12 kfunc, is answered on
+// linux-input only, naming the stable list by its base name.
+func TestBotConfigListPolicies(t *testing.T) {
+	dir := botConfigDir(t)
+	os.Remove(filepath.Join(dir, "policy.toml"))
+	stable, err := filepath.Abs("../../hooks/bot/testdata/linux-6.12-kfuncs.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := `state = "state.db"
+outbox = "replies"
+since = "2000-01-01"
+
+[[list]]
+name = "bpf"
+mbox = "bpf.mbox"
+
+[[list]]
+name = "linux-input"
+maildir = "input"
+stable_lists = ["` + stable + `"]
+`
+	path := filepath.Join(dir, "bot.toml")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := runCLI(t, "", "bot", "check-config", path); code != 0 || !strings.Contains(out, "stable lists ["+stable+"]") {
+		t.Fatalf("check-config: %d\n%s", code, out)
+	}
+	sig := "STABLE_SIGNATURE/signature-breaking-stable-list.patch"
+	if err := os.WriteFile(filepath.Join(dir, "bpf.mbox"), []byte(botMail(t, sig, "onbpf@x")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg := strings.Replace(botMail(t, sig, "oninput@x"), "To: bpf@vger.kernel.org", "To: linux-input@vger.kernel.org", 1)
+	if err := os.WriteFile(filepath.Join(dir, "input", "new", "1.eml"), []byte(msg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, "", "bot", "once", "--bot-config", path); code != 0 {
+		t.Fatalf("bot once: %d %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "replies", "new", "*"))
+	if len(files) != 1 {
+		t.Fatalf("%d replies, want 1 (to linux-input's mail)", len(files))
+	}
+	data, _ := os.ReadFile(files[0])
+	reply := string(data)
+	if !strings.Contains(reply, "In-Reply-To: <oninput@x>") || !strings.Contains(reply, "STABLE_SIGNATURE: bpf_dynptr_slice") ||
+		!strings.Contains(reply, "linux-6.12-kfuncs.txt") || strings.Contains(reply, stable) {
+		t.Errorf("reply:\n%s", reply)
 	}
 }

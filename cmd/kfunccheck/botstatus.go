@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"time"
 
@@ -50,7 +51,7 @@ func runBotStatus(state, format string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	counts := func(name string, m map[string]int) {
+	counts := func(name string, m map[string]int) string {
 		total := 0
 		var keys []string
 		for k, n := range m {
@@ -58,21 +59,46 @@ func runBotStatus(state, format string, stdout, stderr io.Writer) int {
 			total += n
 		}
 		slices.Sort(keys)
-		fmt.Fprintf(stdout, "%s: %d", name, total)
+		out := fmt.Sprintf("%s: %d", name, total)
 		for _, k := range keys {
-			fmt.Fprintf(stdout, ", %s %d", k, m[k])
+			out += fmt.Sprintf(", %s %d", k, m[k])
 		}
-		fmt.Fprintln(stdout)
+		return out
 	}
-	counts("series", st.Series)
-	counts("replies", st.Replies)
+	fmt.Fprintln(stdout, counts("series", st.Series))
+	fmt.Fprintln(stdout, counts("replies", st.Replies))
 	fmt.Fprintf(stdout, "unreadable archive messages: %d\n", st.Skipped)
-	for _, l := range st.Lists {
+	// Each list: its positions, then its series and their replies (a
+	// series sent to two lists counts on both).
+	byList := map[string]bot.ListCounts{}
+	for _, c := range st.ByList {
+		byList[c.List] = c
+	}
+	perList := func(list string) {
+		c := byList[list]
+		delete(byList, list)
+		fmt.Fprintf(stdout, "  %s; %s\n", counts("series", c.Series), counts("replies", c.Replies))
+	}
+	for i, l := range st.Lists {
 		if l.FirstPass {
 			fmt.Fprintf(stdout, "list %s: read whole each pass (first pass %s)\n", l.List, l.Time.Format(time.RFC3339))
-			continue
+		} else {
+			fmt.Fprintf(stdout, "list %s: epoch %d at %.12s (%s)\n", l.List, l.Epoch, l.Commit, l.Time.Format(time.RFC3339))
 		}
-		fmt.Fprintf(stdout, "list %s: epoch %d at %.12s (%s)\n", l.List, l.Epoch, l.Commit, l.Time.Format(time.RFC3339))
+		if i+1 == len(st.Lists) || st.Lists[i+1].List != l.List {
+			perList(l.List)
+		}
+	}
+	// Lists with series but no position: a legacy single-list state's
+	// inbox, and the series of no recorded list.
+	rest := slices.Sorted(maps.Keys(byList))
+	for _, name := range rest {
+		if name == bot.UnknownList {
+			fmt.Fprintf(stdout, "%s: series from before kfunccheck recorded their lists\n", name)
+		} else {
+			fmt.Fprintf(stdout, "list %s:\n", name)
+		}
+		perList(name)
 	}
 	return 0
 }

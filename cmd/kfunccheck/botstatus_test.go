@@ -25,7 +25,8 @@ func TestBotStatus(t *testing.T) {
 	}
 	out, stderr, rc := runCLI(t, "", "bot", "status", "--state", state)
 	abs, _ := filepath.Abs(mbox)
-	if rc != 0 || !strings.Contains(out, "series: 0\n") || !strings.Contains(out, "list mbox:"+abs+": read whole each pass") {
+	if rc != 0 || !strings.Contains(out, "series: 0\n") || !strings.Contains(out, "list mbox:"+abs+": read whole each pass") ||
+		!strings.Contains(out, "\n  series: 0; replies: 0\n") {
 		t.Errorf("bot status: rc %d\n%s%s", rc, out, stderr)
 	}
 	out, _, rc = runCLI(t, "", "bot", "status", "--state", state, "--format", "json")

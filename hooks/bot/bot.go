@@ -28,6 +28,7 @@ import (
 	"io"
 	netmail "net/mail"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,11 @@ const Header = "X-Kfunccheck-Bot"
 type Config struct {
 	// Check holds the policy, stable lists and baseline (--repo).
 	Check patchcheck.Options
+	// ListCheck holds the check options of the lists that have their
+	// own policy or stable lists, by List.ID; the others use Check.
+	// Lists that share options share the pointer: a series is judged
+	// once per distinct pointer among its lists (see judgeAll).
+	ListCheck map[string]*patchcheck.Options
 	// ReplyLevel is the lowest severity that earns a reply (error).
 	ReplyLevel model.Severity
 	// Grace is how long an incomplete series waits for its missing
@@ -170,6 +176,18 @@ func New(cfg Config, store *Store) (*Bot, error) {
 		cfg.CcDeny[i] = strings.ToLower(cfg.CcDeny[i])
 	}
 	cfg.Check.Baseline = relabel(cfg.Check.Baseline, cfg.StableLabels)
+	// Copied, relabelled, with the sharing of pointers kept.
+	copies := map[*patchcheck.Options]*patchcheck.Options{}
+	lc := make(map[string]*patchcheck.Options, len(cfg.ListCheck))
+	for id, o := range cfg.ListCheck {
+		if copies[o] == nil {
+			c := *o
+			c.Baseline = relabel(c.Baseline, cfg.StableLabels)
+			copies[o] = &c
+		}
+		lc[id] = copies[o]
+	}
+	cfg.ListCheck = lc
 	return &Bot{cfg: cfg, store: store, addr: strings.ToLower(a.Address), check: patchcheck.CheckSeries}, nil
 }
 
@@ -372,7 +390,12 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 		// An archive commit names its message for good.
 		msgID = "kfunccheck-nomsgid-" + m.ID
 	}
-	if seen, err := tx.Seen(msgID); err != nil || seen {
+	if series, seen, err := tx.SeenIn(msgID); err != nil || seen {
+		if err == nil {
+			// A repeat through another list: its series was sent there
+			// too.
+			err = tx.OnList(series, m.List)
+		}
 		return err
 	}
 	if env.MessageID == "" && m.Epoch < 0 {
@@ -382,7 +405,8 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 			return err
 		}
 	}
-	if m.List != "" {
+	if m.List != "" && m.Epoch < 0 {
+		// Only a file source (epoch -1) has a past.
 		if past, err := tx.InPast(m.List, msgID); err != nil || past {
 			return err
 		}
@@ -417,6 +441,9 @@ func (b *Bot) ingest(tx *Batch, m Archived, pm parsed) error {
 	state, err := tx.OpenSeries(SeriesHead{Key: key, Subject: cleanText(p.Subject.Raw, maxSubject), Author: cleanText(p.Header.From, 200),
 		Version: p.Subject.Version, Total: total, Root: root, Started: dated}, now)
 	if err != nil {
+		return err
+	}
+	if err := tx.OnList(key, m.List); err != nil {
 		return err
 	}
 	if state != "open" {
@@ -457,10 +484,10 @@ type Archived struct {
 	Cursor *Cursor
 	// CursorOnly marks no message: only the cursor (a first run's start).
 	CursorOnly bool
-	// List is the file source the message came from (empty for an
-	// inbox). RememberOnly, when set, is the Message-ID of a message only
-	// remembered as that list's past (its mail before its first pass, or
-	// before --since).
+	// List is the list the message came through (its List.ID; empty
+	// when not known). RememberOnly, when set, is the Message-ID of a
+	// message of a file source only remembered as that list's past (its
+	// mail before its first pass, or before --since).
 	List         string
 	RememberOnly string
 	parsed       *parsed
@@ -517,23 +544,27 @@ const maxParts = 1000
 // maxMissingListed caps the part numbers a reply and the log list.
 const maxMissingListed = 20
 
-func (b *Bot) judge(s ReadySeries) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error judging the series: %v", r)
-		}
-	}()
-	series := &model.Series{Source: s.Key, Version: s.Version}
-	var root, first *model.Patch
-	var rootRaw, firstRaw []byte
-	have := map[int]bool{}
-	err = b.store.SeriesMessages(s.Key, func(m StoredMessage) error {
-		if have[m.Number] || len(series.Patches) >= maxParts {
+// loaded is a series read back from the store for judging.
+type loaded struct {
+	series  *model.Series
+	root    *model.Patch // the mail the reply answers
+	rootRaw []byte
+	have    map[int]bool
+}
+
+// load reads a series' stored mail, one message at a time.
+func (b *Bot) load(s ReadySeries) (*loaded, error) {
+	l := &loaded{series: &model.Series{Source: s.Key, Version: s.Version}, have: map[int]bool{}}
+	series := l.series
+	var first *model.Patch
+	var firstRaw []byte
+	err := b.store.SeriesMessages(s.Key, func(m StoredMessage) error {
+		if l.have[m.Number] || len(series.Patches) >= maxParts {
 			return nil
 		}
 		p := b.parsedOf(m)
 		if m.ID == s.Root {
-			root, rootRaw = p, m.Raw
+			l.root, l.rootRaw = p, m.Raw
 		}
 		if m.Number == 0 && !p.HasDiff() {
 			if series.Cover == nil {
@@ -543,7 +574,7 @@ func (b *Bot) judge(s ReadySeries) (err error) {
 		}
 		// Parts outside 1..N and a "0/N" carrying a diff are patches
 		// too: what is posted is checked.
-		have[m.Number] = true
+		l.have[m.Number] = true
 		series.Patches = append(series.Patches, p)
 		if first == nil {
 			first, firstRaw = p, m.Raw
@@ -551,23 +582,119 @@ func (b *Bot) judge(s ReadySeries) (err error) {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if root == nil {
+	if l.root == nil {
 		// The cover letter (or patch 1) is not in the archive: the
 		// reply answers the first part present, which references it.
-		root, rootRaw = first, firstRaw
-		if root == nil {
-			root, rootRaw = series.Cover, nil
+		l.root, l.rootRaw = first, firstRaw
+		if l.root == nil {
+			l.root, l.rootRaw = series.Cover, nil
 		}
 	}
+	return l, nil
+}
+
+// checksFor returns the check options a series is judged with: those of
+// each list it came through, each distinct one once (lists sharing a
+// policy share the pointer), or Check when no list has its own or the
+// series' lists are not known.
+func (b *Bot) checksFor(key string) ([]*patchcheck.Options, error) {
+	if len(b.cfg.ListCheck) == 0 {
+		return []*patchcheck.Options{&b.cfg.Check}, nil
+	}
+	lists, err := b.store.SeriesLists(key)
+	if err != nil {
+		return nil, err
+	}
+	var out []*patchcheck.Options
+	for _, l := range lists {
+		o := b.cfg.ListCheck[l]
+		if o == nil {
+			o = &b.cfg.Check
+		}
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, &b.cfg.Check)
+	}
+	return out, nil
+}
+
+// judgeAll checks a series with each of its lists' check options and
+// merges the findings into the results of the first. A series sent to
+// two lists is judged as each list's own bot would judge it, and answered
+// once with what those bots would have said together: a maintainer of
+// either list sees the findings under the promises their list made, and
+// the author gets one reply, not one per list. A finding both policies
+// make (same rule, kfunc and place) is kept once, at the higher severity.
+func (b *Bot) judgeAll(s ReadySeries, l *loaded, checks []*patchcheck.Options) ([]*patchcheck.Result, error) {
+	results := b.check(l.series, *checks[0])
+	for _, o := range checks[1:] {
+		// Parsed again: the engine may change the patches it judges.
+		again, err := b.load(s)
+		if err != nil {
+			return nil, err
+		}
+		mergeFindings(results, b.check(again.series, *o))
+	}
+	return results, nil
+}
+
+// mergeFindings adds to each result the findings of the same patch judged
+// under another policy that it does not have yet.
+func mergeFindings(into, from []*patchcheck.Result) {
+	type at struct {
+		rule, kfunc, file string
+		line              int
+	}
+	for i := range min(len(into), len(from)) {
+		r := into[i]
+		idx := map[at]int{}
+		for j, f := range r.Findings {
+			idx[at{f.Rule, f.Kfunc, f.Pos.File, f.Pos.Line}] = j
+		}
+		for _, f := range from[i].Findings {
+			k := at{f.Rule, f.Kfunc, f.Pos.File, f.Pos.Line}
+			j, ok := idx[k]
+			switch {
+			case !ok:
+				idx[k] = len(r.Findings)
+				r.Findings = append(r.Findings, f)
+			case f.Severity.AtLeast(r.Findings[j].Severity) && f.Severity != r.Findings[j].Severity:
+				r.Findings[j] = f
+			}
+		}
+	}
+}
+
+func (b *Bot) judge(s ReadySeries) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error judging the series: %v", r)
+		}
+	}()
+	checks, err := b.checksFor(s.Key)
+	if err != nil {
+		return err
+	}
+	l, err := b.load(s)
+	if err != nil {
+		return err
+	}
+	series, root, rootRaw, have := l.series, l.root, l.rootRaw, l.have
 	var missing []int
 	for i := 1; i <= s.Total && i <= maxTotal; i++ {
 		if !have[i] {
 			missing = append(missing, i)
 		}
 	}
-	results := b.check(series, b.cfg.Check)
+	results, err := b.judgeAll(s, l, checks)
+	if err != nil {
+		return err
+	}
 	// Strict: the bot keeps check-level findings, for Patchwork and for
 	// a reply level of check; ReplyLevel decides what is answered.
 	tally := checkrun.Tally{Strict: true, FailOn: b.cfg.ReplyLevel}
@@ -589,7 +716,7 @@ func (b *Bot) judge(s ReadySeries) (err error) {
 		if root == nil || rootRaw == nil {
 			why = "no message of the series to answer"
 		} else {
-			reply, why = b.compose(s, root, rootRaw, series, reported, missing)
+			reply, why = b.compose(s, root, rootRaw, series, reported, missing, checks)
 		}
 		if reply != nil {
 			v.Reply = "queued"

@@ -13,6 +13,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 )
 
 // The two lists of the multi-list tests.
@@ -347,8 +351,8 @@ func TestMboxAndInbox(t *testing.T) {
 // TestListsTakeTurns: a long backlog on one list does not hold another
 // back: the lists are read one batch each in turn.
 func TestListsTakeTurns(t *testing.T) {
-	defer func(n int) { ingestBatch = n }(ingestBatch)
-	ingestBatch = 2
+	defer func(n, p int) { ingestBatch, progressEvery = n, p }(ingestBatch, progressEvery)
+	ingestBatch, progressEvery = 2, 10
 	a, b := newArchive(t), newArchive(t)
 	for i := 0; i < 20; i++ {
 		a.add(0, review(fmt.Sprintf("a%d@x", i), "none@x", "[PATCH] x"))
@@ -357,6 +361,8 @@ func TestListsTakeTurns(t *testing.T) {
 	b.add(0, review("b1@x", "none@x", "[PATCH] x"))
 	b.add(0, review("b2@x", "none@x", "[PATCH] x"))
 	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	var log strings.Builder
+	tb.cfg.Log = &log
 	if err := tb.Once(Source{Lists: []List{{Kind: "inbox", Path: a.dir}, {Kind: "inbox", Path: b.dir}}, Since: time.Unix(1, 0)}); err != nil {
 		t.Fatal(err)
 	}
@@ -374,6 +380,13 @@ func TestListsTakeTurns(t *testing.T) {
 	want := []string{"a0@x", "a1@x", "b0@x", "b1@x", "a2@x", "a3@x", "b2@x", "a4@x"}
 	if len(order) != 23 || !slices.Equal(order[:len(want)], want) {
 		t.Errorf("read in the order %v, want it to start %v", order, want)
+	}
+	// Progress of the long list during the pass, then each list's line.
+	for _, l := range []string{"--inbox " + a.dir + ": 10 messages read so far", "--inbox " + a.dir + ": 20 messages read so far",
+		"--inbox " + a.dir + ": 20 messages read; series: 0", "--inbox " + b.dir + ": 3 messages read; series: 0"} {
+		if !strings.Contains(log.String(), l) {
+			t.Errorf("the log does not say %q:\n%s", l, log.String())
+		}
 	}
 }
 
@@ -449,5 +462,168 @@ func TestNewListPast(t *testing.T) {
 	}
 	if len(r) != 1 {
 		t.Errorf("replies to %v, want cover@x", keys(r))
+	}
+}
+
+// TestListPolicies: list B has its own stable list (the real kfuncs of
+// Linux 6.12, testdata) and list A the global options (none). A change to
+// the signature of bpf_dynptr_slice, a 6.12 kfunc, is nothing on A, a
+// finding on B, and, sent to both, one reply with B's finding: a series
+// is judged by the options of each list it came through and answered
+// once. A finding both options make (removing a KF_STABLE kfunc that is
+// in the list too) is in the reply once.
+func TestListPolicies(t *testing.T) {
+	list, err := baseline.LoadStableList(filepath.Join("testdata", "linux-6.12-kfuncs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := newArchive(t), newArchive(t)
+	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
+	b.add(0, review("startB@x", "none@x", "[PATCH] start"))
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	la, lb := List{Kind: "inbox", Path: a.dir}, List{Kind: "inbox", Path: b.dir}
+	withList := tb.cfg.Check
+	withList.Baseline = baseline.Multi{list, baseline.HunksOnly{}}
+	cfg := tb.cfg
+	cfg.ListCheck = map[string]*patchcheck.Options{lb.ID(): &withList}
+	if tb.Bot, err = New(cfg, tb.store); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Lists: []List{la, lb}}
+	if err := tb.Once(src); err != nil {
+		t.Fatal(err)
+	}
+	sig := "STABLE_SIGNATURE/signature-breaking-stable-list.patch"
+	a.add(0, mailOf(t, sig, "sigA@x", "", ""))
+	b.add(0, onLists(mailOf(t, sig, "sigB@x", "", ""), false, true))
+	shared := onLists(mailOf(t, sig, "sigAB@x", "", ""), true, true)
+	a.add(0, shared)
+	b.add(0, shared)
+	removal := onLists(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rmAB@x", "", ""), true, true)
+	a.add(0, removal)
+	b.add(0, removal)
+	for range 2 {
+		if err := tb.Once(src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := tb.replies(t)
+	if len(r) != 3 || r["sigA@x"] != "" {
+		t.Fatalf("replies to %v, want sigB@x, sigAB@x and rmAB@x", keys(r))
+	}
+	for _, id := range []string{"sigB@x", "sigAB@x"} {
+		if !strings.Contains(r[id], "STABLE_SIGNATURE: bpf_dynptr_slice") || !strings.Contains(r[id], "linux-6.12-kfuncs.txt") {
+			t.Errorf("the reply to %s does not give list B's finding:\n%s", id, r[id])
+		}
+		if !strings.Contains(r[id], listB) {
+			t.Errorf("the reply to %s does not go to list B", id)
+		}
+	}
+	if !strings.Contains(r["sigAB@x"], listA) {
+		t.Errorf("the reply to the shared series does not go to list A")
+	}
+	if n := strings.Count(r["rmAB@x"], "ERROR STABLE_REMOVAL: bpf_rdonly_cast"); n != 1 {
+		t.Errorf("the removal judged by both options is in the reply %d times, want once:\n%s", n, r["rmAB@x"])
+	}
+}
+
+// TestOneArchiveOpen: lists read in turn keep their repositories closed
+// while they wait for their turn, so that the pack indexes in memory do
+// not grow with the number of lists: over four inboxes with a backlog
+// each, fewer repositories than lists are ever open at once (the list
+// being read, and the next one starting its turn), and every message is
+// still read, in turns.
+func TestOneArchiveOpen(t *testing.T) {
+	defer func(n int) { ingestBatch = n }(ingestBatch)
+	ingestBatch = 2
+	var lists []List
+	for k := range 4 {
+		a := newArchive(t)
+		for i := range 30 {
+			a.add(0, review(fmt.Sprintf("m%d-%d@x", k, i), "none@x", "[PATCH] x"))
+		}
+		lists = append(lists, List{Kind: "inbox", Path: a.dir})
+	}
+	tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+	done := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		most := 0
+		for {
+			most = max(most, gitrepo.OpenEpochs())
+			select {
+			case <-done:
+				peak <- most
+				return
+			default:
+				time.Sleep(20 * time.Microsecond)
+			}
+		}
+	}()
+	err := tb.Once(Source{Lists: lists, Since: time.Unix(1, 0)})
+	close(done)
+	most := <-peak
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	tb.store.db.QueryRow(`SELECT count(*) FROM message`).Scan(&n)
+	if n != 120 {
+		t.Errorf("%d messages recorded, want 120", n)
+	}
+	if most >= len(lists) || most == 0 {
+		t.Errorf("%d repositories open at once while reading %d lists", most, len(lists))
+	}
+	if open := gitrepo.OpenEpochs(); open != 0 {
+		t.Errorf("%d repositories left open after the pass", open)
+	}
+	t.Logf("at most %d of %d lists' repositories open at once", most, len(lists))
+}
+
+// TestEpochPause: a walk of a paused epoch waits at its next read and
+// goes on after Resume, from where it was, reopening the repository.
+func TestEpochPause(t *testing.T) {
+	a := newArchive(t)
+	for i := range 5 {
+		a.add(0, review(fmt.Sprintf("m%d@x", i), "none@x", "[PATCH] x"))
+	}
+	ep, err := (&gitrepo.Inbox{Dir: a.dir}).Epoch(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	got := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- ep.Walk("", time.Time{}, func(m gitrepo.InboxMessage) error {
+			got <- string(m.Data)
+			return nil
+		})
+		close(got)
+	}()
+	first := <-got
+	ep.Pause()
+	before := gitrepo.OpenEpochs()
+	// The message read before the pause is handed over; no other.
+	n := 1
+	for wait := true; wait; {
+		select {
+		case m := <-got:
+			if n++; n > 2 {
+				t.Fatalf("a paused epoch was read: %.40q", m)
+			}
+		case <-time.After(50 * time.Millisecond):
+			wait = false
+		}
+	}
+	ep.Resume()
+	for range got {
+		n++
+	}
+	if err := <-errc; err != nil || n != 5 || !strings.Contains(first, "m0@x") {
+		t.Errorf("walk: %d messages, first %.60q, %v", n, first, err)
+	}
+	if after := gitrepo.OpenEpochs(); after != before+1 {
+		t.Errorf("%d repositories open after the walk resumed, %d while paused", after, before)
 	}
 }

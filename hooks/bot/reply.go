@@ -95,7 +95,7 @@ func quoteHunk(p *model.Patch, f model.Finding) []string {
 // process asks for and how to reproduce, and a short footer. Every value
 // taken from the answered mail is cleaned first (see headers.go); it
 // returns nil and why when no reply may be sent.
-func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *model.Series, reported []*patchcheck.Result, missing []int) (*Reply, string) {
+func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *model.Series, reported []*patchcheck.Result, missing []int, checks []*patchcheck.Options) (*Reply, string) {
 	env := readEnvelope(rootRaw)
 	if env.Auto != "" {
 		return nil, "the answered mail is " + env.Auto
@@ -105,7 +105,14 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 	}
 	domain := b.addr[strings.LastIndexByte(b.addr, '@')+1:]
 	id := ReplyID(s.Key, domain)
-	list := strings.ToLower(b.cfg.Check.Policy.List)
+	// The list of each policy the series was judged by always receives
+	// the reply (--cc-allow does not apply to it).
+	var lists []string
+	for _, o := range checks {
+		if o.Policy != nil && o.Policy.List != "" {
+			lists = append(lists, strings.ToLower(o.Policy.List))
+		}
+	}
 	maxRcpt := b.cfg.MaxRecipients
 	if maxRcpt <= 0 {
 		maxRcpt = DefaultMaxRecipients
@@ -118,7 +125,7 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 		switch {
 		case a == "" || a == b.addr || slices.Contains(rcpt, a):
 			return false
-		case a == list:
+		case slices.Contains(lists, a):
 			return true
 		case slices.Contains(b.cfg.CcDeny, a), len(b.cfg.CcAllow) > 0 && !slices.Contains(b.cfg.CcAllow, a):
 			return false
@@ -144,11 +151,9 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 		cc = append(cc, addr)
 	}
 	origRcpt := append(slices.Clone(env.To), env.Cc...)
-	if list != "" {
-		for _, a := range origRcpt {
-			if cleanAddress(a.Address) == list {
-				addCc(a)
-			}
+	for _, a := range origRcpt {
+		if slices.Contains(lists, cleanAddress(a.Address)) {
+			addCc(a)
 		}
 	}
 	// The author named by an in-body From: line (git am's) is not the

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
@@ -78,7 +80,7 @@ func (b *Bot) Once(src Source) error {
 	if len(lists) == 0 {
 		return errors.New("no source: give --inbox, --mbox or --maildir")
 	}
-	readErr, err := b.read(lists, src)
+	read, readErr, err := b.read(lists, src)
 	if err != nil {
 		return err
 	}
@@ -93,7 +95,47 @@ func (b *Bot) Once(src Source) error {
 	if err := b.store.Reclaim(); err != nil {
 		return err
 	}
+	if err := b.logLists(lists, read); err != nil {
+		return err
+	}
 	return readErr
+}
+
+// logLists ends a pass with one line per list: what was read of it this
+// pass, and its series and replies as bot status counts them.
+func (b *Bot) logLists(lists []List, read map[string]int) error {
+	counts, err := b.store.ListCounts()
+	if err != nil {
+		return err
+	}
+	byList := map[string]ListCounts{}
+	for _, c := range counts {
+		byList[c.List] = c
+	}
+	for _, l := range lists {
+		c := byList[l.ID()]
+		b.logf("%s: %d messages read; series: %s; replies: %s", l, read[l.ID()], countLine(c.Series), countLine(c.Replies))
+	}
+	return nil
+}
+
+// countLine writes counts by state: "3 (checked 2, open 1)".
+func countLine(m map[string]int) string {
+	total := 0
+	keys := make([]string, 0, len(m))
+	for k, n := range m {
+		keys = append(keys, k)
+		total += n
+	}
+	if total == 0 {
+		return "0"
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
 }
 
 // Run repeats Once every interval until ctx ends.
@@ -111,10 +153,14 @@ func (b *Bot) Run(ctx context.Context, src Source, interval time.Duration) error
 }
 
 // reader is one list being read: its own goroutine hands over batches of
-// messages, and its error when it ends.
+// messages, and its error when it ends. It starts a batch only when the
+// pass gives it its turn (turn), so that the lists waiting for theirs hold
+// no batch: the messages in memory do not grow with the number of lists.
 type reader struct {
 	list    List
 	batches chan []Archived
+	turn    chan struct{}
+	asked   bool // the turn was given and not yet used
 	errc    chan error
 	// done is called once the list was read to its end (a file source's
 	// first pass is over).
@@ -129,8 +175,9 @@ type reader struct {
 // batch. Messages are recorded in the one state: a Message-ID seen on
 // one list is a repeat on another, and a series is one series whichever
 // lists its parts came through. It returns the lists' errors apart from
-// an error of the state, which ends the pass.
-func (b *Bot) read(lists []List, src Source) (listErr, err error) {
+// an error of the state, which ends the pass. It counts the messages read
+// of each list, by List.ID.
+func (b *Bot) read(lists []List, src Source) (read map[string]int, listErr, err error) {
 	stop := make(chan struct{})
 	var readers []*reader
 	defer func() {
@@ -155,64 +202,89 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 		}
 	}
 	var errs []error
+	var active atomic.Int32
 	for _, l := range lists {
-		r := &reader{list: l, batches: make(chan []Archived), errc: make(chan error, 1)}
+		r := &reader{list: l, batches: make(chan []Archived), turn: make(chan struct{}, 1), errc: make(chan error, 1)}
+		f := &feed{out: r.batches, stop: stop, turn: r.turn, active: &active}
 		var start func() error
 		switch l.Kind {
 		case "inbox":
 			cursors, err := b.inboxCursors(l, inboxes == 1)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			start = func() error { return b.readInbox(l, cursors, src, r.batches, stop) }
+			start = func() error { return b.readInbox(l, cursors, src, f) }
 		case "mbox", "maildir":
 			// A state written for one list named it by its path as
 			// given.
 			first, err := b.store.FirstPass(l.ID(), l.Kind+":"+l.Path)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			read := b.readMbox
 			if l.Kind == "maildir" {
 				read = b.readMaildir
 			}
-			start = func() error { return read(l, first, src, r.batches, stop) }
+			start = func() error { return read(l, first, src, f) }
 			r.done = func() error { return b.store.PassDone(l.ID(), b.cfg.Now()) }
 		default:
 			errs = append(errs, fmt.Errorf("%s: unknown kind of list", l))
 			continue
 		}
 		readers = append(readers, r)
+		active.Add(1)
 		go func() {
 			defer close(r.batches)
 			r.errc <- start()
 		}()
 	}
+	// ask gives a reader its turn; the reader after the one being
+	// ingested is asked at once, so that reading the next batch overlaps
+	// recording this one, as with one list.
+	ask := func(r *reader) {
+		if !r.asked {
+			r.turn <- struct{}{}
+			r.asked = true
+		}
+	}
+	nextAfter := func(i int) *reader {
+		for k := 1; k <= len(readers); k++ {
+			if o := readers[(i+k)%len(readers)]; !o.finished {
+				return o
+			}
+		}
+		return nil
+	}
 	batches := 0
-	for active := len(readers); active > 0; {
-		for _, r := range readers {
+	for active.Load() > 0 {
+		for i, r := range readers {
 			if r.finished {
 				continue
 			}
+			ask(r)
 			batch, ok := <-r.batches
+			if ok {
+				r.asked = false
+				if o := nextAfter(i); o != nil {
+					ask(o)
+				}
+			}
 			if !ok {
 				r.finished = true
-				active--
+				active.Add(-1)
 				rerr := <-r.errc
 				if rerr == nil && r.done != nil {
 					if err := r.done(); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 				}
 				if rerr != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", r.list, rerr))
 					b.logf("%s: %v; the other lists go on", r.list, rerr)
 				}
-				if len(readers) > 1 {
-					b.logf("%s: %d messages read", r.list, r.messages)
-				}
 				continue
 			}
+			before := r.messages
 			r.messages += len(batch)
 			for _, a := range batch {
 				if a.Time.After(r.time) {
@@ -220,7 +292,12 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 				}
 			}
 			if err := b.IngestBatch(batch); err != nil {
-				return nil, err
+				return nil, nil, err
+			}
+			if r.messages/progressEvery > before/progressEvery {
+				// A long replay says how far each list is, not only at
+				// the end of the pass.
+				b.logf("%s: %d messages read so far (archive time %s)", r.list, r.messages, r.time.UTC().Format(time.RFC3339))
 			}
 			// Every few batches, the series whose grace ended by the
 			// archives' time are judged: a replay of years of mail holds
@@ -235,15 +312,19 @@ func (b *Bot) read(lists []List, src Source) (listErr, err error) {
 					}
 				}
 				if _, err := b.judgeBy(at); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if err := b.store.Reclaim(); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 	}
-	return errors.Join(errs...), nil
+	read = map[string]int{}
+	for _, r := range readers {
+		read[r.list.ID()] = r.messages
+	}
+	return read, errors.Join(errs...), nil
 }
 
 // inboxCursors returns an inbox's cursors. A state written when the bot
@@ -284,25 +365,38 @@ func (b *Bot) inboxCursors(l List, only bool) (map[int]Cursor, error) {
 	return b.store.Cursors(l.ID())
 }
 
-// send hands a batch over to the pass, unless it was stopped.
-func send(out chan<- []Archived, stop <-chan struct{}, batch []Archived) error {
-	select {
-	case out <- batch:
-		return nil
-	case <-stop:
-		return errStopped
-	}
+// feed is how a list's reader hands its batches over to the pass: out
+// takes them, stop ends the reader, turn says when it may start a batch.
+type feed struct {
+	out  chan<- []Archived
+	stop <-chan struct{}
+	turn <-chan struct{}
+	// active counts the lists still being read in the pass.
+	active *atomic.Int32
+	// hasTurn: the turn was taken and no batch sent on it yet (it
+	// carries over to the next epoch when an epoch had nothing new).
+	hasTurn bool
 }
 
 // batcher gathers a list's messages into batches of ingestBatch, each
-// handed over to the pass when full (flush hands over the rest).
+// started on the list's turn and handed over to the pass when full
+// (flush hands over the rest).
 type batcher struct {
-	out   chan<- []Archived
-	stop  <-chan struct{}
+	f     *feed
 	batch []Archived
+	// pause and resume, when set, bracket a wait for the turn while
+	// other lists are read: an inbox closes its repository meanwhile, so
+	// that one archive's pack indexes are in memory at a time, not one
+	// per list.
+	pause, resume func()
 }
 
 func (bt *batcher) add(a Archived) error {
+	if len(bt.batch) == 0 {
+		if err := bt.wait(); err != nil {
+			return err
+		}
+	}
 	bt.batch = append(bt.batch, a)
 	if len(bt.batch) >= ingestBatch {
 		return bt.flush()
@@ -310,16 +404,48 @@ func (bt *batcher) add(a Archived) error {
 	return nil
 }
 
+// wait waits for the list's turn. The one list being read never pauses
+// (its turn comes as soon as the pass took its last batch).
+func (bt *batcher) wait() error {
+	if bt.f.hasTurn {
+		return nil
+	}
+	select {
+	case <-bt.f.turn:
+		bt.f.hasTurn = true
+		return nil
+	default:
+	}
+	pause := bt.pause != nil && bt.f.active != nil && bt.f.active.Load() > 1
+	if pause {
+		bt.pause()
+		defer bt.resume()
+	}
+	select {
+	case <-bt.f.turn:
+		bt.f.hasTurn = true
+		return nil
+	case <-bt.f.stop:
+		return errStopped
+	}
+}
+
 func (bt *batcher) flush() error {
 	if len(bt.batch) == 0 {
 		return nil
 	}
-	err := send(bt.out, bt.stop, bt.batch)
+	batch := bt.batch
 	bt.batch = nil
-	return err
+	select {
+	case bt.f.out <- batch:
+		bt.f.hasTurn = false
+		return nil
+	case <-bt.f.stop:
+		return errStopped
+	}
 }
 
-func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, out chan<- []Archived, stop <-chan struct{}) error {
+func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, f *feed) error {
 	in := &gitrepo.Inbox{Dir: l.Path}
 	epochs, err := in.Epochs()
 	if err != nil {
@@ -333,7 +459,7 @@ func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, out chan<- [
 			b.logf("warning: inbox %s: epoch %d cannot be opened, skipped this pass: %v", l.Path, n, err)
 			continue
 		}
-		err = b.readEpoch(ep, l, n, cursors, firstRun, src, out, stop)
+		err = b.readEpoch(ep, l, n, cursors, firstRun, src, f)
 		ep.Close()
 		if errors.Is(err, gitrepo.ErrBrokenHistory) {
 			b.logf("warning: %v; the messages after it were read, those before it cannot be", err)
@@ -346,7 +472,7 @@ func (b *Bot) readInbox(l List, cursors map[int]Cursor, src Source, out chan<- [
 	return nil
 }
 
-func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor, firstRun bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
+func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor, firstRun bool, src Source, f *feed) error {
 	if src.Fetch || l.Fetch {
 		if err := ep.Fetch(); err != nil {
 			b.logf("epoch %d: fetch: %v", n, err)
@@ -364,13 +490,23 @@ func (b *Bot) readEpoch(ep *gitrepo.Epoch, l List, n int, cursors map[int]Cursor
 			return nil
 		}
 		b.logf("%s epoch %d: first run, starting at %s", l, n, tip)
-		return send(out, stop, []Archived{{Epoch: n, CursorOnly: true, Cursor: &Cursor{List: l.ID(), Epoch: n, Commit: tip, Time: when}}})
+		bt := &batcher{f: f}
+		if err := bt.add(Archived{Epoch: n, CursorOnly: true, Cursor: &Cursor{List: l.ID(), Epoch: n, Commit: tip, Time: when}}); err != nil {
+			return err
+		}
+		return bt.flush()
 	}
 	// Messages go to the store in batches, each with its cursor, so that
 	// a long backlog costs few transactions and a kill loses no message.
-	bt := &batcher{out: out, stop: stop}
+	bt := &batcher{f: f, pause: ep.Pause, resume: ep.Resume}
+	// The walk starts on the list's turn: its first steps read the
+	// epoch's history, with the repository open.
+	if err := bt.wait(); err != nil {
+		return err
+	}
+	id := l.ID()
 	ingest := func(a Archived) error {
-		a.Cursor.List = l.ID()
+		a.Cursor.List, a.List = id, id
 		return bt.add(a)
 	}
 	err := readAhead(func(fn func(gitrepo.InboxMessage) error) error { return ep.Walk(cur.Commit, src.Since, fn) }, ingest)
@@ -441,6 +577,10 @@ func readAhead(walk func(func(gitrepo.InboxMessage) error) error, consume func(A
 // long read (variables for tests).
 var ingestBatch, judgeEvery = 256, 8
 
+// progressEvery is how many messages of a list are read between two
+// progress lines of the log (a variable for tests).
+var progressEvery = 10000
+
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
@@ -449,13 +589,13 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // readMbox reads an mbox file each pass; Message-IDs make repeats harmless.
-func (b *Bot) readMbox(l List, first bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
+func (b *Bot) readMbox(l List, first bool, src Source, fd *feed) error {
 	f, err := os.Open(l.Path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	bt := &batcher{out: out, stop: stop}
+	bt := &batcher{f: fd}
 	sp := mail.NewSplitter(f, 0)
 	for i := 0; ; i++ {
 		raw, err := sp.Next()
@@ -479,7 +619,7 @@ func (b *Bot) readMbox(l List, first bool, src Source, out chan<- []Archived, st
 }
 
 // readMaildir reads new/ and cur/ of a Maildir in name order.
-func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived, stop <-chan struct{}) error {
+func (b *Bot) readMaildir(l List, first bool, src Source, f *feed) error {
 	var names []string
 	for _, sub := range []string{"cur", "new"} {
 		ents, err := os.ReadDir(filepath.Join(l.Path, sub))
@@ -493,7 +633,7 @@ func (b *Bot) readMaildir(l List, first bool, src Source, out chan<- []Archived,
 		}
 	}
 	slices.Sort(names)
-	bt := &batcher{out: out, stop: stop}
+	bt := &batcher{f: f}
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(l.Path, n))
 		if err != nil {

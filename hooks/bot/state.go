@@ -16,7 +16,7 @@ import (
 
 // The statements of recording a message, prepared when the store opens.
 const (
-	qSeen   = `SELECT count(*) FROM message WHERE message_id = ?`
+	qSeen   = `SELECT coalesce(series_key, '') FROM message WHERE message_id = ?`
 	qCursor = `INSERT INTO list_cursor (list, epoch, commit_id, commit_time) VALUES (?, ?, ?, ?)
 		ON CONFLICT(list, epoch) DO UPDATE SET commit_id = excluded.commit_id, commit_time = excluded.commit_time`
 	qRemember    = `INSERT OR IGNORE INTO message (message_id, epoch, commit_id, received) VALUES (?, ?, ?, ?)`
@@ -30,9 +30,21 @@ const (
 	qMailbody = `INSERT INTO mailbody (message_id, series_key, data) VALUES (?, ?, ?)`
 	qPast     = `INSERT OR IGNORE INTO past (list, message_id) VALUES (?, ?)`
 	qPastSeen = `SELECT count(*) FROM past WHERE list = ? AND message_id = ?`
+	qOnList   = `INSERT OR IGNORE INTO series_list (series_key, list) VALUES (?, ?)`
 )
 
-var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody, qPast, qPastSeen}
+var batchQueries = []string{qSeen, qCursor, qRemember, qSeriesState, qSeriesNew, qSeriesRoot, qSeriesTimes, qMessage, qMailbody, qPast, qPastSeen, qOnList}
+
+// OnList records that a series came through a list (a series sent to two
+// lists, or whose parts came through two, is on both). It is what bot
+// status counts per list, and what picks the policies a series is judged
+// by.
+func (b *Batch) OnList(series, list string) error {
+	if series == "" || list == "" {
+		return nil
+	}
+	return b.exec(qOnList, series, list)
+}
 
 // RememberPast records a message of a list's past: never judged when
 // that list shows it again, still new when another list brings it.
@@ -95,9 +107,19 @@ func (b *Batch) SetCursor(c Cursor) error {
 
 // Seen reports whether a Message-ID was recorded before.
 func (b *Batch) Seen(msgID string) (bool, error) {
-	var n int
-	err := b.queryRow(qSeen, []any{msgID}, &n)
-	return n > 0, err
+	_, seen, err := b.SeenIn(msgID)
+	return seen, err
+}
+
+// SeenIn reports whether a Message-ID was recorded before, and the series
+// it belongs to ("" for none): a repeat arriving through another list
+// still puts its series on that list.
+func (b *Batch) SeenIn(msgID string) (series string, seen bool, err error) {
+	err = b.queryRow(qSeen, []any{msgID}, &series)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return series, err == nil, err
 }
 
 // Message is one message as the store records it.

@@ -23,6 +23,84 @@ type Status struct {
 	Skipped int `json:"skipped"`
 	// Lists are the lists the state has read, with their positions.
 	Lists []ListPosition `json:"lists"`
+	// ByList counts each list's series and their replies (see
+	// ListCounts); a series sent to two lists counts on both.
+	ByList []ListCounts `json:"by_list"`
+}
+
+// UnknownList names, in ListCounts, the series of no recorded list: those
+// of a state written by a kfunccheck that did not record lists, when that
+// state had read more than one list (or named its one inbox by no path),
+// so that where they came from cannot be told.
+const UnknownList = "(unknown list)"
+
+// ListCounts is one list's work: the series that came through it by
+// state (open: waiting for parts or their grace time; checked; abandoned:
+// judging failed for good) and their replies by delivery state (pending
+// and sending: pending delivery; sent or written; failed).
+type ListCounts struct {
+	List    string         `json:"list"`
+	Series  map[string]int `json:"series"`
+	Replies map[string]int `json:"replies"`
+}
+
+// countByList counts series and replies per list. A state not migrated
+// yet (status opens it read only) has no lists recorded: all its series
+// are of UnknownList.
+func countByList(db *sql.DB) ([]ListCounts, error) {
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'series_list'`).Scan(&n); err != nil {
+		return nil, err
+	}
+	q := `SELECT coalesce(l.list, ''), s.state, coalesce(o.state, ''), count(*) FROM series s
+		LEFT JOIN series_list l ON l.series_key = s.key
+		LEFT JOIN outbox o ON o.series_key = s.key
+		GROUP BY 1, 2, 3`
+	if n == 0 {
+		q = `SELECT '', s.state, coalesce(o.state, ''), count(*) FROM series s
+		LEFT JOIN outbox o ON o.series_key = s.key
+		GROUP BY 1, 2, 3`
+	}
+	rows, err := db.Query(q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byName := map[string]*ListCounts{}
+	var out []ListCounts
+	for rows.Next() {
+		var list, series, reply string
+		var n int
+		if err := rows.Scan(&list, &series, &reply, &n); err != nil {
+			return nil, err
+		}
+		if list == "" {
+			list = UnknownList
+		}
+		c := byName[list]
+		if c == nil {
+			c = &ListCounts{List: list, Series: map[string]int{}, Replies: map[string]int{}}
+			byName[list] = c
+		}
+		c.Series[series] += n
+		if reply != "" {
+			c.Replies[reply] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range byName {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].List < out[j].List })
+	return out, nil
+}
+
+// ListCounts counts each list's series and replies, as bot status shows
+// them: the log of a pass says the same.
+func (s *Store) ListCounts() ([]ListCounts, error) {
+	return countByList(s.db)
 }
 
 // ListPosition is how far one list has been read: an inbox epoch's
@@ -72,6 +150,9 @@ func ReadStatus(path string) (Status, error) {
 		return Status{}, fmt.Errorf("state %s: %w", path, err)
 	}
 	if err := db.QueryRow(`SELECT count(*) FROM skipped`).Scan(&st.Skipped); err != nil {
+		return Status{}, fmt.Errorf("state %s: %w", path, err)
+	}
+	if st.ByList, err = countByList(db); err != nil {
 		return Status{}, fmt.Errorf("state %s: %w", path, err)
 	}
 	rows, err := db.Query(`SELECT list, epoch, commit_id, commit_time FROM list_cursor

@@ -135,6 +135,23 @@ var migrations = []string{
 		message_id TEXT NOT NULL,
 		PRIMARY KEY (list, message_id)
 	);`,
+	// The lists each series came through, so that bot status counts per
+	// list and a series is judged by the policies of the lists it was
+	// sent to. A state that read one list only can say where its series
+	// came from; one that read several cannot, and its older series stay
+	// of no list (status shows them apart). Legacy cursors name no list,
+	// so such a state is left alone too.
+	`CREATE TABLE series_list (
+		series_key TEXT NOT NULL,
+		list TEXT NOT NULL,
+		PRIMARY KEY (series_key, list)
+	);
+	CREATE INDEX series_list_list ON series_list(list);
+	INSERT INTO series_list (series_key, list)
+		SELECT s.key, l.name FROM series s,
+			(SELECT list AS name FROM list_cursor UNION SELECT name FROM source) l
+		WHERE (SELECT count(*) FROM (SELECT list FROM list_cursor UNION SELECT name FROM source)) = 1
+			AND NOT EXISTS (SELECT 1 FROM cursor);`,
 }
 
 // OpenStore opens (creating when needed) the state file and migrates it.
@@ -305,4 +322,22 @@ func setCursor(tx *sql.Tx, c Cursor) error {
 // SetCursor records a cursor on its own (the starting tip of a first run).
 func (s *Store) SetCursor(c Cursor) error {
 	return s.tx(func(tx *sql.Tx) error { return setCursor(tx, c) })
+}
+
+// SeriesLists returns the lists a series came through, by List.ID.
+func (s *Store) SeriesLists(key string) ([]string, error) {
+	rows, err := s.db.Query(`SELECT list FROM series_list WHERE series_key = ? ORDER BY list`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }

@@ -13,11 +13,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // ErrCursorLost is returned when a cursor commit is no longer in an
@@ -102,17 +105,92 @@ func (in *Inbox) Epoch(epoch int) (*Epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Epoch{n: epoch, r: r}, nil
+	openEpochs.Add(1)
+	e := &Epoch{n: epoch, l: l, r: r}
+	e.cond = sync.NewCond(&e.mu)
+	return e, nil
+}
+
+// openEpochs counts the epoch repositories open (not paused) now.
+var openEpochs atomic.Int64
+
+// OpenEpochs returns how many epoch repositories are open now, paused
+// ones not counted: what a reader of several archives keeps in memory.
+func OpenEpochs() int { return int(openEpochs.Load()) }
+
+// closeRepo closes the open repository; e.mu is held.
+func (e *Epoch) closeRepo() error {
+	if e.r == nil {
+		return nil
+	}
+	err := e.r.Close()
+	e.r = nil
+	openEpochs.Add(-1)
+	return err
 }
 
 // Epoch is one open epoch repository.
 type Epoch struct {
 	n int
-	r *goGitRepo
+	l *Layout
+	// r is the open repository; nil while paused (see Pause), when it
+	// is reopened on the next read after Resume.
+	mu     sync.Mutex
+	cond   *sync.Cond
+	r      *goGitRepo
+	paused bool
+	closed bool
 }
 
 // Close releases the epoch.
-func (e *Epoch) Close() error { return e.r.Close() }
+func (e *Epoch) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.paused, e.closed = false, true
+	e.cond.Broadcast()
+	return e.closeRepo()
+}
+
+// Pause closes the repository and frees its pack indexes (some megabytes
+// an epoch) until Resume, a walk in progress waiting at its next read: a
+// bot reading several archives in turn keeps only the one being read
+// open. A Walk keeps its place; the shared object cache stays.
+func (e *Epoch) Pause() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.paused = true
+	e.closeRepo()
+}
+
+// Resume lets the reads of a paused epoch go on, reopening it.
+func (e *Epoch) Resume() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.paused = false
+	e.cond.Broadcast()
+}
+
+// use runs fn with the open repository, waiting while the epoch is
+// paused and reopening it after a pause.
+func (e *Epoch) use(fn func(r *goGitRepo) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.paused {
+		e.cond.Wait()
+	}
+	if e.closed {
+		return fmt.Errorf("epoch %d: closed", e.n)
+	}
+	if e.r == nil {
+		r, err := openGoGitWithCache(e.l, inboxObjects)
+		if err != nil {
+			return err
+		}
+		e.r = r
+		openEpochs.Add(1)
+	}
+	return fn(e.r)
+}
 
 // Tip returns the epoch's newest commit and its time ("" for an empty
 // epoch).
@@ -121,7 +199,11 @@ func (e *Epoch) Tip() (string, time.Time, error) {
 	if err != nil || h.IsZero() {
 		return "", time.Time{}, err
 	}
-	c, err := e.r.repo.CommitObject(h)
+	var c *object.Commit
+	err = e.use(func(r *goGitRepo) (err error) {
+		c, err = r.repo.CommitObject(h)
+		return err
+	})
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -132,23 +214,36 @@ func (e *Epoch) Tip() (string, time.Time, error) {
 // by its id or an unambiguous abbreviation; ErrNotFound when the epoch
 // has no such commit.
 func (e *Epoch) CommitTime(id string) (time.Time, error) {
-	full, err := e.r.Resolve(id)
-	if err != nil {
-		return time.Time{}, err
-	}
-	c, err := e.r.repo.CommitObject(plumbing.NewHash(full))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("commit %s: %w", id, ErrNotFound)
-	}
-	return c.Committer.When, nil
+	var when time.Time
+	err := e.use(func(r *goGitRepo) error {
+		full, err := r.Resolve(id)
+		if err != nil {
+			return err
+		}
+		c, err := r.repo.CommitObject(plumbing.NewHash(full))
+		if err != nil {
+			return fmt.Errorf("commit %s: %w", id, ErrNotFound)
+		}
+		when = c.Committer.When
+		return nil
+	})
+	return when, err
 }
 
 // head is the commit of the epoch's branch: HEAD, or the only branch.
-func (e *Epoch) head() (plumbing.Hash, error) {
-	if ref, err := e.r.repo.Head(); err == nil {
+func (e *Epoch) head() (h plumbing.Hash, err error) {
+	err = e.use(func(r *goGitRepo) error {
+		h, err = r.head()
+		return err
+	})
+	return h, err
+}
+
+func (r *goGitRepo) head() (plumbing.Hash, error) {
+	if ref, err := r.repo.Head(); err == nil {
 		return ref.Hash(), nil
 	}
-	refs, err := e.r.repo.References()
+	refs, err := r.repo.References()
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -187,7 +282,11 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 			found = true
 			break
 		}
-		c, err := e.r.repo.CommitObject(h)
+		var c *object.Commit
+		err := e.use(func(r *goGitRepo) (err error) {
+			c, err = r.repo.CommitObject(h)
+			return err
+		})
 		if err != nil {
 			// The newer messages are still read; the walk cannot go
 			// further back.
@@ -209,7 +308,13 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 	}
 	for i := len(steps) - 1; i >= 0; i-- {
 		st := steps[i]
-		m := e.message(st.id, st.tree, st.when)
+		var m InboxMessage
+		if err := e.use(func(r *goGitRepo) error {
+			m = e.message(r, st.id, st.tree, st.when)
+			return nil
+		}); err != nil {
+			return err
+		}
 		if err := fn(m); err != nil {
 			return err
 		}
@@ -219,9 +324,9 @@ func (e *Epoch) Walk(cursor string, since time.Time, fn func(InboxMessage) error
 
 // message reads one commit's message. A tree or blob that cannot be read
 // is reported in the message's Err, naming the epoch, commit and blob.
-func (e *Epoch) message(h, tree plumbing.Hash, when time.Time) InboxMessage {
+func (e *Epoch) message(r *goGitRepo, h, tree plumbing.Hash, when time.Time) InboxMessage {
 	m := InboxMessage{Epoch: e.n, Commit: h.String(), Time: when}
-	t, err := e.r.repo.TreeObject(tree)
+	t, err := r.repo.TreeObject(tree)
 	if err != nil {
 		m.Err = fmt.Errorf("epoch %d: commit %s: tree %s: %w", e.n, h, tree, err)
 		return m
@@ -233,7 +338,7 @@ func (e *Epoch) message(h, tree plumbing.Hash, when time.Time) InboxMessage {
 			m.Blob = ent.Hash.String()
 		case "m":
 			m.Blob = ent.Hash.String()
-			data, err := e.blob(ent.Hash)
+			data, err := blob(r, ent.Hash)
 			if err != nil {
 				m.Err = fmt.Errorf("epoch %d: commit %s: blob %s: %w", e.n, h, ent.Hash, err)
 				return m
@@ -250,8 +355,8 @@ func (e *Epoch) message(h, tree plumbing.Hash, when time.Time) InboxMessage {
 // maxInboxMessage bounds one message read from an archive.
 const maxInboxMessage = 64 << 20
 
-func (e *Epoch) blob(h plumbing.Hash) ([]byte, error) {
-	b, err := e.r.repo.BlobObject(h)
+func blob(r *goGitRepo, h plumbing.Hash) ([]byte, error) {
+	b, err := r.repo.BlobObject(h)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +383,9 @@ func (e *Epoch) blob(h plumbing.Hash) ([]byte, error) {
 func (e *Epoch) Fetch() error {
 	ctx, cancel := context.WithTimeout(context.Background(), FetchTimeout)
 	defer cancel()
-	err := e.r.repo.FetchContext(ctx, &git.FetchOptions{Tags: git.NoTags})
+	err := e.use(func(r *goGitRepo) error {
+		return r.repo.FetchContext(ctx, &git.FetchOptions{Tags: git.NoTags})
+	})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return nil
 	}
