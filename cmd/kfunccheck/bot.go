@@ -62,7 +62,7 @@ type botOpts struct {
 	pwURL, pwToken, pwTarget                    *string
 	botConfig                                   *string
 	interval, grace, resendAfter                *time.Duration
-	send, pwHTTP                                *bool
+	send, pwHTTP, quiet                         *bool
 	perHour, perDay, maxRcpt                    *int
 	ccAllow, ccDeny                             listFlag
 	labels                                      []string
@@ -98,6 +98,7 @@ func newBotFlags(fs *pflag.FlagSet) *botOpts {
 	o.pwToken = fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
 	o.pwTarget = fs.String("patchwork-target", "", "target URL of the checks (e.g. the list archive)")
 	o.pwHTTP = fs.Bool("patchwork-allow-http", false, "allow sending the patchwork token over plain http://")
+	o.quiet = fs.BoolP("quiet", "q", false, "no progress line on a terminal")
 	o.botConfig = fs.String("bot-config", "", "bot configuration file (TOML: lists and settings; flags override it)")
 	o.policyFlags.add(fs, map[sharedFlag]string{
 		flagConfig: "the bot configuration file is --bot-config",
@@ -223,6 +224,12 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
 		CcAllow: o.ccAllow, CcDeny: o.ccDeny, MaxRecipients: *maxRcpt, StableLabels: stableLabels,
 		PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
+	if interactive(stderr) && !*o.quiet {
+		// On a terminal a replay shows how far it has come, git-style;
+		// the log lines keep their own lines above it.
+		p := newBotProgress(stderr)
+		cfg.Log, cfg.Progress = p, p.update
+	}
 	if cfg.ListCheck, err = botListChecks(file, opt, o.conf, o.stableLists, o.btf); err != nil {
 		return fail("%v", err)
 	}

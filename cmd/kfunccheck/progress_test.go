@@ -4,6 +4,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,5 +37,75 @@ func TestProgress(t *testing.T) {
 	q.update(3, 3)
 	if b.Len() != 0 {
 		t.Errorf("a short run shows %q", b.String())
+	}
+}
+
+// TestBotProgress: the bot's log lines go above its progress line, which
+// is drawn again under each, and a pass ends the line with ", done.".
+func TestBotProgress(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Unix(0, 0)
+	p := newBotProgress(&b)
+	p.now = func() time.Time { return clock }
+	fmt.Fprintln(p, "kfunccheck bot: before any progress")
+	at := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	p.update("/srv/bpf", 256, at, false)
+	p.update("/srv/bpf", 512, at, false) // within the update interval
+	fmt.Fprintln(p, "kfunccheck bot: checked \"[PATCH] x\"")
+	clock = clock.Add(time.Second)
+	p.update("/srv/bpf", 768, at, false)
+	p.update("/srv/bpf", 1024, at, false) // held back, then drawn at the end
+	p.update("", 0, time.Time{}, true)
+	p.update("", 0, time.Time{}, true) // a pass with nothing read ends nothing
+	line := "kfunccheck bot: reading /srv/bpf: %d messages, archive time 2021-03-04"
+	want := "kfunccheck bot: before any progress\n" +
+		"\r\x1b[K" + fmt.Sprintf(line, 256) +
+		"\r\x1b[Kkfunccheck bot: checked \"[PATCH] x\"\n" + fmt.Sprintf(line, 256) +
+		"\r\x1b[K" + fmt.Sprintf(line, 768) +
+		"\r\x1b[K" + fmt.Sprintf(line, 1024) + ", done.\n"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+}
+
+// TestBotProgressOnTerminal runs a replay on a real pseudo-terminal
+// (util-linux script): the progress line is there, and ends with
+// ", done."; with -q, or off a terminal, it is not.
+func TestBotProgressOnTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) not installed: no pseudo-terminal to run on")
+	}
+	bin := buildKfunccheck(t)
+	dir := t.TempDir()
+	var mbox bytes.Buffer
+	for i := range 600 {
+		fmt.Fprintf(&mbox, "From x@y Mon Mar  2 10:00:00 2026\nFrom: a@example.org\nTo: bpf@vger.kernel.org\nSubject: note %d\nMessage-ID: <n%d@x>\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n\nhello\n\n", i, i)
+	}
+	path := filepath.Join(dir, "list.mbox")
+	if err := os.WriteFile(path, mbox.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(quiet string, state string) string {
+		t.Helper()
+		cmd := exec.Command(script, "-qec", bin+" bot once "+quiet+" --mbox "+path+" --since 2000-01-01 --state "+filepath.Join(dir, state)+" --outbox "+filepath.Join(dir, "out"), os.DevNull)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("bot once: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := run("", "a.db")
+	if !strings.Contains(out, "kfunccheck bot: reading "+path+": 600 messages") || !strings.Contains(out, ", done.") {
+		t.Errorf("no progress on the terminal:\n%q", out)
+	}
+	if out := run("-q", "b.db"); strings.Contains(out, "reading "+path) {
+		t.Errorf("-q still shows progress:\n%q", out)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "bot", "once", "--mbox", path, "--since", "2000-01-01", "--state", filepath.Join(dir, "c.db"), "--outbox", filepath.Join(dir, "out"))
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "\r") {
+		t.Errorf("off a terminal: %v, %q", err, stderr.String())
 	}
 }

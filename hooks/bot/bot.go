@@ -92,6 +92,11 @@ type Config struct {
 	// Now is the clock (tests set it).
 	Now func() time.Time
 	Log io.Writer
+	// Progress, when set, hears after each batch how far a list's read
+	// has come (messages read this pass, the archive time reached), and
+	// once with done at the end of each pass: the CLI draws it on a
+	// terminal.
+	Progress func(list string, messages int, at time.Time, done bool)
 }
 
 // DefaultResendAfter is Config.ResendAfter when it is not set: lore shows

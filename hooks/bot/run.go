@@ -294,6 +294,9 @@ func (b *Bot) read(lists []List, src Source) (read map[string]int, listErr, err 
 			if err := b.IngestBatch(batch); err != nil {
 				return nil, nil, err
 			}
+			if b.cfg.Progress != nil {
+				b.cfg.Progress(r.list.Path, r.messages, r.time, false)
+			}
 			if r.messages/progressEvery > before/progressEvery {
 				// A long replay says how far each list is, not only at
 				// the end of the pass.
@@ -319,6 +322,9 @@ func (b *Bot) read(lists []List, src Source) (read map[string]int, listErr, err 
 				}
 			}
 		}
+	}
+	if b.cfg.Progress != nil {
+		b.cfg.Progress("", 0, time.Time{}, true)
 	}
 	read = map[string]int{}
 	for _, r := range readers {
