@@ -3,13 +3,12 @@
 package main
 
 import (
-	"github.com/spf13/pflag"
-
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 )
 

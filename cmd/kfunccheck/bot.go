@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -138,42 +139,20 @@ func (c *cli) newBotCmd() *cobra.Command {
 // says which flags were given, which a configuration file does not
 // override.
 func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
-	src := &o.src
-	since, state, from, operator, level, outbox := o.since, o.state, o.from, o.operator, o.level, o.outbox
-	smtpAddr, smtpSec, smtpCreds := o.smtpAddr, o.smtpSec, o.smtpCreds
-	pwURL, pwToken, pwTarget := o.pwURL, o.pwToken, o.pwTarget
-	interval, grace, resendAfter := o.interval, o.grace, o.resendAfter
-	send, pwHTTP := o.send, o.pwHTTP
-	perHour, perDay, maxRcpt := o.perHour, o.perDay, o.maxRcpt
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "kfunccheck bot: "+format+"\n", a...)
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "kfunccheck bot: %v\n", err)
 		return 2
 	}
-	var smtpAuth *botSMTPAuth
-	var file *botFile
-	if *o.botConfig != "" {
-		f, probs := loadBotConfig(*o.botConfig)
-		file = f
-		if len(probs) > 0 {
-			for _, p := range probs {
-				fmt.Fprintf(stderr, "kfunccheck bot: %s\n", p)
-			}
-			return 2
-		}
-		var err error
-		if smtpAuth, err = mergeBotConfig(fs, f, &src.Lists); err != nil {
-			return fail("%v", err)
-		}
+	file, auth, err := o.load(fs, stderr)
+	if errors.Is(err, errReported) {
+		return 2
 	}
-	if *state == "" {
-		return fail("--state is required (or state in the --bot-config file)")
-	}
-	if len(src.Lists) == 0 {
-		return fail("no list: give --inbox, --mbox or --maildir (each may repeat), or [[list]] in the --bot-config file")
+	if err != nil {
+		return fail(err)
 	}
 	opt, err := policyOptions(o.conf, o.stableLists, nil, o.btf)
 	if err != nil {
-		return fail("%v", err)
+		return fail(err)
 	}
 	if o.repo != "" {
 		// Mail is judged against the tree at the repository's HEAD, and
@@ -182,17 +161,69 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 		// keeps collision detection.
 		sess, err := checkrun.Attach(o.repo, &opt, func(msg string) { fmt.Fprintf(stderr, "kfunccheck bot: %s\n", msg) })
 		if err != nil {
-			return fail("--repo: %v", err)
+			return fail(fmt.Errorf("--repo: %w", err))
 		}
 		defer sess.Close()
 	}
-	replyLevel, err := model.ParseSeverity(*level)
+	cfg, err := o.config(file, auth, opt, stderr)
 	if err != nil {
-		return fail("--reply-level: %v", err)
+		return fail(err)
 	}
-	if *since != "" {
+	store, err := bot.OpenStore(*o.state)
+	if err != nil {
+		return fail(err)
+	}
+	defer store.Close()
+	b, err := bot.New(cfg, store)
+	if err != nil {
+		return fail(err)
+	}
+	if kind == "once" {
+		if err := b.Once(o.src); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := b.Run(ctx, o.src, *o.interval); err != nil && ctx.Err() == nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// errReported is a failure whose lines are already written.
+var errReported = errors.New("the bot configuration file has problems (above)")
+
+// load applies the --bot-config file under the flags given and checks
+// that there is a state and a list to follow. It returns the file (nil
+// without one) and the SMTP login it names.
+func (o *botOpts) load(fs *pflag.FlagSet, stderr io.Writer) (*botFile, *botSMTPAuth, error) {
+	var file *botFile
+	var auth *botSMTPAuth
+	if *o.botConfig != "" {
+		f, probs := loadBotConfig(*o.botConfig)
+		if len(probs) > 0 {
+			for _, p := range probs {
+				fmt.Fprintf(stderr, "kfunccheck bot: %s\n", p)
+			}
+			return nil, nil, errReported
+		}
+		var err error
+		if auth, err = mergeBotConfig(fs, f, &o.src.Lists); err != nil {
+			return nil, nil, err
+		}
+		file = f
+	}
+	if *o.state == "" {
+		return nil, nil, errors.New("--state is required (or state in the --bot-config file)")
+	}
+	if len(o.src.Lists) == 0 {
+		return nil, nil, errors.New("no list: give --inbox, --mbox or --maildir (each may repeat), or [[list]] in the --bot-config file")
+	}
+	if *o.since != "" {
 		var inboxes []string
-		for _, l := range src.Lists {
+		for _, l := range o.src.Lists {
 			if l.Kind == "inbox" {
 				inboxes = append(inboxes, l.Path)
 			}
@@ -201,29 +232,56 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 			inboxes = []string{""}
 		}
 		// A commit names its time in whichever inbox holds it.
+		var err error
 		for _, in := range inboxes {
-			if src.Since, err = parseSince(*since, in); err == nil {
+			if o.src.Since, err = parseSince(*o.since, in); err == nil {
 				break
 			}
 		}
 		if err != nil {
-			return fail("--since: %v", err)
+			return nil, nil, fmt.Errorf("--since: %w", err)
 		}
+	}
+	return file, auth, nil
+}
+
+// config turns the flags into the bot's configuration, with opt the
+// global check options (a list of the file may have its own).
+func (o *botOpts) config(file *botFile, auth *botSMTPAuth, opt patchcheck.Options, stderr io.Writer) (bot.Config, error) {
+	replyLevel, err := model.ParseSeverity(*o.level)
+	if err != nil {
+		return bot.Config{}, fmt.Errorf("--reply-level: %w", err)
 	}
 	stableLabels := map[string]string{}
 	for _, l := range o.labels {
 		path, label, ok := strings.Cut(l, "=")
 		if !ok || path == "" || label == "" {
-			return fail("--stable-label %q: want PATH=LABEL", l)
+			return bot.Config{}, fmt.Errorf("--stable-label %q: want PATH=LABEL", l)
 		}
 		stableLabels[path] = label
 	}
-	if *maxRcpt < 1 {
-		return fail("--max-recipients must be at least 1")
+	if *o.maxRcpt < 1 {
+		return bot.Config{}, errors.New("--max-recipients must be at least 1")
 	}
-	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *grace, From: *from, Operator: *operator,
-		CcAllow: o.ccAllow, CcDeny: o.ccDeny, MaxRecipients: *maxRcpt, StableLabels: stableLabels,
-		PerHour: *perHour, PerDay: *perDay, ResendAfter: *resendAfter, Send: *send, Outbox: *outbox, Log: stderr}
+	if *o.resendAfter <= 0 {
+		return bot.Config{}, errors.New("--resend-after must be positive")
+	}
+	cfg := bot.Config{Check: opt, ReplyLevel: replyLevel, Grace: *o.grace, From: *o.from, Operator: *o.operator,
+		MaxRecipients: *o.maxRcpt, StableLabels: stableLabels,
+		PerHour: *o.perHour, PerDay: *o.perDay, ResendAfter: *o.resendAfter, Send: *o.send, Outbox: *o.outbox, Log: stderr}
+	for _, a := range o.ccAllow {
+		cfg.CcAllow = append(cfg.CcAllow, strings.ToLower(a))
+	}
+	for _, a := range o.ccDeny {
+		cfg.CcDeny = append(cfg.CcDeny, strings.ToLower(a))
+	}
+	if file != nil {
+		for _, l := range file.Lists {
+			if l.Address != "" {
+				cfg.ListAddresses = append(cfg.ListAddresses, strings.ToLower(l.Address))
+			}
+		}
+	}
 	if interactive(stderr) && !*o.quiet {
 		// On a terminal a replay shows how far it has come, git-style;
 		// the log lines keep their own lines above it.
@@ -231,65 +289,36 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 		cfg.Log, cfg.Progress = p, p.update
 	}
 	if cfg.ListCheck, err = botListChecks(file, opt, o.conf, o.stableLists, o.btf); err != nil {
-		return fail("%v", err)
+		return bot.Config{}, err
 	}
-	for i := range cfg.CcAllow {
-		cfg.CcAllow[i] = strings.ToLower(cfg.CcAllow[i])
-	}
-	for i := range cfg.CcDeny {
-		cfg.CcDeny[i] = strings.ToLower(cfg.CcDeny[i])
-	}
-	if *resendAfter <= 0 {
-		return fail("--resend-after must be positive")
-	}
-	if *send {
-		if *smtpAddr == "" {
-			return fail("--send needs --smtp host:port")
+	if *o.send {
+		if *o.smtpAddr == "" {
+			return bot.Config{}, errors.New("--send needs --smtp host:port")
 		}
-		user, pass, err := bot.LoadCredentials(*smtpCreds)
-		if smtpAuth != nil {
-			user, pass, err = smtpAuth.credentials()
+		user, pass, err := bot.LoadCredentials(*o.smtpCreds)
+		if auth != nil {
+			user, pass, err = auth.credentials()
 		}
 		if err != nil {
-			return fail("%v", err)
+			return bot.Config{}, err
 		}
-		cfg.SMTP = bot.SMTPConfig{Addr: *smtpAddr, Security: *smtpSec, User: user, Password: pass}
+		cfg.SMTP = bot.SMTPConfig{Addr: *o.smtpAddr, Security: *o.smtpSec, User: user, Password: pass}
 	}
-	if *pwURL != "" {
+	if url := *o.pwURL; url != "" {
 		token := os.Getenv("KFUNCCHECK_PATCHWORK_TOKEN")
-		if *pwToken != "" {
-			data, err := os.ReadFile(*pwToken)
+		if *o.pwToken != "" {
+			data, err := os.ReadFile(*o.pwToken)
 			if err != nil {
-				return fail("patchwork token: %v", err)
+				return bot.Config{}, fmt.Errorf("patchwork token: %w", err)
 			}
 			token = strings.TrimSpace(string(data))
 		}
-		cfg.Patchwork = &bot.Patchwork{URL: *pwURL, Token: token, TargetURL: *pwTarget, AllowHTTP: *pwHTTP}
-		if !strings.HasPrefix(strings.ToLower(*pwURL), "https://") && !*pwHTTP {
-			return fail("--patchwork %s: the token goes over https:// only (--patchwork-allow-http to allow plain http)", *pwURL)
+		if !strings.HasPrefix(strings.ToLower(url), "https://") && !*o.pwHTTP {
+			return bot.Config{}, fmt.Errorf("--patchwork %s: the token goes over https:// only (--patchwork-allow-http to allow plain http)", url)
 		}
+		cfg.Patchwork = &bot.Patchwork{URL: url, Token: token, TargetURL: *o.pwTarget, AllowHTTP: *o.pwHTTP}
 	}
-	store, err := bot.OpenStore(*state)
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer store.Close()
-	b, err := bot.New(cfg, store)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if kind == "once" {
-		if err := b.Once(*src); err != nil {
-			return fail("%v", err)
-		}
-		return 0
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := b.Run(ctx, *src, *interval); err != nil && ctx.Err() == nil {
-		return fail("%v", err)
-	}
-	return 0
+	return cfg, nil
 }
 
 // parseSince reads a date, or an archive commit whose date is used.

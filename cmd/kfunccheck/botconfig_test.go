@@ -3,8 +3,7 @@
 package main
 
 import (
-	"github.com/spf13/pflag"
-
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,9 @@ import (
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
+	"github.com/kfunccheck/kfunccheck/patchcheck"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	"github.com/spf13/pflag"
 )
 
 // botConfigDir makes a directory with an mbox, a Maildir and a policy
@@ -273,6 +275,14 @@ func TestMergeBotConfig(t *testing.T) {
 	}
 	if auth == nil || auth.User != "bot" || auth.PasswordFile != filepath.Join(dir, "smtp.pass") {
 		t.Errorf("smtp login %+v", auth)
+	}
+	// The lists' addresses are lists for the replies, not Cc's.
+	cfg, err := o.config(f, auth, patchcheck.Options{Policy: policy.Default()}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"bpf@vger.kernel.org", "linux-input@vger.kernel.org"}; !slices.Equal(cfg.ListAddresses, want) {
+		t.Errorf("list addresses %v, want %v", cfg.ListAddresses, want)
 	}
 
 	// --smtp-credentials and --smtp on the command line win over the file's login and server.

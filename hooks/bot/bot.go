@@ -92,6 +92,11 @@ type Config struct {
 	// Now is the clock (tests set it).
 	Now func() time.Time
 	Log io.Writer
+	// ListAddresses are the addresses of the lists the bot follows
+	// (besides each policy's list): a reply goes to every one of them the
+	// series was sent to, whatever --cc-allow, --cc-deny and the
+	// recipient cap say.
+	ListAddresses []string
 	// Progress, when set, hears after each batch how far a list's read
 	// has come (messages read this pass, the archive time reached), and
 	// once with done at the end of each pass: the CLI draws it on a

@@ -327,6 +327,36 @@ func TestCcLists(t *testing.T) {
 	}
 }
 
+// TestCcAllowKeepsFollowedLists: every list the bot follows (the address
+// of a [[list]] of the configuration file) is a list, not a Cc: a series
+// sent to two of them is answered to both even when --cc-allow names
+// neither.
+func TestCcAllowKeepsFollowedLists(t *testing.T) {
+	for _, tt := range []struct {
+		addresses []string
+		want      string
+	}{
+		{nil, "Cc: bpf@vger.kernel.org\n"},
+		{[]string{"Linux-Input@vger.kernel.org"}, "Cc: bpf@vger.kernel.org, linux-input@vger.kernel.org\n"},
+	} {
+		a := newArchive(t)
+		a.add(0, review("start@x", "none@x", "[PATCH] start"))
+		tb := newTestBot(t, filepath.Join(t.TempDir(), "state.db"))
+		tb.cfg.CcAllow = []string{"nobody@example.org"}
+		tb.cfg.ListAddresses = tt.addresses
+		tb.Once(Source{Inbox: a.dir})
+		msg := strings.Replace(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "rm@x", "", ""),
+			"Cc: Alexei Starovoitov <ast@kernel.org>", "Cc: Alexei Starovoitov <ast@kernel.org>, linux-input@vger.kernel.org", 1)
+		a.add(0, msg)
+		if err := tb.Once(Source{Inbox: a.dir}); err != nil {
+			t.Fatal(err)
+		}
+		if r := tb.replies(t)["rm@x"]; !strings.Contains(r, tt.want) {
+			t.Errorf("list addresses %v: want %q in\n%s", tt.addresses, tt.want, r[:min(len(r), 400)])
+		}
+	}
+}
+
 func TestHasHeader(t *testing.T) {
 	for _, tt := range []struct {
 		raw  string

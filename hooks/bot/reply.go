@@ -105,13 +105,17 @@ func (b *Bot) compose(s ReadySeries, root *model.Patch, rootRaw []byte, series *
 	}
 	domain := b.addr[strings.LastIndexByte(b.addr, '@')+1:]
 	id := ReplyID(s.Key, domain)
-	// The list of each policy the series was judged by always receives
-	// the reply (--cc-allow does not apply to it).
+	// The list of each policy the series was judged by, and every list
+	// the bot follows that the series was sent to, always receive the
+	// reply (--cc-allow does not apply to them).
 	var lists []string
 	for _, o := range checks {
 		if o.Policy != nil && o.Policy.List != "" {
 			lists = append(lists, strings.ToLower(o.Policy.List))
 		}
+	}
+	for _, a := range b.cfg.ListAddresses {
+		lists = append(lists, strings.ToLower(a))
 	}
 	maxRcpt := b.cfg.MaxRecipients
 	if maxRcpt <= 0 {
