@@ -41,12 +41,8 @@ func (c *cli) newRoot() *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			// A bare "kfunccheck" is a mistake, not a request for help.
-			cmd.SetOut(c.stderr)
-			cmd.Usage()
-			c.code = 2
-		},
+		// A bare "kfunccheck" is a mistake, not a request for help.
+		Run: c.usageMistake,
 	}
 	root.SetVersionTemplate(strings.ReplaceAll(versionText(), "{{", "{{`{{`}}"))
 	root.CompletionOptions.DisableDefaultCmd = true
@@ -87,14 +83,18 @@ func (c *cli) group(use, short string, subs ...*cobra.Command) *cobra.Command {
 		Use:   use,
 		Short: short,
 		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			cmd.SetOut(c.stderr)
-			cmd.Usage()
-			c.code = 2
-		},
+		Run:   c.usageMistake,
 	}
 	g.AddCommand(subs...)
 	return g
+}
+
+// usageMistake answers a command that needs more: its usage on stderr,
+// exit 2.
+func (c *cli) usageMistake(cmd *cobra.Command, _ []string) {
+	cmd.SetOut(c.stderr)
+	cmd.Usage()
+	c.code = 2
 }
 
 // run is main without the process: tests call it directly.

@@ -308,15 +308,7 @@ func TestMboxAndInbox(t *testing.T) {
 	a.add(0, review("startA@x", "none@x", "[PATCH] start"))
 	dir := t.TempDir()
 	mbox := filepath.Join(dir, "b.mbox")
-	appendMbox := func(msg string) {
-		f, err := os.OpenFile(mbox, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(f, "From x@y Mon Mar  2 10:00:00 2026\n%s\n", msg)
-		f.Close()
-	}
-	appendMbox(mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "oldB@x", "", ""))
+	appendMbox(t, mbox, mailOf(t, "STABLE_REMOVAL/demote-stable.patch", "oldB@x", "", ""))
 	tb := newTestBot(t, filepath.Join(dir, "state.db"))
 	src := Source{Lists: []List{{Kind: "inbox", Path: a.dir}, {Kind: "mbox", Path: mbox}}}
 	if err := tb.Once(src); err != nil {
@@ -326,9 +318,9 @@ func TestMboxAndInbox(t *testing.T) {
 		t.Fatalf("a first run answered old mail: %v", keys(r))
 	}
 	shared := onLists(mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "shared@x", "", ""), true, true)
-	appendMbox(shared)
+	appendMbox(t, mbox, shared)
 	a.add(0, shared)
-	appendMbox(onLists(mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "onB@x", "", ""), false, true))
+	appendMbox(t, mbox, onLists(mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "onB@x", "", ""), false, true))
 	for range 2 {
 		if err := tb.Once(src); err != nil {
 			t.Fatal(err)

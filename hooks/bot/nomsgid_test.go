@@ -36,15 +36,7 @@ func TestNoMessageIDOnce(t *testing.T) {
 	t.Run("mbox", func(t *testing.T) {
 		dir := t.TempDir()
 		mbox := filepath.Join(dir, "list.mbox")
-		appendMbox := func(msg string) {
-			f, err := os.OpenFile(mbox, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(f, "From x@y Mon Mar  2 10:00:00 2026\n%s\n", msg)
-			f.Close()
-		}
-		appendMbox(noMessageID(t, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "old@x", "", "")))
+		appendMbox(t, mbox, noMessageID(t, mailOf(t, "STABLE_REMOVAL/remove-stable.patch", "old@x", "", "")))
 		tb := newTestBot(t, filepath.Join(dir, "state.db"))
 		src := Source{Lists: []List{{Kind: "mbox", Path: mbox}}}
 		for pass := range 2 {
@@ -55,7 +47,7 @@ func TestNoMessageIDOnce(t *testing.T) {
 				t.Fatalf("pass %d answered mail older than the bot: %d replies", pass+1, n)
 			}
 		}
-		appendMbox(noMessageID(t, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "new@x", "", "")))
+		appendMbox(t, mbox, noMessageID(t, mailOf(t, "STABLE_FLAGS_BREAKING/flags-breaking.patch", "new@x", "", "")))
 		for range 2 {
 			if err := tb.Once(src); err != nil {
 				t.Fatal(err)
@@ -99,4 +91,17 @@ func TestNoMessageIDOnce(t *testing.T) {
 			t.Errorf("%d replies after the message moved to cur/, want 1", n)
 		}
 	})
+}
+
+// appendMbox appends a message to an mbox, as a list server does.
+func appendMbox(t *testing.T, mbox, msg string) {
+	t.Helper()
+	f, err := os.OpenFile(mbox, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "From x@y Mon Mar  2 10:00:00 2026\n%s\n", msg); err != nil {
+		t.Fatal(err)
+	}
 }
