@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -66,7 +67,7 @@ type botOpts struct {
 	send, pwHTTP, quiet                         *bool
 	perHour, perDay, maxRcpt                    *int
 	ccAllow, ccDeny                             listFlag
-	labels                                      []string
+	labels, listAddresses                       []string
 }
 
 // newBotFlags defines the flags of "bot run" and "bot once".
@@ -94,6 +95,7 @@ func newBotFlags(fs *pflag.FlagSet) *botOpts {
 	fs.Var(&o.ccAllow, "cc-allow", "only these addresses may receive a reply, besides the list (the sender and Cc's included)")
 	fs.Var(&o.ccDeny, "cc-deny", "addresses that never receive a reply")
 	o.maxRcpt = fs.Int("max-recipients", bot.DefaultMaxRecipients, "envelope recipients of a reply at most")
+	fs.StringArrayVar(&o.listAddresses, "list-address", nil, "`ADDRESS` of a followed list: a reply to a series sent to it always goes to it, whatever --cc-allow, --cc-deny and --max-recipients say (repeatable; the file's [[list]] address does the same)")
 	fs.StringArrayVar(&o.labels, "stable-label", nil, "PATH=LABEL: how replies name a stable list (default: its base name; never its path)")
 	o.pwURL = fs.String("patchwork", "", "patchwork URL to post checks to")
 	o.pwToken = fs.String("patchwork-token-file", "", "file holding the patchwork API token (default: KFUNCCHECK_PATCHWORK_TOKEN)")
@@ -275,11 +277,15 @@ func (o *botOpts) config(file *botFile, auth *botSMTPAuth, opt patchcheck.Option
 	for _, a := range o.ccDeny {
 		cfg.CcDeny = append(cfg.CcDeny, strings.ToLower(a))
 	}
+	addresses := slices.Clone(o.listAddresses)
 	if file != nil {
 		for _, l := range file.Lists {
-			if l.Address != "" {
-				cfg.ListAddresses = append(cfg.ListAddresses, strings.ToLower(l.Address))
-			}
+			addresses = append(addresses, l.Address)
+		}
+	}
+	for _, a := range addresses {
+		if a = strings.ToLower(strings.TrimSpace(a)); a != "" && !slices.Contains(cfg.ListAddresses, a) {
+			cfg.ListAddresses = append(cfg.ListAddresses, a)
 		}
 	}
 	if interactive(stderr) && !*o.quiet {

@@ -242,7 +242,8 @@ func TestMergeBotConfig(t *testing.T) {
 	fs := pflag.NewFlagSet("once", pflag.ContinueOnError)
 	o := newBotFlags(fs)
 	if err := fs.Parse([]string{"--bot-config", path, "--from", "other <other@example.org>", "--grace", "30m",
-		"--mbox", "/srv/extra.mbox", "--per-day", "5", "--cc-deny", "x@example.org"}); err != nil {
+		"--mbox", "/srv/extra.mbox", "--per-day", "5", "--cc-deny", "x@example.org", "--list-address", "Extra@Example.org",
+		"--list-address", "bpf@vger.kernel.org"}); err != nil {
 		t.Fatal(err)
 	}
 	auth, err := mergeBotConfig(fs, f, &o.src.Lists)
@@ -281,7 +282,7 @@ func TestMergeBotConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"bpf@vger.kernel.org", "linux-input@vger.kernel.org"}; !slices.Equal(cfg.ListAddresses, want) {
+	if want := []string{"extra@example.org", "bpf@vger.kernel.org", "linux-input@vger.kernel.org"}; !slices.Equal(cfg.ListAddresses, want) {
 		t.Errorf("list addresses %v, want %v", cfg.ListAddresses, want)
 	}
 
