@@ -18,7 +18,7 @@ func (c *cli) newBotStatusCmd() *cobra.Command {
 	var state, format string
 	cmd := &cobra.Command{
 		Use:   "status --state FILE [--format text|json]",
-		Short: "series and replies by state, and each list's position, read from the state file (read only)",
+		Short: "series and replies by state, overall and per list, and each list's position, read from the state file (read only)",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
 			c.code = runBotStatus(state, format, c.stdout, c.stderr)
