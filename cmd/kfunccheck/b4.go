@@ -3,11 +3,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -27,18 +29,26 @@ const noB4Env = "KFUNCCHECK_NO_B4_SERIES"
 // pipes one message per run, so only a run reading stdin alone is
 // considered; --b4-series makes a missing context an error, as the series
 // check must not pass a cover letter it cannot place.
-func b4Context(cf *checkFlags, paths []string) (*b4ctx.Series, string, error) {
+//
+// A prep series is looked for only when the piped message's Message-ID has
+// the shape b4 prep gives its patches: finding the prep branch's cover
+// commit walks a year of the branch's history (half a second in a kernel
+// tree), which every "git format-patch | kfunccheck check" would pay.
+func b4Context(cf *checkFlags, paths []string, stdin *bufio.Reader) (*b4ctx.Series, string, error) {
 	if os.Getenv(noB4Env) != "" {
 		return nil, "", nil
 	}
-	stdinOnly := len(paths) == 0 || len(paths) == 1 && paths[0] == "-"
-	if !stdinOnly || len(cf.gitRevs) > 0 || len(cf.msgids) > 0 {
+	if !stdinOnly(paths) || len(cf.gitRevs) > 0 || len(cf.msgids) > 0 {
 		if cf.b4Series || cf.b4Thread {
 			return nil, "", fmt.Errorf("--b4-series and --b4-thread judge one message on stdin, as b4 pipes it")
 		}
 		return nil, "", nil
 	}
-	s, err := b4ctx.Find(".", os.Getenv)
+	var s *b4ctx.Series
+	var err error
+	if os.Getenv(b4ctx.TrackingEnv) != "" || cf.b4Series || madeByB4Prep(peekMessageID(stdin)) {
+		s, err = b4ctx.Find(".", os.Getenv)
+	}
 	dir := ""
 	if s != nil {
 		dir = s.Dir
@@ -58,6 +68,61 @@ func b4Context(cf *checkFlags, paths []string) (*b4ctx.Series, string, error) {
 		return nil, dir, nil
 	}
 	return s, dir, err
+}
+
+// stdinOnly reports whether the paths name standard input alone.
+func stdinOnly(paths []string) bool {
+	return len(paths) == 0 || len(paths) == 1 && paths[0] == "-"
+}
+
+// b4PrepMessageID is the Message-ID b4 prep gives the patches of a series
+// (ez.py, make_msgid_tpt, since b4 0.10): "<STABLEPART-vREV-N-RANDOM@DOMAIN>",
+// STABLEPART the change-id without its hash, RANDOM 12 hex digits.
+var b4PrepMessageID = regexp.MustCompile(`^<[^<>@\s]+-v\d+-\d+-[0-9a-f]{12}@[^<>@\s]+>$`)
+
+// madeByB4Prep reports whether a Message-ID is one b4 prep makes.
+func madeByB4Prep(id string) bool { return b4PrepMessageID.MatchString(id) }
+
+// peekMessageID returns the Message-ID of the first message on r without
+// consuming it: the header is peeked in growing steps, up to 64 KiB, so
+// that a slow writer is not waited for beyond the header.
+func peekMessageID(r *bufio.Reader) string {
+	if r == nil {
+		return ""
+	}
+	for n := 4 << 10; ; n *= 2 {
+		buf, err := r.Peek(n)
+		header := buf
+		end := bytes.Index(buf, []byte("\n\n"))
+		if crlf := bytes.Index(buf, []byte("\r\n\r\n")); crlf >= 0 && (end < 0 || crlf < end) {
+			end = crlf
+		}
+		if end >= 0 {
+			header = buf[:end]
+		}
+		if end >= 0 || err != nil || n >= r.Size() {
+			return headerMessageID(header)
+		}
+	}
+}
+
+// headerMessageID finds the Message-ID field of a header, unfolded.
+func headerMessageID(header []byte) string {
+	lines := strings.Split(strings.ReplaceAll(string(header), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		name, value, ok := strings.Cut(l, ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "Message-ID") {
+			continue
+		}
+		for _, c := range lines[i+1:] {
+			if c == "" || c[0] != ' ' && c[0] != '\t' {
+				break
+			}
+			value += " " + c
+		}
+		return strings.TrimSpace(value)
+	}
+	return ""
 }
 
 // b4Run judges the message on stdin in its b4 context: its series in the

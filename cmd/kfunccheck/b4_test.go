@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -99,7 +100,9 @@ func b4Message(t *testing.T, dir, rng string, n int) string {
 		t.Fatal(err)
 	}
 	_, rest, _ := strings.Cut(string(data), "\n")
-	return rest
+	// b4 prep gives each patch a Message-ID of its change-id, revision,
+	// number and a random part (ez.py, make_msgid_tpt).
+	return fmt.Sprintf("Message-Id: <20260302-retire-v1-%d-0123456789ab@example.org>\n", n) + rest
 }
 
 // packageDir is where the tests start, which b4Result leaves.
@@ -182,6 +185,14 @@ func TestB4PrepSeriesContext(t *testing.T) {
 	out, _, _ := runCLI(t, patch2, "check", "-q", "--terse", "--show-types")
 	if !strings.Contains(out, "ERROR:STABLE_REMOVAL:") {
 		t.Fatalf("text for b4 prep --check:\n%s", out)
+	}
+
+	// The same patch without the Message-ID b4 prep gives it, as
+	// "git format-patch | kfunccheck check" pipes it, is judged alone:
+	// the prep series is looked for only for b4's messages.
+	_, plain, _ := strings.Cut(patch2, "\n")
+	if res := b4Result(t, dir, plain); res["status"] != "pass" {
+		t.Fatalf("2/2 piped by git format-patch: %v", res)
 	}
 
 	// A patch that is not one of the series is judged alone.
@@ -534,4 +545,33 @@ func TestB4ReviewChecksFromSource(t *testing.T) {
 		t.Errorf("series: %v", got.Series)
 	}
 	t.Logf("b4's review checks: %s", out)
+}
+
+// TestPeekMessageID reads the first message's Message-ID from stdin
+// without consuming it, and tells b4 prep's from others.
+func TestPeekMessageID(t *testing.T) {
+	long := strings.Repeat("X-Filler: "+strings.Repeat("x", 70)+"\n", 100) // past the first peek
+	for _, tc := range []struct {
+		name, in, want string
+		b4             bool
+	}{
+		{"b4 prep", "From: a@b\nMessage-Id: <20260302-retire-v2-1-0123456789ab@example.org>\n\nbody\n", "<20260302-retire-v2-1-0123456789ab@example.org>", true},
+		{"folded, CRLF", "From: a@b\r\nmessage-id:\r\n <20260302-x-y-v1-10-abcdefabcdef@b4>\r\n\r\nbody\r\n", "<20260302-x-y-v1-10-abcdefabcdef@b4>", true},
+		{"after a long header", long + "Message-ID: <1-v1-1-0123456789ab@h>\n\n", "<1-v1-1-0123456789ab@h>", true},
+		{"git send-email", "Message-ID: <20260302100000.12345-1-jane@example.org>\n\n", "<20260302100000.12345-1-jane@example.org>", false},
+		{"in the body only", "From: a@b\n\nMessage-ID: <x-v1-1-0123456789ab@h>\n", "", false},
+		{"none, short input", "From: a@b\n", "", false},
+		{"empty", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := bufio.NewReaderSize(strings.NewReader(tc.in), 64<<10)
+			got := peekMessageID(r)
+			if got != tc.want || madeByB4Prep(got) != tc.b4 {
+				t.Errorf("got %q (b4 %v), want %q (b4 %v)", got, madeByB4Prep(got), tc.want, tc.b4)
+			}
+			if rest, _ := io.ReadAll(r); string(rest) != tc.in {
+				t.Errorf("the message was consumed")
+			}
+		})
+	}
 }

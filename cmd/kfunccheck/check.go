@@ -217,7 +217,12 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 	cf := r.cf
 	// Run by b4 on one piped message, the series it belongs to is read
 	// from the repository b4 runs in (see b4.go).
-	bs, b4dir, b4err := b4Context(cf, paths)
+	var peek *bufio.Reader
+	if stdinOnly(paths) && stdin != nil {
+		peek = bufio.NewReaderSize(stdin, 64<<10)
+		stdin = peek
+	}
+	bs, b4dir, b4err := b4Context(cf, paths, peek)
 	if b4dir != "" && cf.repo == "" {
 		cf.repo = b4dir
 	}
