@@ -138,3 +138,51 @@ func TestCompletionUnknownShell(t *testing.T) {
 		t.Errorf("completion tcsh: rc %d, %q", rc, stderr)
 	}
 }
+
+// TestFishCompletion loads the fish script into a real fish and asks it
+// to complete (complete -C), with the built binary answering.
+func TestFishCompletion(t *testing.T) {
+	fish, err := exec.LookPath("fish")
+	if err != nil {
+		t.Skip("fish not installed (apt-get install fish)")
+	}
+	bin := buildKfunccheck(t)
+	script, _, rc := runCLI(t, "", "completion", "fish")
+	if rc != 0 {
+		t.Fatalf("completion fish: rc %d", rc)
+	}
+	path := filepath.Join(t.TempDir(), "kfunccheck.fish")
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"kfunccheck ch", []string{"check"}},
+		{"kfunccheck explain STABLE_SIG", []string{"STABLE_SIGNATURE", "STABLE_SIGNATURE_COMPAT"}},
+		{"kfunccheck check --for", []string{"--format"}},
+		{"kfunccheck check --format ", []string{"json", "sarif"}},
+		{"kfunccheck bot once --mai", []string{"--maildir"}},
+	} {
+		cmd := exec.Command(fish, "--no-config", "-c", "source "+path+"; complete -C '"+tc.line+"'")
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("fish: %v\n%s", err, out)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			word, desc, _ := strings.Cut(l, "\t")
+			got = append(got, word)
+			if strings.Contains(desc, "`") {
+				t.Errorf("%q: description %q keeps help's quotes", tc.line, desc)
+			}
+		}
+		for _, w := range tc.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("completing %q: %q missing from %q", tc.line, w, got)
+			}
+		}
+	}
+}
