@@ -85,6 +85,38 @@ func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.BoolVar(&cf.b4Thread, "b4-thread", false, "judge the piped patch after the earlier patches of its thread, fetched from --lore (for b4.am-perpatch-check-cmd)")
 	fs.StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile to this `FILE` (for performance work)")
 	fs.MarkHidden("cpuprofile")
+	fs.BoolVar(&cf.text.Strict, "subjective", false, "checkpatch's other name of --strict")
+	fs.MarkHidden("subjective")
+	addCheckpatchTuning(fs)
+}
+
+// checkpatchTuning are checkpatch.pl's options that tune its own style
+// checks (scripts/checkpatch.pl 6.12, GetOptions): kfunccheck has none of
+// those checks, so it takes them and they change nothing, and a command
+// line written for checkpatch (NIPA's: --strict --codespell
+// --max-line-length=80 --ignore=...) runs as it is. Options that change
+// what the input is (-f, --fix) are not among them.
+var checkpatchTuning = []struct {
+	name  string
+	value bool // takes a value
+}{
+	{"codespell", false}, {"codespellfile", true}, {"max-line-length", true}, {"tab-size", true},
+	{"min-conf-desc-length", true}, {"tree", false}, {"no-tree", false}, {"root", true},
+	{"signoff", false}, {"no-signoff", false}, {"patch", false}, {"summary-file", false},
+	{"ignore-perl-version", false}, {"spelling", true}, {"conststructsfile", true},
+	{"typedefsfile", true}, {"kconfig-prefix", true}, {"git-merge-base", true},
+}
+
+func addCheckpatchTuning(fs *pflag.FlagSet) {
+	for _, o := range checkpatchTuning {
+		usage := "checkpatch's --" + o.name + ": tunes checkpatch's own checks; accepted, no effect"
+		if o.value {
+			fs.String(o.name, "", usage)
+		} else {
+			fs.Bool(o.name, false, usage)
+		}
+		fs.MarkHidden(o.name)
+	}
 }
 
 func (c *cli) newCheckCmd() *cobra.Command {

@@ -231,3 +231,31 @@ func TestColorOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpatchCommandLines: command lines written for checkpatch.pl run
+// as they are; its options that tune its own style checks change nothing,
+// --subjective is --strict, and its options that change what the input
+// is are refused.
+func TestCheckpatchCommandLines(t *testing.T) {
+	sig := "../../rules/testdata/STABLE_SIGNATURE/signature-breaking-stable-list.patch"
+	strict, _, strictCode := runCLI(t, "", "check", "--strict", "--show-types", sig)
+	for _, args := range [][]string{
+		// NIPA's tests/patch/checkpatch/checkpatch.sh, with a file for -g HEAD.
+		{"check", "--strict", "--codespell", "--max-line-length=80", "--ignore=SPACING_CAST,LONG_LINE", "--show-types", sig},
+		{"check", "--subjective", "--no-tree", "--root", "/usr/src/linux", "--tab-size=8", "--show-types", sig},
+		{"check", "--strict", "--show-types", "--no-signoff", "--summary-file", "--patch", sig},
+	} {
+		out, _, code := runCLI(t, "", args...)
+		if out != strict || code != strictCode {
+			t.Errorf("%q: exit %d, want %d as --strict alone:\n%s", args, code, strictCode, out)
+		}
+	}
+	if !strings.Contains(strict, "CHECK:") {
+		t.Fatalf("--strict shows no check-level finding:\n%s", strict)
+	}
+	for _, refused := range []string{"--fix", "--fix-inplace", "-f"} {
+		if _, stderr, code := runCLI(t, "", "check", refused, sig); code != 2 || !strings.Contains(stderr, "unknown") {
+			t.Errorf("%s: exit %d, %q", refused, code, stderr)
+		}
+	}
+}
