@@ -87,6 +87,8 @@ func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.MarkHidden("cpuprofile")
 	fs.BoolVar(&cf.text.Strict, "subjective", false, "checkpatch's other name of --strict")
 	fs.MarkHidden("subjective")
+	fs.BoolVar(&cf.noColor, "nocolor", false, "checkpatch's old spelling of --no-color")
+	fs.MarkHidden("nocolor")
 	addCheckpatchTuning(fs)
 }
 
@@ -100,11 +102,11 @@ var checkpatchTuning = []struct {
 	name  string
 	value bool // takes a value
 }{
-	{"codespell", false}, {"codespellfile", true}, {"max-line-length", true}, {"tab-size", true},
-	{"min-conf-desc-length", true}, {"tree", false}, {"no-tree", false}, {"root", true},
-	{"signoff", false}, {"no-signoff", false}, {"patch", false}, {"summary-file", false},
-	{"ignore-perl-version", false}, {"spelling", true}, {"conststructsfile", true},
-	{"typedefsfile", true}, {"kconfig-prefix", true}, {"git-merge-base", true},
+	{"codespell", false}, {"no-codespell", false}, {"codespellfile", true}, {"max-line-length", true},
+	{"tab-size", true}, {"min-conf-desc-length", true}, {"tree", false}, {"no-tree", false},
+	{"root", true}, {"signoff", false}, {"no-signoff", false}, {"fixes-tag", false},
+	{"no-fixes-tag", false}, {"patch", false}, {"summary", false}, {"summary-file", false},
+	{"ignore-perl-version", false}, {"typedefsfile", true}, {"kconfig-prefix", true},
 }
 
 func addCheckpatchTuning(fs *pflag.FlagSet) {

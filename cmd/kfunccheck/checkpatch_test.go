@@ -156,3 +156,41 @@ func TestCheckpatchShape(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckpatchOptionsKnown reads the real checkpatch.pl's GetOptions
+// table: every checkpatch option kfunccheck takes, the ones that change
+// nothing included, is one checkpatch has (a negated "!" option also as
+// --no-NAME and --noNAME), so the list cannot invent spellings.
+func TestCheckpatchOptionsKnown(t *testing.T) {
+	data, err := os.ReadFile(checkpatchScript(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(data), "\nGetOptions(")
+	if !ok {
+		t.Fatal("no GetOptions table in checkpatch.pl")
+	}
+	table, _, _ = strings.Cut(table, "\n)")
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile(`'([a-z|-]+)([!+]?)(?:=[a-z])?'`).FindAllStringSubmatch(table, -1) {
+		for _, name := range strings.Split(m[1], "|") {
+			known[name] = true
+			if m[2] == "!" {
+				known["no-"+name], known["no"+name] = true, true
+			}
+		}
+	}
+	if len(known) < 40 {
+		t.Fatalf("read %d options from checkpatch.pl's GetOptions", len(known))
+	}
+	names := []string{"subjective", "nocolor", "no-color", "strict", "terse", "emacs", "show-types", "showfile",
+		"no-summary", "q", "quiet", "v", "verbose", "mailback", "ignore", "types", "list-types", "color", "g", "git"}
+	for _, o := range checkpatchTuning {
+		names = append(names, o.name)
+	}
+	for _, n := range names {
+		if !known[n] {
+			t.Errorf("checkpatch.pl has no option --%s", n)
+		}
+	}
+}
