@@ -380,6 +380,13 @@ address = "linux-input@vger.kernel.org"
 	if files, _ := filepath.Glob(filepath.Join(dir, "replies", "new", "*")); len(files) != 2 {
 		t.Errorf("%d replies in the file's outbox, want still 2", len(files))
 	}
+	// bot status finds the state through the file and names the lists
+	// as the file does.
+	out, stderr, code := runCLI(t, "", "bot", "status", "--bot-config", args[3])
+	if code != 0 || !strings.Contains(out, "list bpf (mbox:"+filepath.Join(dir, "bpf.mbox")+")") ||
+		!strings.Contains(out, "list linux-input (maildir:"+filepath.Join(dir, "input")+")") {
+		t.Errorf("bot status --bot-config: exit %d %s\n%s", code, stderr, out)
+	}
 	// A bad file stops the bot with its problems, exit 2.
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, []byte("smtp_password = \"x\"\n"), 0o644)

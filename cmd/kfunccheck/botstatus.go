@@ -15,16 +15,17 @@ import (
 )
 
 func (c *cli) newBotStatusCmd() *cobra.Command {
-	var state, format string
+	var state, format, botConfig string
 	cmd := &cobra.Command{
-		Use:   "status --state FILE [--format text|json]",
+		Use:   "status (--state FILE | --bot-config FILE) [--format text|json]",
 		Short: "series and replies by state, overall and per list, and each list's position, read from the state file (read only)",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
-			c.code = runBotStatus(state, format, c.stdout, c.stderr)
+			c.code = runBotStatus(state, botConfig, format, c.stdout, c.stderr)
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "", "the bot's state file")
+	cmd.Flags().StringVar(&state, "state", "", "the bot's state `FILE`")
+	cmd.Flags().StringVar(&botConfig, "bot-config", "", "the bot configuration `FILE`: its state (unless --state), and its lists' names")
 	cmd.Flags().StringVar(&format, "format", "text", "output: text or json")
 	completeValues(cmd, "format", "text", "json")
 	return cmd
@@ -32,10 +33,33 @@ func (c *cli) newBotStatusCmd() *cobra.Command {
 
 // runBotStatus prints what a bot's state file says, read only, so that it
 // can be asked while the bot runs.
-func runBotStatus(state, format string, stdout, stderr io.Writer) int {
+func runBotStatus(state, botConfig, format string, stdout, stderr io.Writer) int {
+	// names gives a list's name in the configuration file, by its id.
+	names := map[string]string{}
+	if botConfig != "" {
+		f, probs := loadBotConfig(botConfig)
+		if len(probs) > 0 {
+			for _, p := range probs {
+				fmt.Fprintf(stderr, "kfunccheck bot status: %s\n", p)
+			}
+			return 2
+		}
+		if state == "" {
+			state = f.value("state")
+		}
+		for _, l := range f.Lists {
+			names[l.List.ID()] = l.Name
+		}
+	}
 	if state == "" || format != "text" && format != "json" {
-		fmt.Fprint(stderr, "usage: kfunccheck bot status --state FILE [--format text|json]\n")
+		fmt.Fprint(stderr, "usage: kfunccheck bot status (--state FILE | --bot-config FILE) [--format text|json]\n")
 		return 2
+	}
+	named := func(id string) string {
+		if n := names[id]; n != "" {
+			return n + " (" + id + ")"
+		}
+		return id
 	}
 	st, err := bot.ReadStatus(state)
 	if err != nil {
@@ -81,9 +105,9 @@ func runBotStatus(state, format string, stdout, stderr io.Writer) int {
 	}
 	for i, l := range st.Lists {
 		if l.FirstPass {
-			fmt.Fprintf(stdout, "list %s: read whole each pass (first pass %s)\n", l.List, l.Time.Format(time.RFC3339))
+			fmt.Fprintf(stdout, "list %s: read whole each pass (first pass %s)\n", named(l.List), l.Time.Format(time.RFC3339))
 		} else {
-			fmt.Fprintf(stdout, "list %s: epoch %d at %.12s (%s)\n", l.List, l.Epoch, l.Commit, l.Time.Format(time.RFC3339))
+			fmt.Fprintf(stdout, "list %s: epoch %d at %.12s (%s)\n", named(l.List), l.Epoch, l.Commit, l.Time.Format(time.RFC3339))
 		}
 		if i+1 == len(st.Lists) || st.Lists[i+1].List != l.List {
 			perList(l.List)
@@ -96,7 +120,7 @@ func runBotStatus(state, format string, stdout, stderr io.Writer) int {
 		if name == bot.UnknownList {
 			fmt.Fprintf(stdout, "%s: series from before kfunccheck recorded their lists\n", name)
 		} else {
-			fmt.Fprintf(stdout, "list %s:\n", name)
+			fmt.Fprintf(stdout, "list %s:\n", named(name))
 		}
 		perList(name)
 	}
