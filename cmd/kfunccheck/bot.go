@@ -156,18 +156,18 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	var sess *checkrun.Session
 	if o.repo != "" {
 		// Mail is judged against the tree at the repository's HEAD, and
 		// by the history rules over its release tags. No
 		// gitrepo.UseFastSHA1: the bot fetches archives with go-git and
 		// keeps collision detection.
-		sess, err := checkrun.Attach(o.repo, &opt, func(msg string) { fmt.Fprintf(stderr, "kfunccheck bot: %s\n", msg) })
-		if err != nil {
+		if sess, err = checkrun.Attach(o.repo, &opt, botWarn(stderr)); err != nil {
 			return fail(fmt.Errorf("--repo: %w", err))
 		}
 		defer sess.Close()
 	}
-	cfg, err := o.config(file, auth, opt, stderr)
+	cfg, err := o.config(file, auth, opt, sess, stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -192,6 +192,11 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 		return fail(err)
 	}
 	return 0
+}
+
+// botWarn writes what the history rules could not do to the bot's log.
+func botWarn(stderr io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintf(stderr, "kfunccheck bot: %s\n", msg) }
 }
 
 // errReported is a failure whose lines are already written.
@@ -249,7 +254,7 @@ func (o *botOpts) load(fs *pflag.FlagSet, stderr io.Writer) (*botFile, *botSMTPA
 
 // config turns the flags into the bot's configuration, with opt the
 // global check options (a list of the file may have its own).
-func (o *botOpts) config(file *botFile, auth *botSMTPAuth, opt patchcheck.Options, stderr io.Writer) (bot.Config, error) {
+func (o *botOpts) config(file *botFile, auth *botSMTPAuth, opt patchcheck.Options, sess *checkrun.Session, stderr io.Writer) (bot.Config, error) {
 	replyLevel, err := model.ParseSeverity(*o.level)
 	if err != nil {
 		return bot.Config{}, fmt.Errorf("--reply-level: %w", err)
@@ -294,7 +299,7 @@ func (o *botOpts) config(file *botFile, auth *botSMTPAuth, opt patchcheck.Option
 		p := newBotProgress(stderr)
 		cfg.Log, cfg.Progress = p, p.update
 	}
-	if cfg.ListCheck, err = botListChecks(file, opt, o.conf, o.stableLists, o.btf); err != nil {
+	if cfg.ListCheck, err = botListChecks(file, o.conf, o.stableLists, o.btf, sess, botWarn(stderr)); err != nil {
 		return bot.Config{}, err
 	}
 	if *o.send {

@@ -19,8 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/hooks/bot"
 	"github.com/kfunccheck/kfunccheck/patchcheck"
-	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
-	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -796,10 +795,10 @@ func mergeBotConfig(fs *pflag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPA
 // one: conf, stable and btf as the flags and the file's top level left
 // them). Lists with the same policy and stable lists share one options
 // value, so that a series sent to both is judged once by it. The
-// repository of --repo serves every list: its baseline, tree index and
-// history rules (which judge by the global policy) are copied from
-// global.
-func botListChecks(f *botFile, global patchcheck.Options, conf string, stable []string, btf string) (map[string]*patchcheck.Options, error) {
+// repository of --repo (sess, nil without one) serves every list: its
+// baseline and tree index, and history rules that judge by the list's
+// own policy.
+func botListChecks(f *botFile, conf string, stable []string, btf string, sess *checkrun.Session, warn func(string)) (map[string]*patchcheck.Options, error) {
 	if f == nil {
 		return nil, nil
 	}
@@ -828,12 +827,11 @@ func botListChecks(f *botFile, global patchcheck.Options, conf string, stable []
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: list %s: %w", f.Path, l.Line, l.Name, err)
 		}
-		if m, ok := global.Baseline.(baseline.Multi); ok && len(m) > 0 {
-			if repo, ok := m[0].(gitrepo.Baseline); ok {
-				o.Baseline = append(baseline.Multi{repo}, o.Baseline)
-			}
+		if sess != nil {
+			// The repository serves this list as it serves the others,
+			// and its history rules judge by this list's policy.
+			sess.Apply(&o, warn)
 		}
-		o.Tree, o.Extra = global.Tree, global.Extra
 		shared[key] = &o
 		out[l.List.ID()] = &o
 	}

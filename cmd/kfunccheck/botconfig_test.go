@@ -278,7 +278,7 @@ func TestMergeBotConfig(t *testing.T) {
 		t.Errorf("smtp login %+v", auth)
 	}
 	// The lists' addresses are lists for the replies, not Cc's.
-	cfg, err := o.config(f, auth, patchcheck.Options{Policy: policy.Default()}, io.Discard)
+	cfg, err := o.config(f, auth, patchcheck.Options{Policy: policy.Default()}, nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

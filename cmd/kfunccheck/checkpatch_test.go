@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,10 @@ func checkpatchScript(t *testing.T) string {
 	cands = append(cands, g...)
 	if home, err := os.UserHomeDir(); err == nil {
 		g, _ = filepath.Glob(filepath.Join(home, ".cache/kfunccheck-ksrc/*/scripts/checkpatch.pl"))
+		// The newest first (full-6.12 before full-6.1): the drop-in is
+		// measured against checkpatch.pl 6.12.
+		slices.Sort(g)
+		slices.Reverse(g)
 		cands = append(cands, g...)
 	}
 	for _, c := range cands {

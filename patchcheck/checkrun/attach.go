@@ -74,33 +74,59 @@ func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, e
 	// nothing there, and a commit the bot ever renders is then cut to the
 	// same files check and the hook judge, not rendered whole.
 	repo.SetSelector(gitrepo.KfuncSelector(opt.Interest))
+	// An unborn HEAD leaves Head empty: patches from files then get no
+	// tree, as they would without a repository.
+	s.Head, _ = repo.Resolve("HEAD")
+	if s.idx = kindex.ForRepo(repo, policyOf(opt).NotKernel); s.idx != nil {
+		s.cache = kindex.CachePath(layout.GitDir)
+		s.idx.Load(s.cache)
+	}
+	s.Judge = s.apply(opt, warn)
+	return s, nil
+}
+
+// Apply sets another set of options up to check against the session's
+// repository, as Attach set the first: the repository's pre-images first
+// in its baseline, the tree at HEAD, and the history rules judged by that
+// set's own policy (a bot list with a policy of its own). The index is
+// shared.
+func (s *Session) Apply(opt *patchcheck.Options, warn func(string)) {
+	if warn == nil {
+		warn = func(string) {}
+	}
+	s.apply(opt, warn)
+}
+
+func (s *Session) apply(opt *patchcheck.Options, warn func(string)) *history.Judger {
 	if opt.Policy == nil {
 		opt.Policy = policy.Default()
 	}
 	// The repository comes first: it has every pre-image a commit of its
 	// own names. A nil baseline is left out, not asked: Multi would call
 	// it when the repository lacks a blob.
-	multi := baseline.Multi{gitrepo.Baseline{Repo: repo, Name: s.Name}}
+	multi := baseline.Multi{gitrepo.Baseline{Repo: s.Repo, Name: s.Name}}
 	if opt.Baseline != nil {
 		multi = append(multi, opt.Baseline)
 	}
 	opt.Baseline = multi
-	// An unborn HEAD leaves Head empty: patches from files then get no
-	// tree, as they would without a repository.
-	s.Head, _ = repo.Resolve("HEAD")
-	s.idx = kindex.ForRepo(repo, opt.Policy.NotKernel)
 	if s.idx == nil {
-		return s, nil
+		return nil
 	}
-	s.cache = kindex.CachePath(layout.GitDir)
-	s.idx.Load(s.cache)
 	// HEAD for every caller, the hook included: commits are judged
 	// against their parents whatever head is, so only patches from files
 	// or mail see it, and for them HEAD is the nearest guess.
-	opt.Tree = s.idx.TreeFor(repo, s.Head)
-	s.Judge = history.NewJudge(repo, layout.CommonDir, s.idx, opt.Policy, opt.Interest, warn)
-	opt.Extra = s.For("")
-	return s, nil
+	opt.Tree = s.idx.TreeFor(s.Repo, s.Head)
+	judge := history.NewJudge(s.Repo, s.Layout.CommonDir, s.idx, opt.Policy, opt.Interest, warn)
+	opt.Extra = judge.For("")
+	return judge
+}
+
+// policyOf returns the options' policy, the default when they have none.
+func policyOf(opt *patchcheck.Options) *policy.Config {
+	if opt.Policy == nil {
+		return policy.Default()
+	}
+	return opt.Policy
 }
 
 // For returns, for patchcheck.Options.Extra, the history rules for patches

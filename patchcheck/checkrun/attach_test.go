@@ -14,6 +14,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
 // git runs the git command in dir with no user or system configuration.
@@ -143,6 +144,40 @@ func TestAttachWorkTree(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestApply: a second set of options (a bot list with its own policy)
+// gets the same repository first in its baseline and the tree at HEAD,
+// and history rules of its own, while the first set keeps its own.
+func TestApply(t *testing.T) {
+	isolateCache(t)
+	dir, _ := kernelRepo(t, "sha1")
+	var first patchcheck.Options
+	s, err := Attach(dir, &first, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	own := policy.Default()
+	own.List = "linux-input@vger.kernel.org"
+	second := patchcheck.Options{Policy: own, Baseline: baseline.NewStableList("input", []string{"bpf_task_acquire"})}
+	s.Apply(&second, nil)
+	multi, ok := second.Baseline.(baseline.Multi)
+	if !ok || len(multi) != 2 {
+		t.Fatalf("baseline %#v: want the repository, then the list's own", second.Baseline)
+	}
+	if b, ok := multi[0].(gitrepo.Baseline); !ok || b.Name != dir {
+		t.Errorf("first baseline %#v, want the repository", multi[0])
+	}
+	if second.Tree == nil || second.Extra == nil {
+		t.Fatalf("tree %v, extra %v: want both", second.Tree != nil, second.Extra != nil)
+	}
+	if second.Policy != own || first.Policy == own {
+		t.Errorf("policies mixed: first %p second %p own %p", first.Policy, second.Policy, own)
+	}
+	if tv, err := second.Tree(&model.Patch{Source: "x.patch"}); err != nil || tv == nil {
+		t.Errorf("tree at HEAD for the second options: %v, %v", tv, err)
 	}
 }
 
