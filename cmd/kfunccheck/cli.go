@@ -46,6 +46,10 @@ func (c *cli) newRoot() *cobra.Command {
 	}
 	root.SetVersionTemplate(strings.ReplaceAll(versionText(), "{{", "{{`{{`}}"))
 	root.CompletionOptions.DisableDefaultCmd = true
+	// A command that only holds subcommands (and runs to say so) shows
+	// "kfunccheck bot [command]", not also a "kfunccheck bot [flags]" it
+	// does not have.
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), "{{if .Runnable}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		c.newCheckCmd(),
