@@ -11,31 +11,24 @@ import (
 	"testing"
 
 	"github.com/kfunccheck/kfunccheck/hooks"
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 )
 
 var kfunccheck string // the binary under test, built once
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		if _, err := exec.LookPath("git"); err != nil {
-			fmt.Println("skipping hook end-to-end tests: the git command is not installed (.ci/run installs it)")
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "kfunccheck-bin")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		kfunccheck = filepath.Join(dir, "kfunccheck")
-		out, err := exec.Command("go", "build", "-o", kfunccheck, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput()
-		if err != nil {
-			fmt.Printf("building kfunccheck: %v\n%s", err, out)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	if _, err := exec.LookPath("git"); err != nil {
+		fmt.Println("skipping hook end-to-end tests: the git command is not installed (.ci/run installs it)")
+		testbin.Main(m)
+		return
+	}
+	var err error
+	if kfunccheck, err = testbin.Build(); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	testbin.Main(m)
 }
 
 type world struct {

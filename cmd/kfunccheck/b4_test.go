@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
 )
 
@@ -103,21 +104,6 @@ func b4Message(t *testing.T, dir, rng string, n int) string {
 	// b4 prep gives each patch a Message-ID of its change-id, revision,
 	// number and a random part (ez.py, make_msgid_tpt).
 	return fmt.Sprintf("Message-Id: <20260302-retire-v1-%d-0123456789ab@example.org>\n", n) + rest
-}
-
-// packageDir is where the tests start, which b4Result leaves.
-var packageDir, _ = os.Getwd()
-
-// buildKfunccheck builds the command for b4 to run.
-func buildKfunccheck(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kfunccheck")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = packageDir
-	if o, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, o)
-	}
-	return bin
 }
 
 // b4Result runs the check as b4 runs a review check: the message on
@@ -339,7 +325,7 @@ func TestB4DebianPrep(t *testing.T) {
 	bin := ""
 	if canCheck {
 		// Built before b4Env moves HOME, where Go keeps its caches.
-		bin = buildKfunccheck(t)
+		bin = testbin.Path(t)
 	}
 	b4Isolate(t)
 	b4Env(t)
@@ -462,7 +448,7 @@ func TestB4AmThread(t *testing.T) {
 		if mm[0] == 0 && mm[1] < 14 {
 			t.Skipf("b4 %s has no am --check; am-perpatch-check-cmd came in b4 0.14", version)
 		}
-		bin := buildKfunccheck(t)
+		bin := testbin.Path(t)
 		b4Env(t)
 		gitIn(t, dir, "config", "b4.am-perpatch-check-cmd", bin+" check -q --terse --no-summary --mailback --show-types --b4-thread --lore "+url)
 		// --offline-mode keeps b4 itself from lore; -m gives it the
@@ -507,7 +493,7 @@ func TestB4ReviewChecksFromSource(t *testing.T) {
 	}
 	needGit(t)
 	b4Isolate(t)
-	bin := buildKfunccheck(t)
+	bin := testbin.Path(t)
 	dir, tf := reviewBranch(t)
 	_, msgs, _ := threadMbox(t)
 	var files []string

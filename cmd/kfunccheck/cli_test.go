@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 	"github.com/spf13/cobra"
 )
 
@@ -194,7 +195,7 @@ func TestColorOnTerminal(t *testing.T) {
 	if err != nil {
 		t.Skip("script (util-linux) not installed: no pseudo-terminal to run on")
 	}
-	bin := buildKfunccheck(t)
+	bin := testbin.Path(t)
 	prom, err := filepath.Abs(ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch")
 	if err != nil {
 		t.Fatal(err)

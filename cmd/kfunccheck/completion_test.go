@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 )
 
 // TestBashCompletion loads the generated script into a real bash and asks
@@ -27,7 +29,7 @@ func TestBashCompletion(t *testing.T) {
 	if _, err := os.Stat(bashCompletion); err != nil {
 		t.Skip("bash-completion not installed (apt-get install bash-completion)")
 	}
-	bin := buildKfunccheck(t)
+	bin := testbin.Path(t)
 	script, _, rc := runCLI(t, "", "completion", "bash")
 	if rc != 0 {
 		t.Fatalf("completion bash: rc %d", rc)
@@ -146,7 +148,7 @@ func TestFishCompletion(t *testing.T) {
 	if err != nil {
 		t.Skip("fish not installed (apt-get install fish)")
 	}
-	bin := buildKfunccheck(t)
+	bin := testbin.Path(t)
 	script, _, rc := runCLI(t, "", "completion", "fish")
 	if rc != 0 {
 		t.Fatalf("completion fish: rc %d", rc)

@@ -14,11 +14,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 const ex = "../../testdata/examples/"
+
+// TestMain removes the binary the process tests built (testbin).
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()

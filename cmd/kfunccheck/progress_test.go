@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 )
 
 func TestProgress(t *testing.T) {
@@ -76,7 +78,7 @@ func TestBotProgressOnTerminal(t *testing.T) {
 	if err != nil {
 		t.Skip("script (util-linux) not installed: no pseudo-terminal to run on")
 	}
-	bin := buildKfunccheck(t)
+	bin := testbin.Path(t)
 	dir := t.TempDir()
 	var mbox bytes.Buffer
 	for i := range 600 {

@@ -15,32 +15,26 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 )
 
 var kfunccheck string // the binary under test, built once
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		for _, tool := range []string{"bash", "git"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				fmt.Printf("skipping the NIPA tests: the %s command is not installed (.ci/run installs git)\n", tool)
-				return m.Run()
-			}
+	for _, tool := range []string{"bash", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			fmt.Printf("skipping the NIPA tests: the %s command is not installed (.ci/run installs git)\n", tool)
+			testbin.Main(m)
+			return
 		}
-		dir, err := os.MkdirTemp("", "kfunccheck-bin")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		kfunccheck = filepath.Join(dir, "kfunccheck")
-		out, err := exec.Command("go", "build", "-o", kfunccheck, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput()
-		if err != nil {
-			fmt.Printf("building kfunccheck: %v\n%s", err, out)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	}
+	var err error
+	if kfunccheck, err = testbin.Build(); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	testbin.Main(m)
 }
 
 // nipaTest is a per-patch test as NIPA loads it from its directory: the

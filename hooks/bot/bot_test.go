@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	git "github.com/go-git/go-git/v5"
 )
 
 // archive builds public-inbox v2 epochs with go-git: one commit per
@@ -131,6 +132,9 @@ type testBot struct {
 	now    time.Time
 	outbox string
 }
+
+// TestMain removes the binary the process tests built (testbin).
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 func newTestBot(t testing.TB, state string) *testBot {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 )
 
 // TestCrashRestart runs the real binary over an archive of many series,
@@ -23,17 +24,6 @@ import (
 // the list: what it accepts reaches the archive, which is how a bot
 // killed between handing a reply over and recording it learns that the
 // reply arrived.
-// buildBinary builds the kfunccheck command for the tests that run it and
-// kill it.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kfunccheck")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kfunccheck/kfunccheck/cmd/kfunccheck").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startSlowSMTP starts a loopback SMTP server without TLS (the binary
 // cannot trust a test CA; AUTH is still required) whose DATA is slow
 // enough for a kill to land mid-delivery. It stops with the test.
@@ -55,7 +45,7 @@ func TestCrashRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the bot binary many times")
 	}
-	bin := buildBinary(t)
+	bin := testbin.Path(t)
 	s, addr := startSlowSMTP(t)
 
 	a := newArchive(t)

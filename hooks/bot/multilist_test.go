@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kfunccheck/kfunccheck/internal/testbin"
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
@@ -50,7 +51,7 @@ func TestMultiListCrashRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the bot binary many times")
 	}
-	bin := buildBinary(t)
+	bin := testbin.Path(t)
 	s, addr := startSlowSMTP(t)
 
 	a, b := newArchive(t), newArchive(t)
