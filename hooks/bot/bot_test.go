@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -18,7 +19,6 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
-	git "github.com/go-git/go-git/v5"
 )
 
 // archive builds public-inbox v2 epochs with go-git: one commit per
