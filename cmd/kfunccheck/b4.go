@@ -17,6 +17,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
 	"github.com/kfunccheck/kfunccheck/patchcheck/input"
 	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
+	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
@@ -92,37 +93,15 @@ func peekMessageID(r *bufio.Reader) string {
 	}
 	for n := 4 << 10; ; n *= 2 {
 		buf, err := r.Peek(n)
-		header := buf
-		end := bytes.Index(buf, []byte("\n\n"))
-		if crlf := bytes.Index(buf, []byte("\r\n\r\n")); crlf >= 0 && (end < 0 || crlf < end) {
-			end = crlf
+		if mail.HeaderEnd(buf) == len(buf) && err == nil && n < r.Size() {
+			continue // the header goes on past what is peeked
 		}
-		if end >= 0 {
-			header = buf[:end]
+		h, err := mail.ReadHeader(buf)
+		if err != nil {
+			return ""
 		}
-		if end >= 0 || err != nil || n >= r.Size() {
-			return headerMessageID(header)
-		}
+		return strings.TrimSpace(h.Get("Message-Id"))
 	}
-}
-
-// headerMessageID finds the Message-ID field of a header, unfolded.
-func headerMessageID(header []byte) string {
-	lines := strings.Split(strings.ReplaceAll(string(header), "\r\n", "\n"), "\n")
-	for i, l := range lines {
-		name, value, ok := strings.Cut(l, ":")
-		if !ok || !strings.EqualFold(strings.TrimSpace(name), "Message-ID") {
-			continue
-		}
-		for _, c := range lines[i+1:] {
-			if c == "" || c[0] != ' ' && c[0] != '\t' {
-				break
-			}
-			value += " " + c
-		}
-		return strings.TrimSpace(value)
-	}
-	return ""
 }
 
 // b4Run judges the message on stdin in its b4 context: its series in the

@@ -344,7 +344,7 @@ func replyOnly(raw []byte, env *envelope) *model.Patch {
 	if !sub.Reply || !env.Plain {
 		return nil
 	}
-	body := raw[headerEnd(raw):]
+	body := raw[mail.HeaderEnd(raw):]
 	for len(body) > 0 && (body[0] == '\n' || body[0] == '\r' || body[0] == ' ' || body[0] == '\t') {
 		body = body[1:]
 	}

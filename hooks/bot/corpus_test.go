@@ -141,7 +141,7 @@ func corpusEpochCopies(tb testing.TB, copies int) (dir string, messages int) {
 			}
 			data := raw.Data
 			if copy > 0 {
-				n := headerEnd(data)
+				n := mail.HeaderEnd(data)
 				data = append(bytes.ReplaceAll(data[:n], []byte(">"), []byte(fmt.Sprintf(".c%d>", copy))), data[n:]...)
 			}
 			if m, err := netmail.ReadMessage(bytes.NewReader(data[:min(len(data), 16<<10)])); err == nil {

@@ -3,7 +3,6 @@
 package bot
 
 import (
-	"bytes"
 	"mime"
 	netmail "net/mail"
 	"strings"
@@ -215,38 +214,13 @@ type envelope struct {
 	Plain bool
 }
 
-// headerEnd returns the length of the header block of raw (up to and
-// including the empty line), or len(raw).
-func headerEnd(raw []byte) int {
-	for off := 0; off < len(raw); {
-		nl := bytes.IndexByte(raw[off:], '\n')
-		if nl < 0 {
-			return len(raw)
-		}
-		line := raw[off : off+nl]
-		if len(line) == 0 || len(line) == 1 && line[0] == '\r' {
-			return off + nl + 1
-		}
-		off += nl + 1
-	}
-	return len(raw)
-}
-
 // readEnvelope parses the header block of a raw message.
 func readEnvelope(raw []byte) envelope {
 	var e envelope
-	if bytes.HasPrefix(raw, []byte("From ")) {
-		// An mbox separator line is not a header field.
-		if nl := bytes.IndexByte(raw, '\n'); nl >= 0 {
-			raw = raw[nl+1:]
-		}
-	}
-	hdr := raw[:headerEnd(raw)]
-	m, err := netmail.ReadMessage(bytes.NewReader(append(bytes.TrimRight(hdr, "\r\n"), "\n\n"...)))
+	h, err := mail.ReadHeader(raw)
 	if err != nil {
 		return e
 	}
-	h := m.Header
 	if list, err := netmail.ParseAddressList(h.Get("From")); err == nil && len(list) == 1 && cleanAddress(list[0].Address) != "" {
 		e.From = list[0]
 	}

@@ -683,7 +683,7 @@ func fileMessage(list, id string, raw *mail.Raw, first bool, src Source) Archive
 // dateBefore reports whether a message's Date is before t (unparsable
 // dates count as recent).
 func dateBefore(raw []byte, t time.Time) bool {
-	m, err := netmail.ReadMessage(bytes.NewReader(raw[:headerEnd(raw)]))
+	m, err := netmail.ReadMessage(bytes.NewReader(raw[:mail.HeaderEnd(raw)]))
 	if err != nil {
 		return false
 	}

@@ -337,3 +337,35 @@ func TestSplitterSkipsTooLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestReadHeader: the header of a message is read, folded fields and CRLF
+// included, after an mbox From line, and the message is left as it was:
+// a CRLF header's end and what follows a body-less message are not
+// overwritten.
+func TestReadHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw, id string
+	}{
+		{"LF", "From: a@b\nMessage-ID: <1@x>\n\nbody\n", "<1@x>"},
+		{"CRLF", "From: a@b\r\nMessage-ID:\r\n <2@x>\r\n\r\nbody\r\n", "<2@x>"},
+		{"mbox From line", "From x@y Mon Mar  2 10:00:00 2026\nMessage-ID: <3@x>\n\n", "<3@x>"},
+		{"no body", "Message-ID: <4@x>\n", "<4@x>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The message is held inside a larger buffer, as an mbox read
+			// whole holds it: what follows must stay.
+			whole := []byte(tc.raw + "NEXT MESSAGE")
+			raw := whole[:len(tc.raw)]
+			h, err := ReadHeader(raw)
+			if err != nil || h.Get("Message-Id") != tc.id {
+				t.Errorf("Message-Id %q, %v; want %q", h.Get("Message-Id"), err, tc.id)
+			}
+			if string(whole) != tc.raw+"NEXT MESSAGE" {
+				t.Errorf("the buffer was written to: %q", whole)
+			}
+		})
+	}
+	if _, err := ReadHeader([]byte("not a header line\n\nbody\n")); err == nil {
+		t.Error("a malformed header reads without error")
+	}
+}
