@@ -122,7 +122,7 @@ func (c *cli) newBotCmd() *cobra.Command {
 	follow := func(use, short string) *cobra.Command {
 		cmd := &cobra.Command{Use: use, Short: short, Long: short + ".\n\n" + botLong, Args: cobra.NoArgs}
 		o := newBotFlags(cmd.Flags())
-		completeValues(cmd, "reply-level", "error", "warning", "check")
+		completeValues(cmd, "reply-level", severityNames...)
 		completeValues(cmd, "smtp-security", "starttls", "tls", "none")
 		cmd.Run = func(cmd *cobra.Command, _ []string) {
 			c.code = runBot(cmd.Name(), cmd.Flags(), o, c.stderr)

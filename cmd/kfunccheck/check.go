@@ -136,17 +136,10 @@ func (c *cli) newCheckCmd() *cobra.Command {
 	}
 	addCheckFlags(cmd.Flags(), cf)
 	completeValues(cmd, "format", report.Formats...)
-	completeValues(cmd, "fail-on", "error", "warning", "check")
+	completeValues(cmd, "fail-on", severityNames...)
 	completeValues(cmd, "color", "always", "never", "auto")
-	ruleIDs := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		var ids []string
-		for _, r := range rules.All {
-			ids = append(ids, r.ID+"\t"+r.Title)
-		}
-		return ids, cobra.ShellCompDirectiveNoFileComp
-	}
-	cmd.RegisterFlagCompletionFunc("ignore", ruleIDs)
-	cmd.RegisterFlagCompletionFunc("types", ruleIDs)
+	cmd.RegisterFlagCompletionFunc("ignore", completeRuleIDs)
+	cmd.RegisterFlagCompletionFunc("types", completeRuleIDs)
 	return cmd
 }
 

@@ -5,11 +5,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kfunccheck/kfunccheck/rules"
 )
 
 // cli is what every command reads from and writes to, and the exit code
@@ -69,14 +70,7 @@ func (c *cli) newRoot() *cobra.Command {
 	)
 	// Help lists flags in the order they are declared: checkpatch's
 	// first, then kfunccheck's own.
-	var unsorted func(*cobra.Command)
-	unsorted = func(cmd *cobra.Command) {
-		cmd.Flags().SortFlags = false
-		for _, sub := range cmd.Commands() {
-			unsorted(sub)
-		}
-	}
-	unsorted(root)
+	eachCommand(root, func(cmd *cobra.Command) { cmd.Flags().SortFlags = false })
 	return root
 }
 
@@ -148,7 +142,7 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 				a = "-" + a
 			}
 		}
-		if a == "--color" && i+1 < len(args) && slices.Contains(colorWords, args[i+1]) && cmd.Flags().Lookup("color") != nil {
+		if a == "--color" && i+1 < len(args) && isColorWord(args[i+1]) && cmd.Flags().Lookup("color") != nil {
 			a += "=" + args[i+1]
 			i++
 		}
@@ -159,11 +153,31 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 
 // plainUsage drops the backquotes around argument names from the help of
 // every flag.
-func plainUsage(cmd *cobra.Command) {
-	cmd.Flags().VisitAll(func(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") })
+func plainUsage(root *cobra.Command) {
+	eachCommand(root, func(cmd *cobra.Command) {
+		cmd.Flags().VisitAll(func(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") })
+	})
+}
+
+// eachCommand calls fn on cmd and every command below it.
+func eachCommand(cmd *cobra.Command, fn func(*cobra.Command)) {
+	fn(cmd)
 	for _, sub := range cmd.Commands() {
-		plainUsage(sub)
+		eachCommand(sub, fn)
 	}
+}
+
+// severityNames are the values of the flags that name a severity
+// (model.ParseSeverity's), for completion.
+var severityNames = []string{"error", "warning", "check"}
+
+// completeRuleIDs completes rule IDs, each with its title.
+func completeRuleIDs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	var ids []string
+	for _, r := range rules.All {
+		ids = append(ids, r.ID+"\t"+r.Title)
+	}
+	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
 // flagValues lists a completion's fixed values.

@@ -168,16 +168,11 @@ func FuzzCommandLine(f *testing.F) {
 		}
 		c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
 		root := c.newRoot()
-		var noop func(*cobra.Command)
-		noop = func(cmd *cobra.Command) {
+		eachCommand(root, func(cmd *cobra.Command) {
 			if cmd.Run != nil {
 				cmd.Run = func(*cobra.Command, []string) {}
 			}
-			for _, sub := range cmd.Commands() {
-				noop(sub)
-			}
-		}
-		noop(root)
+		})
 		root.SetArgs(normalizeArgs(root, args))
 		root.SetIn(strings.NewReader(""))
 		root.SetOut(io.Discard)

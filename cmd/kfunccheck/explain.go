@@ -17,15 +17,11 @@ func (c *cli) newExplainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "explain RULE_ID | --list",
 		Short: "show a rule's documentation (--list: all rules)",
-		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			var ids []string
-			for _, r := range rules.All {
-				ids = append(ids, r.ID+"\t"+r.Title)
-			}
-			return ids, cobra.ShellCompDirectiveNoFileComp
+			return completeRuleIDs(cmd, args, toComplete)
 		},
 		Run: func(cmd *cobra.Command, args []string) {
 			c.code = runExplain(list, args, c.stdout, c.stderr)

@@ -53,9 +53,12 @@ func (c *colorFlag) Set(v string) error {
 	return nil
 }
 
-// colorWords are the values "--color WHEN" may take from the next
-// argument; anything else there is a path.
-var colorWords = []string{"always", "never", "auto", "yes", "no", "true", "false"}
+// isColorWord reports whether "--color WHEN" may take v from the next
+// argument: what Set takes; anything else there is a path.
+func isColorWord(v string) bool {
+	var c colorFlag
+	return c.Set(v) == nil
+}
 
 // policyFlags are the flags that every command judging kfuncs against the
 // policy shares. Each is declared here once, so that its spelling, its

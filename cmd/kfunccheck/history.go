@@ -58,7 +58,7 @@ func (c *cli) newHistoryCmd() *cobra.Command {
 	fs.StringVar(&o.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on)")
 	fs.BoolVar(&o.stats, "stats", false, "print timings to standard error")
 	completeValues(cmd, "format", "text", "json", "html")
-	completeValues(cmd, "fail-on", "error", "warning", "check")
+	completeValues(cmd, "fail-on", severityNames...)
 	return cmd
 }
 
