@@ -77,7 +77,10 @@ func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, e
 	// An unborn HEAD leaves Head empty: patches from files then get no
 	// tree, as they would without a repository.
 	s.Head, _ = repo.Resolve("HEAD")
-	if s.idx = kindex.ForRepo(repo, policyOf(opt).NotKernel); s.idx != nil {
+	if opt.Policy == nil {
+		opt.Policy = policy.Default()
+	}
+	if s.idx = kindex.ForRepo(repo, opt.Policy.NotKernel); s.idx != nil {
 		s.cache = kindex.CachePath(layout.GitDir)
 		s.idx.Load(s.cache)
 	}
@@ -119,14 +122,6 @@ func (s *Session) apply(opt *patchcheck.Options, warn func(string)) *history.Jud
 	judge := history.NewJudge(s.Repo, s.Layout.CommonDir, s.idx, opt.Policy, opt.Interest, warn)
 	opt.Extra = judge.For("")
 	return judge
-}
-
-// policyOf returns the options' policy, the default when they have none.
-func policyOf(opt *patchcheck.Options) *policy.Config {
-	if opt.Policy == nil {
-		return policy.Default()
-	}
-	return opt.Policy
 }
 
 // For returns, for patchcheck.Options.Extra, the history rules for patches
