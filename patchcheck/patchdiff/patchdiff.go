@@ -325,16 +325,8 @@ func readHunk(lines []model.Line, start int) (*model.Hunk, int, error) {
 }
 
 func markNoNewline(h *model.Hunk) {
-	if len(h.Lines) == 0 {
-		return
-	}
-	switch h.Lines[len(h.Lines)-1].Op {
-	case '-':
-		h.OldNoNewline = true
-	case '+':
-		h.NewNoNewline = true
-	default:
-		h.OldNoNewline, h.NewNoNewline = true, true
+	if n := len(h.Lines); n > 0 {
+		noNewline(h, h.Lines[n-1].Op, n)
 	}
 }
 
