@@ -24,6 +24,22 @@ import (
 // the list: what it accepts reaches the archive, which is how a bot
 // killed between handing a reply over and recording it learns that the
 // reply arrived.
+// botCommand returns how the tests run the real bot over the given list
+// flags: state and outbox in dir, replies sent through the loopback SMTP
+// server at addr without rate limits, and an interrupted delivery resent
+// after resendAfter.
+func botCommand(bin, dir, addr string, resendAfter time.Duration, lists ...string) func(cmd string, extra ...string) *exec.Cmd {
+	args := append(lists, "--state", filepath.Join(dir, "state.db"), "--outbox", filepath.Join(dir, "outbox"),
+		"--send", "--smtp", addr, "--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>",
+		"--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String())
+	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
+	return func(cmd string, extra ...string) *exec.Cmd {
+		c := exec.Command(bin, append(append([]string{"bot", cmd}, args...), extra...)...)
+		c.Env = env
+		return c
+	}
+}
+
 // startSlowSMTP starts a loopback SMTP server without TLS (the binary
 // cannot trust a test CA; AUTH is still required) whose DATA is slow
 // enough for a kill to land mid-delivery. It stops with the test.
@@ -53,15 +69,8 @@ func TestCrashRestart(t *testing.T) {
 	s.list = func(data string) { a.add(0, data) }
 	const resendAfter = 2 * time.Second
 	dir := t.TempDir()
-	state, outbox := filepath.Join(dir, "state.db"), filepath.Join(dir, "outbox")
-	args := []string{"--inbox", a.dir, "--state", state, "--outbox", outbox, "--send", "--smtp", addr,
-		"--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>", "--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String()}
-	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
-	run := func(cmd string, extra ...string) *exec.Cmd {
-		c := exec.Command(bin, append(append([]string{"bot", cmd}, args...), extra...)...)
-		c.Env = env
-		return c
-	}
+	state := filepath.Join(dir, "state.db")
+	run := botCommand(bin, dir, addr, resendAfter, "--inbox", a.dir)
 	if out, err := run("once").CombinedOutput(); err != nil {
 		t.Fatalf("first run: %v\n%s", err, out)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -69,15 +68,7 @@ func TestMultiListCrashRestart(t *testing.T) {
 	const resendAfter = 2 * time.Second
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.db")
-	args := []string{"--inbox", a.dir, "--inbox", b.dir, "--state", state, "--outbox", filepath.Join(dir, "outbox"),
-		"--send", "--smtp", addr, "--smtp-security", "none", "--from", "kfunccheck bot <bot@example.org>",
-		"--per-hour", "0", "--per-day", "0", "--resend-after", resendAfter.String()}
-	env := append(os.Environ(), "KFUNCCHECK_SMTP_USER=bot", "KFUNCCHECK_SMTP_PASSWORD=s3cret")
-	run := func(cmd string, extra ...string) *exec.Cmd {
-		c := exec.Command(bin, append(append([]string{"bot", cmd}, args...), extra...)...)
-		c.Env = env
-		return c
-	}
+	run := botCommand(bin, dir, addr, resendAfter, "--inbox", a.dir, "--inbox", b.dir)
 	if out, err := run("once").CombinedOutput(); err != nil {
 		t.Fatalf("first run: %v\n%s", err, out)
 	}
