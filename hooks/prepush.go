@@ -97,12 +97,12 @@ func (h *PrePush) Run() int {
 	if err != nil {
 		return h.fail(err)
 	}
-	opt := h.Options
-	sess, err := checkrun.Attach(h.Dir, &opt, func(msg string) { fmt.Fprintf(h.Stderr, "kfunccheck: %s\n", msg) })
+	sess, err := checkrun.Attach(h.Dir, h.Options, func(msg string) { fmt.Fprintf(h.Stderr, "kfunccheck: %s\n", msg) })
 	if err != nil {
 		return h.fail(err)
 	}
 	defer sess.Close()
+	attached := sess.Options(h.Options)
 	repo := sess.Repo
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
 	tally := checkrun.Tally{Strict: h.ShowChecks, FailOn: h.FailOn}
@@ -134,12 +134,11 @@ func (h *PrePush) Run() int {
 		}
 		h.refsChecked++
 		h.commitsChecked += len(keep)
-		if sess.Judge != nil {
-			// The pushed ref names the branch the commits go to, which
-			// a stable series pattern may match.
-			opt.Extra = sess.For(strings.TrimPrefix(strings.TrimPrefix(u.remoteRef, "refs/heads/"), "refs/tags/"))
-		}
-		for _, res := range patchcheck.CheckSeries(sess.Series(keep), opt) {
+		// The pushed ref names the branch the commits go to, which a
+		// stable series pattern may match.
+		opt := attached
+		opt.Target = checkrun.Target(strings.TrimPrefix(strings.TrimPrefix(u.remoteRef, "refs/heads/"), "refs/tags/"), opt)
+		for res := range patchcheck.Results(sess.Series(keep), opt) {
 			tally.Add(res)
 			if len(res.Findings) > 0 || len(res.Errors) > 0 {
 				u := report.Unit{Result: res, Multi: true, Name: checkrun.UnitName(res)}

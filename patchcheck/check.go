@@ -9,6 +9,7 @@ package patchcheck
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -19,7 +20,9 @@ import (
 	"github.com/kfunccheck/kfunccheck/rules"
 )
 
-// Options configure a check.
+// Options configure a check. They are data: what the run has, which the
+// engine hands to the rules as their facts (rules.Facts). Nothing in the
+// engine changes them.
 type Options struct {
 	Policy   *policy.Config
 	Baseline baseline.Baseline
@@ -28,21 +31,28 @@ type Options struct {
 	Interest map[string]bool
 	// Rules to run; rules.All when nil.
 	Rules []*rules.Rule
-	// KfuncSource tells whether a built kernel exports a function as a
-	// kfunc, and names the kernel (check --btf).
-	KfuncSource func(name string) (string, bool)
-	// Extra, when set, judges a patch's changes beyond the rules: the
-	// history rules, which need the repository's releases (set by the
-	// CLI and the hook; patchcheck cannot import history, which imports
-	// it).
-	Extra func(p *model.Patch, changes []*model.Change) []model.Finding
-	// Progress, when set, is told after each patch of a series how many
-	// of its patches are done.
-	Progress func(done, total int)
-	// Tree returns the pre-image tree of a patch from the tree-wide kfunc
-	// index (nil, nil when none is known); nil when no repository is
-	// given.
-	Tree func(p *model.Patch) (extract.TreeView, error)
+	// Select chooses the rules reported, on top of the policy's ignore
+	// list (--ignore, --types).
+	Select rules.Selection
+	// Kernel is a built kernel's BTF (check --btf); nil without one.
+	Kernel rules.KernelSource
+	// Trees gives each patch its pre-image tree from the tree-wide kfunc
+	// index; nil when no repository is given.
+	Trees TreeSource
+	// History is the release history patches go on top of; nil when the
+	// run has none.
+	History rules.HistorySource
+	// Target is where the patches go (a -g range's branch, a push's
+	// remote branch, a history step's next release); nil when unknown,
+	// and then a stable review subject may name it.
+	Target *model.Target
+}
+
+// TreeSource gives a patch's pre-image tree from the tree-wide kfunc
+// index: its parent commit's for a commit, the repository's HEAD for a
+// patch from a file or mail. It returns nil, nil when it knows none.
+type TreeSource interface {
+	TreeFor(p *model.Patch) (extract.TreeView, error)
 }
 
 func (opt *Options) defaults() {
@@ -54,9 +64,6 @@ func (opt *Options) defaults() {
 	}
 	if opt.Rules == nil {
 		opt.Rules = rules.All
-	}
-	if opt.KfuncSource == nil {
-		opt.KfuncSource = func(string) (string, bool) { return "", false }
 	}
 }
 
@@ -71,6 +78,8 @@ type Result struct {
 	Errors []error
 	// FullFiles lists the files judged on their whole pre-image.
 	FullFiles []string
+	// Skipped names the rules not applied for want of a fact.
+	Skipped []rules.Skip
 	// CountedLines, when not 0, is the number of hunk lines a reader
 	// counted for a patch it kept without them (mail.LightParser); Lines
 	// returns it.
@@ -101,43 +110,44 @@ func (r *Result) Lines() int {
 // carried across the series, so that a kfunc deprecated in patch 1 and
 // removed in patch 3 was not deprecated "before the series".
 func CheckSeries(s *model.Series, opt Options) []*Result {
-	opt.defaults()
-	mem := newSeriesMemory()
-	var out []*Result
-	for _, p := range s.Patches {
-		eo := extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest}
-		if opt.Tree != nil {
-			eo.Tree = func() (extract.TreeView, error) { return opt.Tree(p) }
-		}
-		ex := extract.Patch(p, eo)
-		res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
-		res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
-		mem.markSeen(ex.Changes)
-		res.Findings = judge(p, s, ex.Changes, opt, mem)
-		mem.after(ex.Changes, opt.Policy)
-		out = append(out, res)
-		if opt.Progress != nil {
-			opt.Progress(len(out), len(s.Patches))
-		}
-	}
-	return out
+	return slices.Collect(Results(s, opt))
 }
 
-// seriesMemory is what the earlier patches of a series did: the patches
-// before are the baseline of the later ones.
+// Results is CheckSeries one patch at a time: each result is yielded as
+// soon as its patch is judged, so that a caller can report it, or show
+// progress, while the rest of a long series is checked.
+func Results(s *model.Series, opt Options) iter.Seq[*Result] {
+	opt.defaults()
+	return func(yield func(*Result) bool) {
+		mem := newSeriesMemory()
+		for _, p := range s.Patches {
+			eo := extract.Options{Policy: opt.Policy, Baseline: opt.Baseline, Interest: opt.Interest}
+			if opt.Trees != nil {
+				eo.Tree = func() (extract.TreeView, error) { return opt.Trees.TreeFor(p) }
+			}
+			ex := extract.Patch(p, eo)
+			res := &Result{Patch: p, Series: s, Changes: ex.Changes, FullFiles: ex.FullFiles}
+			res.Errors = append(append(res.Errors, p.Errors...), ex.Errors...)
+			mem.markSeen(ex.Changes)
+			res.Findings, res.Skipped = judge(p, s, ex.Changes, opt, mem)
+			mem.after(ex.Changes, opt.Policy)
+			if !yield(res) {
+				return
+			}
+		}
+	}
+}
+
+// seriesMemory is what the earlier patches of a series did: the facts
+// the rules read, and the changes already made.
 type seriesMemory struct {
-	// before is each kfunc's state before the first patch that touched it.
-	before map[string]*model.KfuncState
-	// introduced: this patch or an earlier one made it a kfunc;
-	// introducedEarlier and promotedEarlier: an earlier patch did.
-	introduced, introducedEarlier, promotedEarlier map[string]bool
+	*rules.SeriesFacts
 	// seen holds the changes already made, by changeKey.
 	seen map[string]bool
 }
 
 func newSeriesMemory() *seriesMemory {
-	return &seriesMemory{before: map[string]*model.KfuncState{}, introduced: map[string]bool{},
-		introducedEarlier: map[string]bool{}, promotedEarlier: map[string]bool{}, seen: map[string]bool{}}
+	return &seriesMemory{SeriesFacts: rules.NewSeriesFacts(), seen: map[string]bool{}}
 }
 
 // changeKey identifies a change independently of where a patch shows it:
@@ -173,12 +183,12 @@ func (m *seriesMemory) after(changes []*model.Change, cfg *policy.Config) {
 			continue
 		}
 		m.seen[changeKey(c)] = true
-		rememberBefore(m.before, c)
-		if m.introduced[c.Kfunc] {
-			m.introducedEarlier[c.Kfunc] = true
+		rememberBefore(m.Before, c)
+		if m.Introduced[c.Kfunc] {
+			m.IntroducedEarlier[c.Kfunc] = true
 		}
 		if c.Kind == model.KindPromoted || c.Kind == model.KindAdded && c.After.HasFlag(cfg.StableFlag) {
-			m.promotedEarlier[c.Kfunc] = true
+			m.PromotedEarlier[c.Kfunc] = true
 		}
 	}
 }
@@ -189,56 +199,36 @@ func (m *seriesMemory) after(changes []*model.Change, cfg *policy.Config) {
 func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result {
 	opt.defaults()
 	s := &model.Series{Source: p.Source, Patches: []*model.Patch{p}}
-	return &Result{Patch: p, Series: s, Changes: changes,
-		Findings: judge(p, s, changes, opt, newSeriesMemory())}
+	res := &Result{Patch: p, Series: s, Changes: changes}
+	res.Findings, res.Skipped = judge(p, s, changes, opt, newSeriesMemory())
+	return res
 }
 
 // judge runs the rules on one patch's changes, with the series' memory of
-// what came before, and applies severities, ignores and waivers.
-func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) []model.Finding {
+// what came before and the run's facts.
+func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) ([]model.Finding, []rules.Skip) {
 	if len(changes) == 0 && !hasWaiver(p, opt.Policy) {
-		return nil // the rules judge changes, and waivers alone (see hasWaiver)
+		return nil, nil // the rules judge changes, and waivers alone (see hasWaiver)
 	}
 	// Record what this patch introduces before the rules run: a new
 	// kfunc promoted in its own patch is "introduced by the series".
 	for _, c := range changes {
 		if c.Kind == model.KindAdded && c.Kfunc != "" && c.Before.Prototype() == nil && c.After.Prototype() != nil {
-			mem.introduced[c.Kfunc] = true
+			mem.Introduced[c.Kfunc] = true
 		}
 	}
-	base := rules.Pass{
-		Patch:              p,
-		Series:             s,
-		Changes:            changes,
-		Config:             opt.Policy,
-		Msg:                rules.AnalyzeMessage(p, opt.Policy),
-		StableSource:       opt.Baseline.Stable,
-		KfuncSource:        opt.KfuncSource,
-		SeriesBefore:       func(k string) *model.KfuncState { return mem.before[k] },
-		IntroducedInSeries: func(k string) bool { return mem.introduced[k] },
-		IntroducedEarlier:  func(k string) bool { return mem.introducedEarlier[k] },
-		PromotedEarlier:    func(k string) bool { return mem.promotedEarlier[k] },
+	in := rules.Pass{Patch: p, Changes: changes, Config: opt.Policy, Msg: rules.AnalyzeMessage(p, opt.Policy)}
+	facts := rules.Facts{Series: s, SoFar: mem.SeriesFacts, Target: targetOf(p, opt)}
+	if opt.Baseline != nil {
+		facts.Stable = opt.Baseline
 	}
-	var findings []model.Finding
-	for _, r := range opt.Rules {
-		if slices.Contains(opt.Policy.Ignore, r.ID) {
-			continue
-		}
-		pass := rules.NewPass(r, base, func(f model.Finding) {
-			if sev, ok := opt.Policy.Severity[r.ID]; ok {
-				f.Severity, _ = model.ParseSeverity(sev)
-			}
-			findings = append(findings, f)
-		})
-		r.Check(pass)
+	if opt.Kernel != nil {
+		facts.Kernel = opt.Kernel
 	}
-	if opt.Extra != nil {
-		findings = append(findings, opt.Extra(p, changes)...)
+	if opt.History != nil {
+		facts.History = opt.History
 	}
-	findings = onePerKfunc(findings)
-	applyWaivers(findings, base.Msg.Waivers)
-	slices.SortStableFunc(findings, func(a, b model.Finding) int { return a.Pos.PatchLine - b.Pos.PatchLine })
-	return findings
+	return rules.Run(opt.Rules, in, facts, opt.Select)
 }
 
 // rememberBefore keeps, for each kfunc, the entries and the definition
@@ -259,46 +249,4 @@ func rememberBefore(m map[string]*model.KfuncState, c *model.Change) {
 	if s.Proto == nil && c.Before.Proto != nil {
 		s.Proto = c.Before.Proto
 	}
-}
-
-// applyWaivers turns each finding covered by a waiver that gives a reason
-// into a check that says it was waived.
-func applyWaivers(fs []model.Finding, ws []rules.Waiver) {
-	for i := range fs {
-		for _, w := range ws {
-			if w.Reason == "" || w.Rule != fs[i].Rule || (w.Kfunc != fs[i].Kfunc && w.Kfunc != "*") {
-				continue
-			}
-			fs[i].Waived = true
-			fs[i].WaiverReason = w.Reason
-			fs[i].Severity = model.SeverityCheck
-			fs[i].Message += " (waived: " + w.Reason + ")"
-			break
-		}
-	}
-}
-
-// onePerKfunc merges the findings of one rule about one kfunc into the
-// first, so that a patch gets one finding per kfunc and rule.
-func onePerKfunc(fs []model.Finding) []model.Finding {
-	first := map[[2]string]int{}
-	out := fs[:0]
-	for _, f := range fs {
-		if f.Kfunc == "" {
-			out = append(out, f)
-			continue
-		}
-		k := [2]string{f.Rule, f.Kfunc}
-		i, ok := first[k]
-		if !ok {
-			first[k] = len(out)
-			out = append(out, f)
-			continue
-		}
-		msg := strings.TrimPrefix(f.Message, f.Kfunc+": ")
-		if !strings.Contains(out[i].Message, msg) {
-			out[i].Message += "; also: " + msg
-		}
-	}
-	return out
 }

@@ -48,23 +48,13 @@ func eachPatch(t *testing.T, fn func(p *model.Patch, s *model.Series)) {
 func TestRulesQuietWithoutChanges(t *testing.T) {
 	cfg := policy.Default()
 	eachPatch(t, func(p *model.Patch, s *model.Series) {
-		msg := rules.AnalyzeMessage(p, cfg)
-		for _, r := range rules.All {
-			base := rules.Pass{
-				Patch: p, Series: s, Config: cfg, Msg: msg,
-				StableSource:       func(string) (string, bool) { return "", false },
-				KfuncSource:        func(string) (string, bool) { return "", false },
-				SeriesBefore:       func(string) *model.KfuncState { return nil },
-				IntroducedInSeries: func(string) bool { return false },
-				IntroducedEarlier:  func(string) bool { return false },
-				PromotedEarlier:    func(string) bool { return false },
+		in := rules.Pass{Patch: p, Config: cfg, Msg: rules.AnalyzeMessage(p, cfg)}
+		facts := rules.Facts{Series: s, SoFar: rules.NewSeriesFacts(), Target: &model.Target{Name: "v6.1.y", Series: "v6.1.*"}}
+		findings, _ := rules.Run(rules.All, in, facts, rules.Selection{})
+		for _, f := range findings {
+			if !hasWaiver(p, cfg) {
+				t.Errorf("%s: %s reports %q without any change or waiver", p.Source, f.Rule, f.Message)
 			}
-			pass := rules.NewPass(r, base, func(f model.Finding) {
-				if !hasWaiver(p, cfg) {
-					t.Errorf("%s: %s reports %q without any change or waiver", p.Source, r.ID, f.Message)
-				}
-			})
-			r.Check(pass)
 		}
 	})
 }

@@ -12,50 +12,107 @@ import (
 
 // Pass is everything a rule may read about one patch, and the way it
 // reports. Rules read the model only; they never see raw diff text.
+// Beyond the patch, a rule reads the facts it declares (Rule.Requires and
+// Rule.Uses), through the methods below; reading a fact it did not
+// declare is a programming error and panics, as go/analysis's ResultOf
+// does, so that a rule's declaration is the truth about what it reads.
 type Pass struct {
 	Patch   *model.Patch
-	Series  *model.Series
 	Changes []*model.Change
 	Config  *policy.Config
 	// Msg is the shared analysis of the commit message.
 	Msg *Message
-	// StableSource tells whether a source outside the patch (a stable
-	// list, a built kernel) declares a kfunc stable.
-	StableSource func(kfunc string) (string, bool)
-	// KfuncSource tells whether a built kernel exports a function as a
-	// kfunc, naming the kernel.
-	KfuncSource func(name string) (string, bool)
-	// SeriesBefore returns the kfunc's state before the first patch of the
-	// series that touched it (nil when no earlier patch did).
-	SeriesBefore func(kfunc string) *model.KfuncState
-	// IntroducedInSeries reports whether this patch or an earlier one of
-	// the series added the kfunc's definition.
-	IntroducedInSeries func(kfunc string) bool
-	// IntroducedEarlier reports whether an earlier patch of the series
-	// made the function a kfunc: its later changes break nobody.
-	IntroducedEarlier func(kfunc string) bool
-	// PromotedEarlier reports whether an earlier patch of the series
-	// made the kfunc stable.
-	PromotedEarlier func(kfunc string) bool
 
 	rule   *Rule
+	facts  Facts
 	report func(model.Finding)
+	// history is the release history once read; historyRead says it
+	// was asked for, historyErr why there is none.
+	history     *model.Releases
+	historyRead bool
+	historyErr  error
 }
 
-// NewPass prepares a pass of rule r; report receives its findings.
-func NewPass(r *Rule, base Pass, report func(model.Finding)) *Pass {
-	p := base
-	p.rule = r
-	p.report = report
-	return &p
+// fact returns the run's facts after checking that the running rule
+// declared f.
+func (p *Pass) fact(f Fact) *Facts {
+	if p.rule != nil && !p.rule.declares(f) {
+		panic(fmt.Sprintf("rules: %s reads %s, which it does not declare", p.rule.ID, f))
+	}
+	return &p.facts
 }
 
-// Report records a finding of the running rule; the rule ID and default
-// severity are filled in.
-func (p *Pass) Report(f model.Finding) {
-	f.Rule = p.rule.ID
-	f.Severity = p.rule.Severity
-	p.report(f)
+// Series returns the series the patch belongs to (FactSeries).
+func (p *Pass) Series() *model.Series { return p.fact(FactSeries).Series }
+
+// SeriesBefore returns the kfunc's state before the first patch of the
+// series that touched it (nil when no earlier patch did) (FactSeries).
+func (p *Pass) SeriesBefore(kfunc string) *model.KfuncState {
+	if sf := p.fact(FactSeries).SoFar; sf != nil {
+		return sf.Before[kfunc]
+	}
+	return nil
+}
+
+// IntroducedInSeries reports whether this patch or an earlier one of the
+// series added the kfunc's definition (FactSeries).
+func (p *Pass) IntroducedInSeries(kfunc string) bool {
+	sf := p.fact(FactSeries).SoFar
+	return sf != nil && sf.Introduced[kfunc]
+}
+
+// IntroducedEarlier reports whether an earlier patch of the series made
+// the function a kfunc: its later changes break nobody (FactSeries).
+func (p *Pass) IntroducedEarlier(kfunc string) bool {
+	sf := p.fact(FactSeries).SoFar
+	return sf != nil && sf.IntroducedEarlier[kfunc]
+}
+
+// PromotedEarlier reports whether an earlier patch of the series made
+// the kfunc stable (FactSeries).
+func (p *Pass) PromotedEarlier(kfunc string) bool {
+	sf := p.fact(FactSeries).SoFar
+	return sf != nil && sf.PromotedEarlier[kfunc]
+}
+
+// StableSource tells whether a source outside the patch (a stable list, a
+// BPF program) declares kfunc stable, naming it (FactStable).
+func (p *Pass) StableSource(kfunc string) (string, bool) {
+	if s := p.fact(FactStable).Stable; s != nil {
+		return s.Stable(kfunc)
+	}
+	return "", false
+}
+
+// KfuncSource tells whether a built kernel exports a function as a kfunc,
+// naming the kernel (FactKernel).
+func (p *Pass) KfuncSource(name string) (string, bool) {
+	if k := p.fact(FactKernel).Kernel; k != nil {
+		return k.IsKfunc(name)
+	}
+	return "", false
+}
+
+// Target returns where the patch goes, nil when unknown (FactTarget).
+func (p *Pass) Target() *model.Target { return p.fact(FactTarget).Target }
+
+// History returns the release history the patch goes on top of, reading
+// it the first time a rule asks; nil when the run has none, and the rule
+// is then noted as skipped (FactHistory).
+func (p *Pass) History() *model.Releases {
+	src := p.fact(FactHistory).History
+	if !p.historyRead {
+		p.historyRead = true
+		if src == nil {
+			p.historyErr = fmt.Errorf("needs %s (%s)", FactHistory, FactHistory.How())
+		} else {
+			p.history, p.historyErr = src.Releases()
+		}
+		if p.history == nil && p.historyErr == nil {
+			p.historyErr = fmt.Errorf("needs %s, and there is none", FactHistory)
+		}
+	}
+	return p.history
 }
 
 // ReportChange reports a finding about change c at its place, quoting the
@@ -135,12 +192,12 @@ type Stability struct {
 // (or before the series): KF_STABLE on the baseline side, or named by an
 // outside source.
 func (p *Pass) StableBefore(c *model.Change) Stability {
-	if p.IntroducedEarlier != nil && p.IntroducedEarlier(c.Kfunc) {
+	if p.IntroducedEarlier(c.Kfunc) {
 		// New in this series: no BPF program calls it yet, whatever a
 		// stable list says of an older kfunc of that name.
 		return Stability{Known: true, Source: "added earlier in the series"}
 	}
-	if p.PromotedEarlier != nil && p.PromotedEarlier(c.Kfunc) {
+	if p.PromotedEarlier(c.Kfunc) {
 		return Stability{Stable: true, Known: true, Source: "promoted earlier in the series"}
 	}
 	if src, ok := p.StableSource(c.Kfunc); ok {
@@ -159,7 +216,7 @@ func (p *Pass) StableBefore(c *model.Change) Stability {
 // the signature and flags rules protect a kfunc promoted in the same patch.
 func (p *Pass) StableEither(c *model.Change) Stability {
 	s := p.StableBefore(c)
-	if p.IntroducedEarlier != nil && p.IntroducedEarlier(c.Kfunc) {
+	if p.IntroducedEarlier(c.Kfunc) {
 		return s
 	}
 	if !s.Stable && c.After.HasFlag(p.Config.StableFlag) {
@@ -180,12 +237,17 @@ func (p *Pass) DeprecatedBefore(c *model.Change) bool {
 	return c.Before.HasFlag(p.Config.DeprecatedFlag)
 }
 
-// ChangesOf returns the patch's changes of the given kinds, leaving out
-// those an earlier patch of the series already made.
+// ChangesOf returns the patch's changes of the given kinds (of any kind
+// when none is given), leaving out those an earlier patch of the series
+// already made.
 func (p *Pass) ChangesOf(kinds ...model.ChangeKind) []*model.Change {
 	var out []*model.Change
 	for _, c := range p.Changes {
 		if c.SeenEarlier {
+			continue
+		}
+		if len(kinds) == 0 {
+			out = append(out, c)
 			continue
 		}
 		for _, k := range kinds {

@@ -24,6 +24,10 @@ var All = []*Rule{
 	UnknownKFFlag,
 	StabilityUnknown,
 	WaiverWithoutReason,
+	HistoryDeprecationPeriod,
+	HistoryDeprecationClaim,
+	HistoryNameReused,
+	HistoryStableSeries,
 }
 
 // registered holds the IDs of All; it is filled by init because rules that

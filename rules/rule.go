@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -30,14 +31,28 @@ type Rule struct {
 	// Bad and Good are examples: a change that is reported and the way to
 	// make it pass.
 	Bad, Good string
+	// Requires lists the facts the rule cannot judge without: a run
+	// that lacks one skips the rule and says so. Uses lists those it
+	// reads when the run has them. FactSeries is every run's.
+	Requires, Uses []Fact
 	// Check reports the rule's findings for one patch.
 	Check func(*Pass)
+}
+
+// declares reports whether the rule requires or uses fact f.
+func (r *Rule) declares(f Fact) bool {
+	return slices.Contains(r.Requires, f) || slices.Contains(r.Uses, f)
 }
 
 // Explain renders the rule's documentation for "kfunccheck explain".
 func (r *Rule) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s): %s\n\n%s\n", r.ID, r.Severity, r.Title, wrap(r.Doc, 76))
+	for _, f := range r.Requires {
+		if f != FactSeries {
+			fmt.Fprintf(&b, "\nNeeds %s (%s); without it the rule is skipped.\n", f, f.How())
+		}
+	}
 	fmt.Fprintf(&b, "\nReported:\n%s\n", indent(r.Bad))
 	fmt.Fprintf(&b, "\nAccepted:\n%s\n", indent(r.Good))
 	return b.String()
@@ -78,8 +93,8 @@ func wrap(text string, width int) string {
 var idRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]*[A-Z0-9]$`)
 
 // Validate checks a rule list the way go/analysis validates analyzers:
-// well-formed unique IDs, a title, documentation with both examples and a
-// check function.
+// well-formed unique IDs, a title, documentation with both examples, a
+// check function and known facts.
 func Validate(list []*Rule) error {
 	seen := map[string]bool{}
 	var errs []error
@@ -107,6 +122,16 @@ func Validate(list []*Rule) error {
 		}
 		if r.Check == nil {
 			errs = append(errs, fmt.Errorf("rule %s: no check function", r.ID))
+		}
+		for _, f := range append(append([]Fact(nil), r.Requires...), r.Uses...) {
+			if _, ok := facts[f]; !ok {
+				errs = append(errs, fmt.Errorf("rule %s: unknown fact %d", r.ID, int(f)))
+			}
+		}
+		for _, f := range r.Requires {
+			if slices.Contains(r.Uses, f) {
+				errs = append(errs, fmt.Errorf("rule %s: %s both required and used", r.ID, f))
+			}
 		}
 		if r.Severity < model.SeverityError || r.Severity > model.SeverityCheck {
 			errs = append(errs, fmt.Errorf("rule %s: invalid severity", r.ID))

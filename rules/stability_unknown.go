@@ -20,7 +20,9 @@ message says which.`,
 	Bad: `-__bpf_kfunc int bpf_thing(struct task_struct *p)
 +__bpf_kfunc int bpf_thing(struct task_struct *p, u64 flags)
 (no BTF_ID_FLAGS(func, bpf_thing, ...) line in the patch)`,
-	Good: `kfunccheck check --stable-list stable-kfuncs.txt 0001-bpf-thing.patch`,
+	Good:     `kfunccheck check --stable-list stable-kfuncs.txt 0001-bpf-thing.patch`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable, FactKernel},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindAvailability) {
 			if c.Kfunc != "" {

@@ -30,6 +30,8 @@ an entry) is judged; give --repo or -g for the rest.`,
 callable from tracing programs)`,
 	Good: `+	ret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_LSM, &cpumask_kfunc_set);
 (a program type gained)`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindAvailability) {
 			st := p.StableBefore(c)

@@ -25,6 +25,8 @@ judged. Breaking changes are STABLE_FLAGS_BREAKING.`,
 +BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_FASTCALL | KF_STABLE)`,
 	Good: `BTF_ID_FLAGS(func, bpf_cpumask_first, KF_RCU | KF_STABLE)
 (flags left as they are)`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindFlags) {
 			if !p.StableEither(c).Stable {

@@ -13,8 +13,9 @@ var StablePromotionDeprecated = &Rule{
 deprecation. This rule reports a patch that adds KF_STABLE to a kfunc whose
 entry carries KF_DEPRECATED before or after the patch. Either drop the
 deprecation first (with its reasons) or do not promote.`,
-	Bad:  `+BTF_ID_FLAGS(func, bpf_old_thing, KF_DEPRECATED | KF_STABLE)`,
-	Good: `+BTF_ID_FLAGS(func, bpf_new_thing, KF_STABLE)`,
+	Bad:      `+BTF_ID_FLAGS(func, bpf_old_thing, KF_DEPRECATED | KF_STABLE)`,
+	Good:     `+BTF_ID_FLAGS(func, bpf_new_thing, KF_STABLE)`,
+	Requires: []Fact{FactSeries},
 	Check: func(p *Pass) {
 		for _, c := range p.Promotions() {
 			if c.After.HasFlag(p.Config.DeprecatedFlag) || p.DeprecatedBefore(c) {

@@ -21,6 +21,7 @@ series, adds. Send the kfunc without KF_STABLE and promote it later.`,
 	Good: `+__bpf_kfunc int bpf_new_thing(struct task_struct *p)
 +{ ... }
 +BTF_ID_FLAGS(func, bpf_new_thing)`,
+	Requires: []Fact{FactSeries},
 	Check: func(p *Pass) {
 		for _, c := range p.Promotions() {
 			if p.IntroducedInSeries(c.Kfunc) {

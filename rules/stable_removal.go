@@ -21,6 +21,8 @@ patch 1 and removing in patch 3 is still a removal without deprecation.`,
 	Good: `-BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RET_NULL | KF_STABLE)
 +BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RET_NULL | KF_STABLE | KF_DEPRECATED)
 (and remove it in a later release, after the deprecation period)`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindRemoved, model.KindDemoted) {
 			st := p.StableBefore(c)

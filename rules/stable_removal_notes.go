@@ -22,6 +22,8 @@ Remove it.`,
 
 bpf_old_thing() was deprecated since v6.14 because bpf_new_thing() replaced
 it; the deprecation period agreed on the list has passed.`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindRemoved, model.KindDemoted) {
 			if !p.StableBefore(c).Stable || !p.DeprecatedBefore(c) {

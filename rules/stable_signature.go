@@ -28,6 +28,8 @@ one.`,
 	Good: `-__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr_kern *ptr, u32 offset, void *buffer__opt, u32 buffer__szk)
 +__bpf_kfunc void *bpf_dynptr_slice(const struct bpf_dynptr *p, u32 offset, void *buffer__opt, u32 buffer__szk)
 (alias type, renamed parameter keeping its suffix: STABLE_SIGNATURE_COMPAT)`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindSignature) {
 			st := p.StableEither(c)

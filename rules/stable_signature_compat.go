@@ -25,6 +25,8 @@ changes, which can matter when programs are compiled; this check says so.`,
 +__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)`,
 	Good: `__bpf_kfunc int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)
 (prototype left as it is)`,
+	Requires: []Fact{FactSeries},
+	Uses:     []Fact{FactStable},
 	Check: func(p *Pass) {
 		for _, c := range p.ChangesOf(model.KindSignature) {
 			if !p.StableEither(c).Stable || c.Breaking() {

@@ -670,6 +670,70 @@ commit("xdp: Report the RX queue with the RX hash\n\n" + SOB)
 case("STABILITY_UNKNOWN", "xmacro-entry",
      want("STABILITY_UNKNOWN bpf_xdp_metadata_rx_hash check") + want_repo("none"))
 
+# History: cases that declare the release history and target they are
+# judged against (rules/rulestest's kfunccheck-release and -target lines).
+# With the whole tree in view the fixture repository has no release tag,
+# so the history rules have no history there.
+
+
+def releases(*rels):
+    return ["kfunccheck-release: " + r for r in rels]
+
+
+branch("history-removed-too-soon")
+remove_ancestor()
+commit("""bpf: Remove bpf_cgroup_ancestor()
+
+bpf_cgroup_ancestor() was deprecated since v6.14 because it returned
+ancestors without an RCU guarantee; programs use bpf_cgroup_from_id()
+instead. The deprecation period agreed on the list has passed.
+
+""" + SOB)
+case("HISTORY_DEPRECATION_PERIOD", "removed-one-release-after-deprecation",
+     releases("v6.13 bpf_cgroup_ancestor=stable", "v6.14 bpf_cgroup_ancestor=stable,deprecated")
+     + want('HISTORY_DEPRECATION_PERIOD bpf_cgroup_ancestor ~`1 release\\(s\\) after it was deprecated in v6.14; the policy asks for at least 10`')
+     + want_repo("none"))
+case("clean", "removed-after-a-long-deprecation",
+     releases(*(["v6.3 bpf_cgroup_ancestor=stable"] + ["v6.%d bpf_cgroup_ancestor=stable,deprecated" % n for n in range(4, 15)])))
+case("HISTORY_DEPRECATION_CLAIM", "deprecated-since-contradicted",
+     releases("v6.14 bpf_cgroup_ancestor=stable", "v6.15 bpf_cgroup_ancestor=stable",
+              "v6.16 bpf_cgroup_ancestor=stable,deprecated")
+     + want('HISTORY_DEPRECATION_CLAIM bpf_cgroup_ancestor ~"says deprecated since v6.14, but v6.14 does not carry it deprecated"',
+            'HISTORY_DEPRECATION_PERIOD bpf_cgroup_ancestor')
+     + want_repo("none"))
+
+branch("history-name-reused")
+edit(HELPERS, "__bpf_kfunc void bpf_task_release_dtor(void *p)\n",
+     """/**
+ * bpf_task_get_nice - Return the nice value of a task.
+ * @p: The task whose nice value is read.
+ */
+__bpf_kfunc int bpf_task_get_nice(struct task_struct *p)
+{
+	return task_nice(p);
+}
+
+__bpf_kfunc void bpf_task_release_dtor(void *p)
+""")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)\n",
+     "BTF_ID_FLAGS(func, bpf_task_release, KF_RELEASE | KF_STABLE)\nBTF_ID_FLAGS(func, bpf_task_get_nice, KF_RCU)\n")
+commit("bpf: Add bpf_task_get_nice() kfunc\n\nSchedulers written in BPF need the nice value of a task.\n\n" + SOB)
+case("HISTORY_NAME_REUSED", "removed-name-added-again",
+     releases("v6.10 bpf_task_get_nice", "v6.11", "v6.12")
+     + want('HISTORY_NAME_REUSED bpf_task_get_nice ~"removed after v6.10"') + want_repo("none"))
+case("clean", "new-name", releases("v6.11", "v6.12"))
+
+branch("history-stable-series")
+edit(HELPERS, "BTF_ID_FLAGS(func, bpf_cgroup_from_id, KF_ACQUIRE | KF_RET_NULL)",
+     "BTF_ID_FLAGS(func, bpf_cgroup_from_id, KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE)")
+commit("bpf: Make bpf_cgroup_from_id() sleepable\n\nIt may now sleep.\n\n" + SOB)
+case("HISTORY_STABLE_SERIES", "flags-changed-on-a-stable-branch",
+     ["kfunccheck-target: linux-6.12.y linux-*.y"]
+     + want('HISTORY_STABLE_SERIES bpf_cgroup_from_id ~`flags in linux-6.12.y, within the stable series linux-\\*.y`')
+     + want_repo("none"))
+case("clean", "flags-changed-on-a-development-branch", ["kfunccheck-target: bpf-next"])
+
+
 # --- mail encodings of one promotion (mail package tests) ------------------
 with open(os.path.join(RULES, "STABLE_PROMOTION_RATIONALE", "promote-no-rationale.patch")) as f:
     plain = f.read()

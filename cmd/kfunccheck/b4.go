@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -193,7 +194,7 @@ func (r *runner) judgeInSeries(full *model.Series, p *model.Patch) bool {
 	}
 	sub := &model.Series{Source: p.Source, Version: p.Subject.Version,
 		Patches: append(append([]*model.Patch(nil), full.Patches[:k]...), p)}
-	r.results(patchcheck.CheckSeries(sub, r.opt)[k:])
+	r.results(slices.Values(patchcheck.CheckSeries(sub, r.opt)[k:]))
 	return true
 }
 
@@ -214,7 +215,7 @@ func (r *runner) b4Check(bs *b4ctx.Series, in *model.Series) bool {
 	full := r.sess.Series(bs.Commits)
 	if r.cf.b4Series || in.Cover != nil && len(in.Patches) == 0 {
 		full.Cover = in.Cover
-		r.results(patchcheck.CheckSeries(full, r.opt))
+		r.results(patchcheck.Results(full, r.opt))
 		return true
 	}
 	if len(in.Patches) != 1 {

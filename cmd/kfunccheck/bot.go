@@ -162,10 +162,11 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 		// by the history rules over its release tags. No
 		// gitrepo.UseFastSHA1: the bot fetches archives with go-git and
 		// keeps collision detection.
-		if sess, err = checkrun.Attach(o.repo, &opt, botWarn(stderr)); err != nil {
+		if sess, err = checkrun.Attach(o.repo, opt, botWarn(stderr)); err != nil {
 			return fail(fmt.Errorf("--repo: %w", err))
 		}
 		defer sess.Close()
+		opt = sess.Options(opt)
 	}
 	cfg, err := o.config(file, auth, opt, sess, stderr)
 	if err != nil {

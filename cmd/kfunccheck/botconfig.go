@@ -830,7 +830,7 @@ func botListChecks(f *botFile, conf string, stable []string, btf string, sess *c
 		if sess != nil {
 			// The repository serves this list as it serves the others,
 			// and its history rules judge by this list's policy.
-			sess.Apply(&o, warn)
+			o = sess.Options(o)
 		}
 		shared[key] = &o
 		out[l.List.ID()] = &o

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -208,7 +209,7 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt.Rules = selectRules(rules.All, cf.ignore, cf.types)
+	opt.Select = rules.Selection{Ignore: cf.ignore, Types: cf.types}
 	// As checkpatch: any finding reported fails the run (checks are
 	// reported only with --strict). The hook and the bot keep the
 	// policy's fail_on; --fail-on sets it here.
@@ -221,7 +222,7 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 	noColor := os.Getenv("NO_COLOR") != ""
 	cf.text.Color = cf.color == "always" || cf.color != "never" && !noColor && isTerminal(stdout)
 	r := &runner{cf: cf, opt: opt, stdout: stdout, stderr: stderr,
-		tally: checkrun.Tally{Strict: cf.text.Strict, Ignore: cf.ignore, Types: cf.types, FailOn: failOn}}
+		tally: checkrun.Tally{Strict: cf.text.Strict, FailOn: failOn}}
 	if !interactive(stdout) {
 		// One write per patch costs a system call each; a terminal still
 		// sees each patch as it is checked.
@@ -258,7 +259,7 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		// gitrepo.UseFastSHA1 for why that is safe here and not in the
 		// bot).
 		gitrepo.UseFastSHA1()
-		sess, err := checkrun.Attach(cf.repo, &r.opt, func(msg string) { fmt.Fprintf(r.stderr, "kfunccheck: %s\n", msg) })
+		sess, err := checkrun.Attach(cf.repo, r.opt, func(msg string) { fmt.Fprintf(r.stderr, "kfunccheck: %s\n", msg) })
 		if err != nil {
 			r.flush()
 			fmt.Fprintf(r.stderr, "kfunccheck: --repo %s: %v\n", cmp.Or(cf.repo, "."), err)
@@ -266,6 +267,7 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		}
 		defer sess.Close()
 		r.sess = sess
+		r.opt = sess.Options(r.opt)
 	}
 	paths = r.threadArgs(paths)
 	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
@@ -312,7 +314,7 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 	}
 	err := pipeline.Run(paths, popt, func(ev pipeline.Event) error {
 		if !ev.End {
-			r.results(ev.Results)
+			r.results(slices.Values(ev.Results))
 			return nil
 		}
 		r.flushPending()
@@ -415,7 +417,7 @@ func policyOptions(conf string, lists, stableFrom []string, btfFile string) (pat
 		for _, kf := range k.Kfuncs {
 			opt.Interest[kf.Name] = true
 		}
-		opt.KfuncSource = k.IsKfunc
+		opt.Kernel = k
 	}
 	return opt, nil
 }
@@ -459,20 +461,31 @@ type runner struct {
 	sess *checkrun.Session
 }
 
-// seriesWithProgress checks a long series (a -g range), with git-style
-// progress on stderr when it is a terminal and -q is not given.
-func (r *runner) seriesWithProgress(s *model.Series, what string) {
-	opt := r.opt
+// seriesWithProgress checks a long series (a -g range) with opt, with
+// git-style progress on stderr when it is a terminal and -q is not given.
+func (r *runner) seriesWithProgress(s *model.Series, opt patchcheck.Options, what string) {
+	results := patchcheck.Results(s, opt)
 	if r.progress != nil {
 		p := newProgress(r.progress, what)
-		opt.Progress = p.update
+		total := len(s.Patches)
+		inner := results
+		results = func(yield func(*patchcheck.Result) bool) {
+			done := 0
+			for res := range inner {
+				done++
+				p.update(done, total)
+				if !yield(res) {
+					return
+				}
+			}
+		}
 	}
-	r.results(patchcheck.CheckSeries(s, opt))
+	r.results(results)
 }
 
 // results reports the results of a series' patches.
-func (r *runner) results(results []*patchcheck.Result) {
-	for _, res := range results {
+func (r *runner) results(results iter.Seq[*patchcheck.Result]) {
+	for res := range results {
 		r.tally.Add(res)
 		u := report.Unit{Result: res, Name: checkrun.UnitName(res)}
 		if r.pending != nil {
@@ -497,20 +510,6 @@ func (r *runner) emit(u report.Unit) {
 	if err := r.out.Patch(u); err != nil && r.writeErr == nil {
 		r.writeErr = err
 	}
-}
-
-// selectRules applies --ignore and --types to the rule list, so that a
-// rule not asked for does not run at all.
-func selectRules(all []*rules.Rule, ignore, types []string) []*rules.Rule {
-	// Not nil: an empty selection runs no rule, nil would run them all.
-	out := []*rules.Rule{}
-	for _, r := range all {
-		if slices.Contains(ignore, r.ID) || len(types) > 0 && !slices.Contains(types, r.ID) {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // finish writes the closing part of the report and returns the exit code.
@@ -553,6 +552,6 @@ func (r *runner) thread(msgid string) error {
 	if len(versions) > 1 {
 		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", msgid, versions, s.Version)
 	}
-	r.results(patchcheck.CheckSeries(s, r.opt))
+	r.results(patchcheck.Results(s, r.opt))
 	return nil
 }

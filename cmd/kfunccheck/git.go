@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck/checkrun"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 )
 
@@ -99,8 +100,9 @@ func (r *runner) gitRanges(specs []string, showMerges bool) error {
 		}
 		// The range's end names the branch or tag its commits go to,
 		// which a stable series pattern may match.
-		r.opt.Extra = r.sess.For(rangeEnd(spec))
-		r.seriesWithProgress(r.sess.Series(keep), "checking commits of "+spec)
+		opt := r.opt
+		opt.Target = checkrun.Target(rangeEnd(spec), opt)
+		r.seriesWithProgress(r.sess.Series(keep), opt, "checking commits of "+spec)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,10 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	"github.com/kfunccheck/kfunccheck/rules"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // historyOpts are the flags of history.
@@ -26,12 +30,13 @@ type historyOpts struct {
 	policyFlags
 	format, outFile, urlTmpl, failOn string
 	stats, listRules                 bool
-	rules                            history.Rules
+	minReleases, minDays             int
 	uses, bases, series              []string
+	flags                            *pflag.FlagSet
 }
 
 func (c *cli) newHistoryCmd() *cobra.Command {
-	o := &historyOpts{rules: history.DefaultRules()}
+	o := &historyOpts{}
 	cmd := &cobra.Command{
 		Use:   "history [flags] (--repo DIR REV... | [LABEL=]BTF_FILE...)",
 		Short: "kfunc contracts release by release, judged by the history rules",
@@ -51,9 +56,11 @@ func (c *cli) newHistoryCmd() *cobra.Command {
 	fs.StringArrayVar(&o.uses, "uses", nil, "BPF object whose compatibility matrix to add (repeatable)")
 	fs.StringArrayVar(&o.bases, "base", nil, "base BTF of module files: once for all, or once per file in order")
 	fs.StringVar(&o.urlTmpl, "url-template", history.DefaultURLTemplate, "source links of the page: {release} {commit} {file} {line}")
-	fs.IntVar(&o.rules.MinDeprecationReleases, "min-deprecation-releases", o.rules.MinDeprecationReleases, "releases a deprecated stable kfunc stays")
-	fs.IntVar(&o.rules.MinDeprecationDays, "min-deprecation-days", o.rules.MinDeprecationDays, "days a deprecated stable kfunc stays")
-	fs.StringArrayVar(&o.series, "stable-series", nil, "tag pattern of a stable series (repeatable; default: by major.minor version)")
+	o.flags = fs
+	def := policy.Default()
+	fs.IntVar(&o.minReleases, "min-deprecation-releases", def.MinDeprecationReleases, "releases a deprecated stable kfunc stays (default: the policy's min_deprecation_releases)")
+	fs.IntVar(&o.minDays, "min-deprecation-days", def.MinDeprecationDays, "days a deprecated stable kfunc stays (default: the policy's min_deprecation_days)")
+	fs.StringArrayVar(&o.series, "stable-series", nil, "tag pattern of a stable series (repeatable; default: the policy's stable_series, else by major.minor version)")
 	fs.BoolVar(&o.listRules, "list-rules", false, "document the history rules and exit")
 	fs.StringVar(&o.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on)")
 	fs.BoolVar(&o.stats, "stats", false, "print timings to standard error")
@@ -69,8 +76,10 @@ func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.listRules {
-		for _, r := range history.AllHistoryRules {
-			fmt.Fprintln(stdout, r.Explain())
+		for _, r := range rules.All {
+			if slices.Contains(r.Requires, rules.FactHistory) || slices.Contains(r.Requires, rules.FactTarget) {
+				fmt.Fprintln(stdout, r.Explain())
+			}
 		}
 		return 0
 	}
@@ -112,6 +121,23 @@ func (o *historyOpts) options() (patchcheck.Options, model.Severity, error) {
 	if err != nil {
 		return opt, 0, err
 	}
+	// The history rules' flags override the policy, on a copy of it.
+	if o.flags != nil && (o.flags.Changed("min-deprecation-releases") || o.flags.Changed("min-deprecation-days") || len(o.series) > 0) {
+		cfg := *opt.Policy
+		if o.flags.Changed("min-deprecation-releases") {
+			cfg.MinDeprecationReleases = o.minReleases
+		}
+		if o.flags.Changed("min-deprecation-days") {
+			cfg.MinDeprecationDays = o.minDays
+		}
+		if len(o.series) > 0 {
+			cfg.StableSeries = o.series
+		}
+		if cfg.MinDeprecationReleases < 0 || cfg.MinDeprecationDays < 0 {
+			return opt, 0, errors.New("--min-deprecation-releases and --min-deprecation-days cannot be negative")
+		}
+		opt.Policy = &cfg
+	}
 	failOn, err := model.ParseSeverity(cmp.Or(o.failOn, opt.Policy.FailOn))
 	if err != nil {
 		return opt, 0, fmt.Errorf("--fail-on: %w", err)
@@ -138,9 +164,6 @@ func (o *historyOpts) build(args []string, opt patchcheck.Options, stderr io.Wri
 	if err != nil {
 		return nil, nil, err
 	}
-	hr := o.rules
-	hr.StableSeries = o.series
-	h.CheckRules(hr, opt.Policy)
 	var compat []*history.Compat
 	for _, prog := range o.uses {
 		us, err := btfinfo.Uses(prog)

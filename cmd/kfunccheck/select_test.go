@@ -3,50 +3,9 @@
 package main
 
 import (
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/kfunccheck/kfunccheck/rules"
 )
-
-// TestSelectRules: --ignore and --types choose which rules run; an empty
-// choice runs none (not, as a nil list would, all of them).
-func TestSelectRules(t *testing.T) {
-	ids := func(rs []*rules.Rule) []string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, r.ID)
-		}
-		return out
-	}
-	all := ids(rules.All)
-	for _, tc := range []struct {
-		name          string
-		ignore, types []string
-		want          []string
-	}{
-		{"neither", nil, nil, all},
-		{"types", nil, []string{"STABLE_REMOVAL", "STABLE_FLAGS"}, []string{"STABLE_REMOVAL", "STABLE_FLAGS"}},
-		{"ignore", []string{"STABLE_REMOVAL"}, nil, slices.DeleteFunc(slices.Clone(all), func(s string) bool { return s == "STABLE_REMOVAL" })},
-		{"ignore wins", []string{"STABLE_REMOVAL"}, []string{"STABLE_REMOVAL"}, nil},
-		{"unknown only", nil, []string{"NO_SUCH_RULE"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := selectRules(rules.All, tc.ignore, tc.types)
-			if got == nil {
-				t.Fatal("nil selection: the engine would run every rule")
-			}
-			g := ids(got)
-			slices.Sort(g)
-			w := slices.Clone(tc.want)
-			slices.Sort(w)
-			if strings.Join(g, " ") != strings.Join(w, " ") {
-				t.Errorf("got %v, want %v", g, w)
-			}
-		})
-	}
-}
 
 // TestTypesRunOnlyThoseRules runs the command: a patch whose only finding
 // is STABLE_PROMOTION_RATIONALE is clean with --types of another rule and

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/baseline"
+	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
@@ -20,7 +21,8 @@ import (
 
 // Session is a repository attached to a check: its pre-images serve as
 // the baseline, its tree at a patch's parent (or at HEAD) answers what the
-// patch alone does not show, and its release tags feed the history rules.
+// patch alone does not show, and its release tags are the history the
+// history rules read.
 type Session struct {
 	// Repo is the open repository; Close closes it.
 	Repo gitrepo.Repository
@@ -31,26 +33,21 @@ type Session struct {
 	Name string
 	// Head is the commit at HEAD, "" in a repository without one.
 	Head string
-	// Judge applies the history rules; nil when kindex cannot list the
-	// repository's trees (a Repository that is no kindex.Source).
-	Judge *history.Judger
 
 	idx   *kindex.Index
 	cache string
+	warn  func(string)
 }
 
 // Attach opens the repository containing dir ("" for the current
-// directory) and sets opt up to check against it: the repository's
-// pre-images come first in opt.Baseline, opt.Tree gives each patch its
-// tree (a commit's parent, or HEAD for patches from files or mail), and
-// opt.Extra applies the history rules for an unknown target (see For).
-// warn receives what the history rules could not do, once each; it may
-// be nil.
+// directory) for checks with options like opt (Session.Options then
+// attaches each). warn receives what the history rules could not do,
+// once each; it may be nil.
 //
 // Attach does not call gitrepo.UseFastSHA1: that setting is process-wide
 // and the bot, which fetches archives with go-git, must keep
 // collision detection, so the choice stays with the command.
-func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, error) {
+func Attach(dir string, opt patchcheck.Options, warn func(string)) (*Session, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -65,7 +62,7 @@ func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, e
 	// repository by its git dir, so that its messages and the check's
 	// named the same repository two ways. The work tree is the directory
 	// the user gave; a bare repository has only its git dir.
-	s := &Session{Repo: repo, Layout: layout, Name: layout.WorkTree}
+	s := &Session{Repo: repo, Layout: layout, Name: layout.WorkTree, warn: warn}
 	if s.Name == "" {
 		s.Name = layout.GitDir
 	}
@@ -77,30 +74,23 @@ func Attach(dir string, opt *patchcheck.Options, warn func(string)) (*Session, e
 	// An unborn HEAD leaves Head empty: patches from files then get no
 	// tree, as they would without a repository.
 	s.Head, _ = repo.Resolve("HEAD")
-	if opt.Policy == nil {
-		opt.Policy = policy.Default()
+	cfg := opt.Policy
+	if cfg == nil {
+		cfg = policy.Default()
 	}
-	if s.idx = kindex.ForRepo(repo, opt.Policy.NotKernel); s.idx != nil {
+	if s.idx = kindex.ForRepo(repo, cfg.NotKernel); s.idx != nil {
 		s.cache = kindex.CachePath(layout.GitDir)
 		s.idx.Load(s.cache)
 	}
-	s.Judge = s.apply(opt, warn)
 	return s, nil
 }
 
-// Apply sets another set of options up to check against the session's
-// repository, as Attach set the first: the repository's pre-images first
-// in its baseline, the tree at HEAD, and the history rules judged by that
-// set's own policy (a bot list with a policy of its own). The index is
-// shared.
-func (s *Session) Apply(opt *patchcheck.Options, warn func(string)) {
-	if warn == nil {
-		warn = func(string) {}
-	}
-	s.apply(opt, warn)
-}
-
-func (s *Session) apply(opt *patchcheck.Options, warn func(string)) *history.Judger {
+// Options returns opt attached to the repository: its pre-images first
+// in the baseline, each patch's tree from the tree-wide index (a commit's
+// parent, or HEAD for patches from files or mail), and the repository's
+// release history, judged by opt's own policy (a bot list may have a
+// policy of its own). The index is shared; opt is not changed.
+func (s *Session) Options(opt patchcheck.Options) patchcheck.Options {
 	if opt.Policy == nil {
 		opt.Policy = policy.Default()
 	}
@@ -113,26 +103,38 @@ func (s *Session) apply(opt *patchcheck.Options, warn func(string)) *history.Jud
 	}
 	opt.Baseline = multi
 	if s.idx == nil {
-		return nil
+		return opt
 	}
 	// HEAD for every caller, the hook included: commits are judged
 	// against their parents whatever head is, so only patches from files
 	// or mail see it, and for them HEAD is the nearest guess.
-	opt.Tree = s.idx.TreeFor(s.Repo, s.Head)
-	judge := history.NewJudge(s.Repo, s.Layout.CommonDir, s.idx, opt.Policy, opt.Interest, warn)
-	opt.Extra = judge.For("")
-	return judge
+	opt.Trees = trees{idx: s.idx, repo: s.Repo, head: s.Head}
+	opt.History = history.NewRepoHistory(s.Repo, s.Layout.CommonDir, s.idx, opt.Policy, opt.Interest, s.warn)
+	return opt
 }
 
-// For returns, for patchcheck.Options.Extra, the history rules for patches
-// meant for target: the branch or tag a range or a push goes to, which a
-// stable series pattern may match ("" when unknown). It returns nil when
-// the session has no history rules.
-func (s *Session) For(target string) func(*model.Patch, []*model.Change) []model.Finding {
-	if s.Judge == nil {
+// trees gives patches their pre-image trees from the index.
+type trees struct {
+	idx  *kindex.Index
+	repo gitrepo.Repository
+	head string
+}
+
+func (t trees) TreeFor(p *model.Patch) (extract.TreeView, error) {
+	return t.idx.TreeFor(t.repo, t.head)(p)
+}
+
+// Target returns the target of patches meant for the branch or tag name
+// (a range's end, a push's remote branch) under opt's policy; nil for "".
+func Target(name string, opt patchcheck.Options) *model.Target {
+	if name == "" {
 		return nil
 	}
-	return s.Judge.For(target)
+	cfg := opt.Policy
+	if cfg == nil {
+		cfg = policy.Default()
+	}
+	return &model.Target{Name: name, Series: cfg.StableSeriesOf(name)}
 }
 
 // Series renders commits of the repository (oldest first) as one series,

@@ -80,11 +80,16 @@ func TestAttachWorkTree(t *testing.T) {
 	}
 	var warned []string
 	// A directory below the top finds the repository, as git does.
-	s, err := Attach(filepath.Join(dir, "kernel"), &opt, func(m string) { warned = append(warned, m) })
+	s, err := Attach(filepath.Join(dir, "kernel"), opt, func(m string) { warned = append(warned, m) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	given := opt
+	opt = s.Options(opt)
+	if given.Baseline == nil || given.Trees != nil || given.History != nil {
+		t.Errorf("Options changed the options it was given: %+v", given)
+	}
 	if s.Name != dir || s.Head != head {
 		t.Errorf("name %q head %q, want %q %q", s.Name, s.Head, dir, head)
 	}
@@ -95,12 +100,12 @@ func TestAttachWorkTree(t *testing.T) {
 	if b, ok := multi[0].(gitrepo.Baseline); !ok || b.Name != dir {
 		t.Errorf("first baseline %#v, want the repository named %q", multi[0], dir)
 	}
-	if opt.Tree == nil || opt.Extra == nil || s.Judge == nil || s.For("stable-6.6") == nil {
-		t.Fatalf("tree %v, extra %v, judge %v: want all set", opt.Tree != nil, opt.Extra != nil, s.Judge != nil)
+	if opt.Trees == nil || opt.History == nil {
+		t.Fatalf("trees %v, history %v: want both set", opt.Trees != nil, opt.History != nil)
 	}
 	// A patch from a file gets the tree at HEAD, which holds the kfuncs
 	// of helpers.c.
-	tv, err := opt.Tree(&model.Patch{Source: "x.patch"})
+	tv, err := opt.Trees.TreeFor(&model.Patch{Source: "x.patch"})
 	if err != nil || tv == nil {
 		t.Fatalf("tree at HEAD: %v, %v", tv, err)
 	}
@@ -147,22 +152,21 @@ func TestAttachWorkTree(t *testing.T) {
 	}
 }
 
-// TestApply: a second set of options (a bot list with its own policy)
-// gets the same repository first in its baseline and the tree at HEAD,
-// and history rules of its own, while the first set keeps its own.
-func TestApply(t *testing.T) {
+// TestOptionsTwice: a second set of options (a bot list with its own
+// policy) gets the same repository first in its baseline and the tree at
+// HEAD, and a history of its own, while the first set keeps its own.
+func TestOptionsTwice(t *testing.T) {
 	isolateCache(t)
 	dir, _ := kernelRepo(t, "sha1")
-	var first patchcheck.Options
-	s, err := Attach(dir, &first, nil)
+	s, err := Attach(dir, patchcheck.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	first := s.Options(patchcheck.Options{})
 	own := policy.Default()
 	own.List = "linux-input@vger.kernel.org"
-	second := patchcheck.Options{Policy: own, Baseline: baseline.NewStableList("input", []string{"bpf_task_acquire"})}
-	s.Apply(&second, nil)
+	second := s.Options(patchcheck.Options{Policy: own, Baseline: baseline.NewStableList("input", []string{"bpf_task_acquire"})})
 	multi, ok := second.Baseline.(baseline.Multi)
 	if !ok || len(multi) != 2 {
 		t.Fatalf("baseline %#v: want the repository, then the list's own", second.Baseline)
@@ -170,13 +174,13 @@ func TestApply(t *testing.T) {
 	if b, ok := multi[0].(gitrepo.Baseline); !ok || b.Name != dir {
 		t.Errorf("first baseline %#v, want the repository", multi[0])
 	}
-	if second.Tree == nil || second.Extra == nil {
-		t.Fatalf("tree %v, extra %v: want both", second.Tree != nil, second.Extra != nil)
+	if second.Trees == nil || second.History == nil {
+		t.Fatalf("trees %v, history %v: want both", second.Trees != nil, second.History != nil)
 	}
-	if second.Policy != own || first.Policy == own {
-		t.Errorf("policies mixed: first %p second %p own %p", first.Policy, second.Policy, own)
+	if second.Policy != own || first.Policy == own || first.History == second.History {
+		t.Errorf("policies or histories mixed: first %p second %p own %p", first.Policy, second.Policy, own)
 	}
-	if tv, err := second.Tree(&model.Patch{Source: "x.patch"}); err != nil || tv == nil {
+	if tv, err := second.Trees.TreeFor(&model.Patch{Source: "x.patch"}); err != nil || tv == nil {
 		t.Errorf("tree at HEAD for the second options: %v, %v", tv, err)
 	}
 }
@@ -186,12 +190,12 @@ func TestAttachBare(t *testing.T) {
 	dir, head := kernelRepo(t, "sha1")
 	bare := filepath.Join(t.TempDir(), "linux.git")
 	git(t, dir, "clone", "-q", "--bare", dir, bare)
-	var opt patchcheck.Options // no policy: Attach supplies the default
-	s, err := Attach(bare, &opt, nil)
+	s, err := Attach(bare, patchcheck.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	opt := s.Options(patchcheck.Options{}) // no policy: Options supplies the default
 	if s.Name != bare || s.Layout.WorkTree != "" || s.Head != head {
 		t.Errorf("name %q work tree %q head %q, want %q \"\" %q", s.Name, s.Layout.WorkTree, s.Head, bare, head)
 	}
@@ -199,8 +203,8 @@ func TestAttachBare(t *testing.T) {
 	if len(multi) != 1 || multi[0].(gitrepo.Baseline).Name != bare {
 		t.Errorf("baseline %#v, want the bare repository alone", multi)
 	}
-	if opt.Tree == nil || opt.Policy == nil {
-		t.Errorf("tree set %v, policy set %v", opt.Tree != nil, opt.Policy != nil)
+	if opt.Trees == nil || opt.Policy == nil {
+		t.Errorf("trees set %v, policy set %v", opt.Trees != nil, opt.Policy != nil)
 	}
 }
 
@@ -213,21 +217,22 @@ func TestAttachSHA256(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Attach(dir, &opt, nil)
+	s, err := Attach(dir, opt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	opt = s.Options(opt)
 	if s.Name != dir || s.Head != head || len(head) != 64 {
 		t.Errorf("name %q head %q, want %q %q", s.Name, s.Head, dir, head)
 	}
 	if b, ok := opt.Baseline.(baseline.Multi)[0].(gitrepo.Baseline); !ok || b.Name != dir {
 		t.Errorf("baseline %#v", opt.Baseline)
 	}
-	if opt.Tree == nil || opt.Extra == nil || s.Judge == nil {
-		t.Fatalf("tree %v extra %v judge %v: want all", opt.Tree != nil, opt.Extra != nil, s.Judge != nil)
+	if opt.Trees == nil || opt.History == nil {
+		t.Fatalf("trees %v history %v: want both", opt.Trees != nil, opt.History != nil)
 	}
-	if tv, err := opt.Tree(&model.Patch{Source: "x.patch"}); err != nil || tv == nil {
+	if tv, err := opt.Trees.TreeFor(&model.Patch{Source: "x.patch"}); err != nil || tv == nil {
 		t.Fatalf("tree at HEAD: %v, %v", tv, err)
 	}
 	if err := s.Close(); err != nil {
@@ -238,23 +243,11 @@ func TestAttachSHA256(t *testing.T) {
 	}
 }
 
-// TestForWithoutHistory: a session without history rules gives none,
-// rather than a judge that would dereference a nil Judger.
-func TestForWithoutHistory(t *testing.T) {
-	if (&Session{}).For("main") != nil {
-		t.Error("For without a Judger is not nil")
-	}
-}
-
 func TestAttachNotARepository(t *testing.T) {
 	isolateCache(t)
-	opt := patchcheck.Options{}
-	if s, err := Attach(t.TempDir(), &opt, nil); err == nil {
+	if s, err := Attach(t.TempDir(), patchcheck.Options{}, nil); err == nil {
 		s.Close()
 		t.Fatal("attached a directory outside any repository")
-	}
-	if opt.Baseline != nil || opt.Tree != nil {
-		t.Errorf("a failed Attach changed opt: %+v", opt)
 	}
 }
 
@@ -268,18 +261,19 @@ func TestAttachUnbornHead(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "empty")
 	git(t, filepath.Dir(dir), "init", "-q", "-b", "main", dir)
 	var opt patchcheck.Options
-	s, err := Attach(dir, &opt, nil)
+	s, err := Attach(dir, opt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	opt = s.Options(opt)
 	if s.Head != "" || s.Name != dir {
 		t.Errorf("head %q name %q, want \"\" %q", s.Head, s.Name, dir)
 	}
-	if opt.Tree == nil {
-		t.Fatal("no tree function")
+	if opt.Trees == nil {
+		t.Fatal("no tree source")
 	}
-	if tv, err := opt.Tree(&model.Patch{Source: "x.patch"}); err != nil || tv != nil {
+	if tv, err := opt.Trees.TreeFor(&model.Patch{Source: "x.patch"}); err != nil || tv != nil {
 		t.Errorf("tree at an unborn HEAD: %v, %v; want none", tv, err)
 	}
 }

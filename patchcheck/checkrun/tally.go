@@ -10,6 +10,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/kfunccheck/kfunccheck/rules"
 )
 
 // Tally adds up the results of a run and says whether it failed. Findings
@@ -19,10 +20,6 @@ type Tally struct {
 	// Strict keeps check-level findings; without it they are dropped
 	// before they are counted or shown, as checkpatch drops its CHECKs.
 	Strict bool
-	// Ignore and Types select rules for the findings that come from
-	// outside the rule list (the history rules), which --ignore and
-	// --types cannot keep from running.
-	Ignore, Types []string
 	// FailOn is the lowest severity that fails the run (the zero value
 	// is error).
 	FailOn model.Severity
@@ -37,20 +34,16 @@ type Tally struct {
 	// InputErrors holds the inputs that could not be read at all: a
 	// file, a thread, a revision range.
 	InputErrors []string
+	// Skipped holds the rules skipped for want of a fact, once each.
+	Skipped []rules.Skip
 
 	failed bool
 }
 
-// Keep reports whether a finding survives --strict, --ignore and --types.
+// Keep reports whether a finding survives --strict. (--ignore and --types
+// keep rules from running: rules.Selection.)
 func (t *Tally) Keep(f model.Finding) bool {
-	switch {
-	case f.Severity == model.SeverityCheck && !t.Strict:
-	case slices.Contains(t.Ignore, f.Rule):
-	case len(t.Types) > 0 && !slices.Contains(t.Types, f.Rule):
-	default:
-		return true
-	}
-	return false
+	return f.Severity != model.SeverityCheck || t.Strict
 }
 
 // Filter returns the findings Keep keeps, in fs's storage.
@@ -66,6 +59,11 @@ func (t *Tally) Filter(fs []model.Finding) []model.Finding {
 func (t *Tally) Add(res *patchcheck.Result) bool {
 	res.Findings = t.Filter(res.Findings)
 	t.Patches++
+	for _, sk := range res.Skipped {
+		if !slices.ContainsFunc(t.Skipped, func(s rules.Skip) bool { return s.Rule == sk.Rule }) {
+			t.Skipped = append(t.Skipped, sk)
+		}
+	}
 	if len(res.Errors) > 0 {
 		t.Unreadable++
 	}
@@ -105,7 +103,7 @@ func (t *Tally) InputFailed() bool { return t.Unreadable > 0 || len(t.InputError
 
 // Summary is the tally as the report formats end with it.
 func (t *Tally) Summary() report.Summary {
-	return report.Summary{Patches: t.Patches, Counts: t.Counts, InputErrors: t.InputErrors}
+	return report.Summary{Patches: t.Patches, Counts: t.Counts, InputErrors: t.InputErrors, Skipped: t.Skipped}
 }
 
 // Problems says what failed, for a one-line verdict: the errors and

@@ -20,7 +20,6 @@ func TestTally(t *testing.T) {
 	errF := finding("STABLE_REMOVAL", model.SeverityError)
 	warnF := finding("DEPRECATION_DOCS", model.SeverityWarning)
 	checkF := finding("STABILITY_UNKNOWN", model.SeverityCheck)
-	histF := finding("HISTORY_NAME_REUSED", model.SeverityWarning)
 	unreadable := func(fs ...model.Finding) *patchcheck.Result {
 		return &patchcheck.Result{Patch: &model.Patch{}, Findings: fs, Errors: []error{errors.New("blob not found")}}
 	}
@@ -94,26 +93,6 @@ func TestTally(t *testing.T) {
 			kept:     []string{"DEPRECATION_DOCS"},
 			counts:   report.Counts{Warnings: 1},
 			bad:      []bool{true},
-			failed:   true,
-			problems: "0 error(s), 1 warning(s)",
-		},
-		{
-			name:     "ignore",
-			tally:    Tally{Ignore: []string{"HISTORY_NAME_REUSED"}, FailOn: model.SeverityWarning},
-			results:  [][]model.Finding{{histF, errF}},
-			kept:     []string{"STABLE_REMOVAL"},
-			counts:   report.Counts{Errors: 1},
-			bad:      []bool{true},
-			failed:   true,
-			problems: "1 error(s), 0 warning(s)",
-		},
-		{
-			name:     "types",
-			tally:    Tally{Types: []string{"HISTORY_NAME_REUSED"}, FailOn: model.SeverityWarning},
-			results:  [][]model.Finding{{errF}, {histF, warnF}},
-			kept:     []string{"HISTORY_NAME_REUSED"},
-			counts:   report.Counts{Warnings: 1},
-			bad:      []bool{false, true},
 			failed:   true,
 			problems: "0 error(s), 1 warning(s)",
 		},

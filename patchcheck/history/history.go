@@ -162,12 +162,15 @@ func (s *Step) ChangesOf(name string) []*model.Change {
 }
 
 // Build diffs consecutive releases and judges each step with opt, as
-// check judges a patch. The releases must be all of one kind.
+// check judges a patch that goes from one release to the next: with the
+// releases before as its history and the next release as its target.
+// The releases must be all of one kind.
 func Build(rels []*Release, opt patchcheck.Options) (*History, error) {
 	if opt.Policy == nil {
 		opt.Policy = policy.Default()
 	}
 	h := &History{Releases: rels}
+	all := facts(rels)
 	names := map[string]bool{}
 	labels := map[string]bool{}
 	for i, r := range rels {
@@ -194,7 +197,10 @@ func Build(rels []*Release, opt patchcheck.Options) (*History, error) {
 			changes = btfinfo.Diff(prev.kernel, r.kernel, opt.Policy.CompareOptions())
 		}
 		p := &model.Patch{Source: prev.Name + ".." + r.Name, Subject: model.Subject{Raw: "kfunc changes from " + prev.Name + " to " + r.Name}}
-		res := patchcheck.CheckChanges(p, changes, opt)
+		step := opt
+		step.History = known{&model.Releases{List: all[:i]}}
+		step.Target = &model.Target{Name: r.Name, Time: r.Time, Series: stepSeries(prev.Name, r.Name, opt.Policy.StableSeries)}
+		res := patchcheck.CheckChanges(p, changes, step)
 		h.Steps = append(h.Steps, &Step{From: prev.Name, To: r.Name, Changes: changes, Findings: res.Findings, Result: res})
 	}
 	for n := range names {

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
-	"github.com/kfunccheck/kfunccheck/patchcheck/mail"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	"github.com/kfunccheck/kfunccheck/rules"
 )
 
 // rel is a release for the rule fixtures: a name, a commit time in days
@@ -22,9 +22,15 @@ type rel struct {
 	kfuncs []string
 }
 
-func buildRules(t *testing.T, rels []rel, r Rules) []string {
-	t.Helper()
+// withPolicy returns the default policy changed by fn.
+func withPolicy(fn func(*policy.Config)) *policy.Config {
 	cfg := policy.Default()
+	fn(cfg)
+	return cfg
+}
+
+func buildRules(t *testing.T, rels []rel, cfg *policy.Config) []string {
+	t.Helper()
 	var rs []*Release
 	for i, x := range rels {
 		entries, protos := map[string]string{}, map[string]string{}
@@ -47,7 +53,6 @@ func buildRules(t *testing.T, rels []rel, r Rules) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.CheckRules(r, cfg)
 	var out []string
 	for _, s := range h.Steps {
 		for _, f := range s.Findings {
@@ -65,14 +70,14 @@ func buildRules(t *testing.T, rels []rel, r Rules) []string {
 // TestHistoryRules holds each history rule to fixtures that fire and
 // fixtures that pass.
 func TestHistoryRules(t *testing.T) {
-	tens := DefaultRules()
-	one := Rules{MinDeprecationReleases: 1}
-	days := Rules{MinDeprecationDays: 365}
-	lts := Rules{MinDeprecationReleases: 10, StableSeries: []string{"v6.1.*"}}
+	tens := policy.Default()
+	one := withPolicy(func(c *policy.Config) { c.MinDeprecationReleases = 1 })
+	days := withPolicy(func(c *policy.Config) { c.MinDeprecationReleases, c.MinDeprecationDays = 0, 365 })
+	lts := withPolicy(func(c *policy.Config) { c.StableSeries = []string{"v6.1.*"} })
 	tests := []struct {
 		name  string
 		rels  []rel
-		rules Rules
+		rules *policy.Config
 		want  []string
 	}{
 		{"deprecated one release before removal", []rel{
@@ -165,7 +170,6 @@ func TestHistoryRulesPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.CheckRules(DefaultRules(), cfg)
 	var got []string
 	for _, s := range h.Steps {
 		for _, f := range s.Findings {
@@ -179,9 +183,10 @@ func TestHistoryRulesPolicy(t *testing.T) {
 	}
 }
 
-// TestJudgePatch holds the history rules as check would run them on a
-// patch on top of the last release: fixtures that fire and that pass.
-func TestJudgePatch(t *testing.T) {
+// TestRulesOnPatches holds the history rules as check runs them on a
+// patch on top of the last release of a repository's history: fixtures
+// that fire and that pass.
+func TestRulesOnPatches(t *testing.T) {
 	cfg := policy.Default()
 	mk := func(name string, ks map[string]string) *Release {
 		p := map[string]string{}
@@ -190,14 +195,12 @@ func TestJudgePatch(t *testing.T) {
 		}
 		return FromSnapshot(name, name, snap(t, ks, p), cfg, nil)
 	}
-	h, err := Build([]*Release{
+	rels := []*Release{
 		mk("v6.10", map[string]string{"bpf_a": "KF_STABLE", "bpf_old": "", "bpf_c": "KF_STABLE KF_DEPRECATED"}),
 		mk("v6.11", map[string]string{"bpf_a": "KF_STABLE KF_DEPRECATED", "bpf_c": "KF_STABLE KF_DEPRECATED", "bpf_d": "KF_STABLE"}),
 		mk("v6.12", map[string]string{"bpf_a": "KF_STABLE KF_DEPRECATED", "bpf_c": "KF_STABLE KF_DEPRECATED", "bpf_d": "KF_STABLE"}),
-	}, patchcheck.Options{Policy: cfg})
-	if err != nil {
-		t.Fatal(err)
 	}
+	history := known{&model.Releases{List: facts(rels)}}
 	state := func(flags ...string) *model.KfuncState {
 		return &model.KfuncState{Entries: []model.Entry{{Flags: flags}}}
 	}
@@ -207,37 +210,43 @@ func TestJudgePatch(t *testing.T) {
 	added := &model.Change{Kfunc: "bpf_old", Kind: model.KindAdded, After: state()}
 	addedNew := &model.Change{Kfunc: "bpf_new", Kind: model.KindAdded, After: state()}
 	dep := []string{"KF_DEPRECATED", "KF_STABLE"}
+	two := withPolicy(func(c *policy.Config) { c.MinDeprecationReleases = 2 })
+	branches := withPolicy(func(c *policy.Config) { c.StableSeries = []string{"linux-*.y"} })
 	tests := []struct {
 		name    string
 		msg     string
 		changes []*model.Change
 		target  string
-		rules   Rules
+		cfg     *policy.Config
 		want    []string
 	}{
-		{"removed two releases after its deprecation", "bpf: remove bpf_a\n\nIt was deprecated since v6.11.", []*model.Change{removed("bpf_a", dep...)}, "", DefaultRules(),
+		{"removed two releases after its deprecation", "bpf: remove bpf_a\n\nIt was deprecated since v6.11.", []*model.Change{removed("bpf_a", dep...)}, "", cfg,
 			[]string{"HISTORY_DEPRECATION_PERIOD bpf_a"}},
-		{"the same with a period of two releases", "deprecated since v6.11", []*model.Change{removed("bpf_a", dep...)}, "", Rules{MinDeprecationReleases: 2}, nil},
-		{"a claim history contradicts", "bpf_a was deprecated since v6.10.", []*model.Change{removed("bpf_a", dep...)}, "", Rules{MinDeprecationReleases: 2},
+		{"the same with a period of two releases", "deprecated since v6.11", []*model.Change{removed("bpf_a", dep...)}, "", two, nil},
+		{"a claim history contradicts", "bpf_a was deprecated since v6.10.", []*model.Change{removed("bpf_a", dep...)}, "", two,
 			[]string{"HISTORY_DEPRECATION_CLAIM bpf_a"}},
-		{"a claim about a release history does not hold", "deprecated since v5.4", []*model.Change{removed("bpf_a", dep...)}, "", Rules{MinDeprecationReleases: 2}, nil},
-		{"deprecated since before the history", "", []*model.Change{removed("bpf_c", dep...)}, "", DefaultRules(), nil},
-		{"deprecated after the last release", "", []*model.Change{removed("bpf_d", dep...)}, "", DefaultRules(),
+		{"a claim about a release history does not hold", "deprecated since v5.4", []*model.Change{removed("bpf_a", dep...)}, "", two, nil},
+		{"deprecated since before the history", "", []*model.Change{removed("bpf_c", dep...)}, "", cfg, nil},
+		{"deprecated after the last release", "", []*model.Change{removed("bpf_d", dep...)}, "", cfg,
 			[]string{"HISTORY_DEPRECATION_PERIOD bpf_d"}},
-		{"not stable: no period", "", []*model.Change{removed("bpf_x", "KF_DEPRECATED")}, "", DefaultRules(), nil},
-		{"a removed name reused", "", []*model.Change{added, addedNew}, "", DefaultRules(), []string{"HISTORY_NAME_REUSED bpf_old"}},
+		{"not stable: no period", "", []*model.Change{removed("bpf_x", "KF_DEPRECATED")}, "", cfg, nil},
+		{"a removed name reused", "", []*model.Change{added, addedNew}, "", cfg, []string{"HISTORY_NAME_REUSED bpf_old"}},
 		// bpf_old came back after v6.12, in a commit judged then; a
 		// second entry for it now is no new reuse.
-		{"a reused name gets another entry", "", []*model.Change{{Kfunc: "bpf_old", Kind: model.KindAdded, Before: state(), After: state()}}, "", DefaultRules(), nil},
-		{"a change on a stable branch", "", []*model.Change{addedNew}, "linux-6.12.y", Rules{StableSeries: []string{"linux-*.y"}},
+		{"a reused name gets another entry", "", []*model.Change{{Kfunc: "bpf_old", Kind: model.KindAdded, Before: state(), After: state()}}, "", cfg, nil},
+		{"a change on a stable branch", "", []*model.Change{addedNew}, "linux-6.12.y", branches,
 			[]string{"HISTORY_STABLE_SERIES bpf_new"}},
-		{"the same change on mainline", "", []*model.Change{addedNew}, "master", Rules{StableSeries: []string{"linux-*.y"}}, nil},
+		{"the same change on mainline", "", []*model.Change{addedNew}, "master", branches, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &model.Patch{Message: []model.Line{{N: 1, Text: tt.msg}}}
+			opt := patchcheck.Options{Policy: tt.cfg, History: history, Rules: historyRules()}
+			if tt.target != "" {
+				opt.Target = &model.Target{Name: tt.target, Series: tt.cfg.StableSeriesOf(tt.target)}
+			}
 			var got []string
-			for _, f := range h.JudgePatch(p, tt.changes, tt.target, tt.rules, cfg) {
+			for _, f := range patchcheck.CheckChanges(p, tt.changes, opt).Findings {
 				got = append(got, f.Rule+" "+f.Kfunc)
 			}
 			if !slices.Equal(got, tt.want) {
@@ -247,20 +256,14 @@ func TestJudgePatch(t *testing.T) {
 	}
 }
 
-// TestMailTarget: stable review mail names its series in the subject.
-func TestMailTarget(t *testing.T) {
-	for subject, want := range map[string]string{
-		"[PATCH 6.1 012/100] bpf: fix a thing":       "v6.1.y",
-		"[PATCH 6.12.3-stable] bpf: fix":             "v6.12.y",
-		"[PATCH bpf-next v2 1/3] bpf: add bpf_thing": "",
-		"[PATCH] bpf: thing":                         "",
-	} {
-		p := &model.Patch{Subject: mail.ParseSubject(subject)}
-		if got := MailTarget(p); got != want {
-			t.Errorf("%q: %q, want %q", subject, got, want)
+// historyRules returns the rules that read the release history or the
+// target.
+func historyRules() []*rules.Rule {
+	var out []*rules.Rule
+	for _, r := range rules.All {
+		if slices.Contains(r.Requires, rules.FactHistory) || slices.Contains(r.Requires, rules.FactTarget) {
+			out = append(out, r)
 		}
 	}
-	if MailTarget(nil) != "" {
-		t.Error("no patch, a target")
-	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -458,4 +459,18 @@ func (c *Config) InKernel(path string) bool {
 // IsLifecycle reports whether flag is the stable or deprecated flag.
 func (c *Config) IsLifecycle(flag string) bool {
 	return flag == c.StableFlag || flag == c.DeprecatedFlag
+}
+
+// StableSeriesOf returns the stable_series pattern that target (a branch
+// or tag name) matches, "" when it matches none or is "".
+func (c *Config) StableSeriesOf(target string) string {
+	if target == "" {
+		return ""
+	}
+	for _, pat := range c.StableSeries {
+		if ok, _ := path.Match(pat, target); ok {
+			return pat
+		}
+	}
+	return ""
 }

@@ -135,6 +135,14 @@ type jsonSummary struct {
 	Warnings    int      `json:"warnings"`
 	Checks      int      `json:"checks"`
 	InputErrors []string `json:"input_errors"`
+	// Skipped is omitted when empty, so that documents of runs that
+	// skip nothing stay as they were.
+	Skipped []jsonSkip `json:"skipped_rules,omitempty"`
+}
+
+type jsonSkip struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
 }
 
 // End closes the document with the summary.
@@ -146,7 +154,11 @@ func (j *JSON) End(s Summary) error {
 	if ie == nil {
 		ie = []string{}
 	}
-	b, err := json.Marshal(jsonSummary{Patches: s.Patches, Errors: s.Counts.Errors, Warnings: s.Counts.Warnings, Checks: s.Counts.Checks, InputErrors: ie})
+	js := jsonSummary{Patches: s.Patches, Errors: s.Counts.Errors, Warnings: s.Counts.Warnings, Checks: s.Counts.Checks, InputErrors: ie}
+	for _, sk := range s.Skipped {
+		js.Skipped = append(js.Skipped, jsonSkip{Rule: sk.Rule, Reason: sk.Reason})
+	}
+	b, err := json.Marshal(js)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/rules"
 )
 
 // Unit is one reported patch: its result and the name reports give it.
@@ -46,6 +47,9 @@ type Summary struct {
 	Patches     int
 	Counts      Counts
 	InputErrors []string
+	// Skipped names the rules that had something to judge but lacked a
+	// fact they need, once each, in the order first met.
+	Skipped []rules.Skip
 }
 
 // Formatter writes one output format.

@@ -8,6 +8,12 @@
 //	kfunccheck-want: RULE kfunc [severity] [~"message regexp"] [@"quoted line"]
 //	kfunccheck-want-repo: RULE kfunc ...      (with the whole tree in view; "none" for nothing)
 //	kfunccheck-stable-list: kfunc ...          (a --stable-list for the case)
+//	kfunccheck-release: NAME [kfunc[=stable,deprecated]] ...
+//	                                           (the release history, oldest first)
+//	kfunccheck-target: NAME [SERIES]           (where the patch goes)
+//
+// The release and target lines declare facts the history rules read
+// (rules.FactHistory, rules.FactTarget); a case without them has neither.
 //
 // kfunc "-" stands for a finding about no kfunc. A finding must match a
 // want line in all it gives: rule, kfunc, severity, a message matching
@@ -135,6 +141,36 @@ type Expect struct {
 	Repo    []Want
 	HasRepo bool
 	Stable  []string
+	// Releases is the declared release history, nil when none is.
+	Releases *model.Releases
+	// Target is the declared target, nil when none is.
+	Target *model.Target
+}
+
+// parseRelease reads the text after "kfunccheck-release:".
+func parseRelease(text string) (model.Release, error) {
+	f := strings.Fields(text)
+	if len(f) == 0 {
+		return model.Release{}, fmt.Errorf("release %q: needs a name", text)
+	}
+	r := model.Release{Name: f[0], Kfuncs: map[string]model.ReleaseKfunc{}}
+	for _, k := range f[1:] {
+		name, states, _ := strings.Cut(k, "=")
+		var rk model.ReleaseKfunc
+		for _, st := range strings.Split(states, ",") {
+			switch st {
+			case "":
+			case "stable":
+				rk.Stable = true
+			case "deprecated":
+				rk.Deprecated = true
+			default:
+				return r, fmt.Errorf("release %q: %s: unknown state %q (want stable, deprecated)", text, name, st)
+			}
+		}
+		r.Kfuncs[name] = rk
+	}
+	return r, nil
 }
 
 // Expectations reads the notes of p.
@@ -165,6 +201,24 @@ func Expectations(p *model.Patch) (Expect, error) {
 			}
 		case "kfunccheck-stable-list":
 			e.Stable = append(e.Stable, strings.Fields(v)...)
+		case "kfunccheck-release":
+			r, err := parseRelease(v)
+			if err != nil {
+				return e, fmt.Errorf("%s: line %d: %w", p.Name(), l.N, err)
+			}
+			if e.Releases == nil {
+				e.Releases = &model.Releases{}
+			}
+			e.Releases.List = append(e.Releases.List, r)
+		case "kfunccheck-target":
+			f := strings.Fields(v)
+			if len(f) == 0 || len(f) > 2 {
+				return e, fmt.Errorf("%s: line %d: target %q: want NAME [SERIES]", p.Name(), l.N, v)
+			}
+			e.Target = &model.Target{Name: f[0]}
+			if len(f) == 2 {
+				e.Target.Series = f[1]
+			}
 		}
 	}
 	if !e.HasRepo {
@@ -202,6 +256,12 @@ func Compare(fs []model.Finding, wants []Want) []string {
 	return problems
 }
 
+// Releases is a declared release history, as a history source.
+type Releases struct{ R *model.Releases }
+
+// Releases returns the history.
+func (r Releases) Releases() (*model.Releases, error) { return r.R, nil }
+
 // Run checks every case under dir (dir/RULE_ID/case) with the patch
 // alone and the case's stable list, and returns the rules some case
 // wants.
@@ -221,6 +281,7 @@ func Run(t *testing.T, dir string) map[string]bool {
 			}
 			expect := map[*model.Patch]Expect{}
 			var stable []string
+			opt := patchcheck.Options{Interest: map[string]bool{}}
 			for _, s := range series {
 				for _, p := range s.Patches {
 					e, err := Expectations(p)
@@ -229,9 +290,14 @@ func Run(t *testing.T, dir string) map[string]bool {
 					}
 					expect[p] = e
 					stable = append(stable, e.Stable...)
+					if e.Releases != nil {
+						opt.History = Releases{e.Releases}
+					}
+					if e.Target != nil {
+						opt.Target = e.Target
+					}
 				}
 			}
-			opt := patchcheck.Options{Interest: map[string]bool{}}
 			if len(stable) > 0 {
 				opt.Baseline = baseline.Multi{baseline.NewStableList("testdata", stable), baseline.HunksOnly{}}
 				for _, n := range stable {
