@@ -220,7 +220,7 @@ func TestPrePushFallbacks(t *testing.T) {
 	var stderr strings.Builder
 	pp := &hooks.PrePush{Dir: w.work, Remote: "origin", URL: w.remote, Stderr: &stderr,
 		Stdin: strings.NewReader("refs/heads/topic " + tip + " refs/heads/topic " + missing + "\n")}
-	opt, err := patchcheck.LoadOptions("", w.work, nil)
+	opt, _, err := patchcheck.LoadOptions(patchcheck.PolicyFrom{Trees: []string{w.work}})
 	if err != nil {
 		t.Fatal(err)
 	}

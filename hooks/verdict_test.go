@@ -23,7 +23,7 @@ func TestVerdictUnreadableCommit(t *testing.T) {
 	if err := os.Remove(filepath.Join(w.work, ".git", "objects", blob[:2], blob[2:])); err != nil {
 		t.Fatalf("the commit's blob is not a loose object: %v", err)
 	}
-	opt, err := patchcheck.LoadOptions("", w.work, nil)
+	opt, _, err := patchcheck.LoadOptions(patchcheck.PolicyFrom{Trees: []string{w.work}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,8 +207,8 @@ func CheckChanges(p *model.Patch, changes []*model.Change, opt Options) *Result 
 // judge runs the rules on one patch's changes, with the series' memory of
 // what came before and the run's facts.
 func judge(p *model.Patch, s *model.Series, changes []*model.Change, opt Options, mem *seriesMemory) ([]model.Finding, []rules.Skip) {
-	if len(changes) == 0 && !hasWaiver(p, opt.Policy) {
-		return nil, nil // the rules judge changes, and waivers alone (see hasWaiver)
+	if len(changes) == 0 && !judgedWithoutChanges(p, opt.Policy) {
+		return nil, nil // the rules judge changes, and waivers alone (see judgedWithoutChanges)
 	}
 	// Record what this patch introduces before the rules run: a new
 	// kfunc promoted in its own patch is "introduced by the series".

@@ -4,6 +4,7 @@ package patchcheck
 
 import (
 	"bytes"
+	"path"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -26,9 +27,13 @@ var markers = []string{"BTF_ID", "__bpf_kfunc", "BTF_SET", "BTF_KFUNCS", "KF_", 
 func MayMatter(opt Options) func(body []byte) bool {
 	interest := opt.Interest
 	return func(body []byte) bool {
-		return hasMarker(body) || len(interest) > 0 && mentions(body, interest)
+		return hasMarker(body) || len(interest) > 0 && mentions(body, interest) || bytes.Contains(body, policyFile)
 	}
 }
+
+// policyFile is the name of the tree's policy file, whose changes a rule
+// reports (rules.PolicyFileChanged).
+var policyFile = []byte(policy.FileName)
 
 // hasMarker reports whether b holds one of the markers. It visits the
 // underscores, rarer than most bytes of a marker, instead of searching for
@@ -99,15 +104,20 @@ func mentions(b []byte, names map[string]bool) bool {
 	return false
 }
 
-// hasWaiver reports whether p's commit message holds a waiver trailer
-// line, which the rules judge even in a patch that changes no kfunc. Every
-// other finding is about a change, so a patch without changes and without
-// a waiver skips the rules and the analysis of its message they share:
-// most patches change no kfunc. TestRulesQuietWithoutChanges holds every
-// rule to this.
-func hasWaiver(p *model.Patch, cfg *policy.Config) bool {
+// judgedWithoutChanges reports whether the rules judge p although it
+// changes no kfunc: its commit message holds a waiver trailer line, or it
+// changes the tree's policy file. Every other finding is about a change,
+// so a patch without changes skips the rules and the analysis of its
+// message they share: most patches change no kfunc.
+// TestRulesQuietWithoutChanges holds every rule to this.
+func judgedWithoutChanges(p *model.Patch, cfg *policy.Config) bool {
 	for _, l := range p.Message {
 		if strings.HasPrefix(l.Text, cfg.WaiverTrailer+":") {
+			return true
+		}
+	}
+	for _, f := range p.Files {
+		if path.Base(f.NewPath) == policy.FileName || path.Base(f.OldPath) == policy.FileName {
 			return true
 		}
 	}

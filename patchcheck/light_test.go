@@ -44,7 +44,7 @@ func eachPatch(t *testing.T, fn func(p *model.Patch, s *model.Series)) {
 // TestRulesQuietWithoutChanges holds every rule to what judge relies on
 // when it skips a patch that changes no kfunc: without changes, only a
 // waiver trailer can be reported. A rule that judges commit messages
-// alone must make judge's shortcut (hasWaiver) see it.
+// alone must make judge's shortcut (judgedWithoutChanges) see it.
 func TestRulesQuietWithoutChanges(t *testing.T) {
 	cfg := policy.Default()
 	eachPatch(t, func(p *model.Patch, s *model.Series) {
@@ -52,7 +52,7 @@ func TestRulesQuietWithoutChanges(t *testing.T) {
 		facts := rules.Facts{Series: s, SoFar: rules.NewSeriesFacts(), Target: &model.Target{Name: "v6.1.y", Series: "v6.1.*"}}
 		findings, _ := rules.Run(rules.All, in, facts, rules.Selection{})
 		for _, f := range findings {
-			if !hasWaiver(p, cfg) {
+			if !judgedWithoutChanges(p, cfg) {
 				t.Errorf("%s: %s reports %q without any change or waiver", p.Source, f.Rule, f.Message)
 			}
 		}

@@ -24,6 +24,7 @@ var All = []*Rule{
 	UnknownKFFlag,
 	StabilityUnknown,
 	WaiverWithoutReason,
+	PolicyFileChanged,
 	HistoryDeprecationPeriod,
 	HistoryDeprecationClaim,
 	HistoryNameReused,

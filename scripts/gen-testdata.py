@@ -734,6 +734,15 @@ case("HISTORY_STABLE_SERIES", "flags-changed-on-a-stable-branch",
 case("clean", "flags-changed-on-a-development-branch", ["kfunccheck-target: bpf-next"])
 
 
+# The tree's own policy file: a patch that changes it changes what is checked.
+branch("policy-file-changed")
+with open(os.path.join(repo, ".kfunccheck.toml"), "w") as f:
+    f.write('# kfunccheck policy of this tree\nignore = ["STABLE_REMOVAL"]\n')
+commit("kfunccheck: Stop reporting removals\n\nThey are reviewed by hand anyway.\n\n" + SOB)
+case("POLICY_FILE_CHANGED", "policy-added",
+     want('POLICY_FILE_CHANGED - ~`policy file .kfunccheck.toml \\(2 line\\(s\\) added, 0 removed\\)` @`+ignore = ["STABLE_REMOVAL"]`'))
+
+
 # --- mail encodings of one promotion (mail package tests) ------------------
 with open(os.path.join(RULES, "STABLE_PROMOTION_RATIONALE", "promote-no-rationale.patch")) as f:
     plain = f.read()

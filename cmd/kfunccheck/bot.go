@@ -152,7 +152,9 @@ func runBot(kind string, fs *pflag.FlagSet, o *botOpts, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	opt, err := policyOptions(o.conf, o.stableLists, nil, o.btf)
+	// The bot's policy is the operator's: a tree's policy file may only
+	// tighten it, whatever --tree-policy says.
+	opt, err := policyOptions(botPolicy(o.conf, o.stableLists, o.repo), nil, o.btf, stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -300,7 +302,7 @@ func (o *botOpts) config(file *botFile, auth *botSMTPAuth, opt patchcheck.Option
 		p := newBotProgress(stderr)
 		cfg.Log, cfg.Progress = p, p.update
 	}
-	if cfg.ListCheck, err = botListChecks(file, o.conf, o.stableLists, o.btf, sess, botWarn(stderr)); err != nil {
+	if cfg.ListCheck, err = botListChecks(file, o.conf, o.stableLists, o.btf, o.repo, sess, stderr); err != nil {
 		return bot.Config{}, err
 	}
 	if *o.send {
@@ -371,4 +373,15 @@ func parseSince(v, inbox string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is neither a date nor a commit of %s", v, inbox)
+}
+
+// botPolicy is where the bot's policy comes from: the operator's file
+// (conf, or the defaults), which the policy of the repository the bot
+// judges against (repo) may only tighten.
+func botPolicy(conf string, stable []string, repo string) patchcheck.PolicyFrom {
+	from := patchcheck.PolicyFrom{Config: conf, StableLists: stable, Tree: patchcheck.TreeTighten}
+	if repo != "" {
+		from.Trees = []string{repo}
+	}
+	return from
 }

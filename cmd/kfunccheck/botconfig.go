@@ -798,7 +798,7 @@ func mergeBotConfig(fs *pflag.FlagSet, f *botFile, lists *[]bot.List) (*botSMTPA
 // repository of --repo (sess, nil without one) serves every list: its
 // baseline and tree index, and history rules that judge by the list's
 // own policy.
-func botListChecks(f *botFile, conf string, stable []string, btf string, sess *checkrun.Session, warn func(string)) (map[string]*patchcheck.Options, error) {
+func botListChecks(f *botFile, conf string, stable []string, btf, repo string, sess *checkrun.Session, stderr io.Writer) (map[string]*patchcheck.Options, error) {
 	if f == nil {
 		return nil, nil
 	}
@@ -823,7 +823,7 @@ func botListChecks(f *botFile, conf string, stable []string, btf string, sess *c
 			out[l.List.ID()] = o
 			continue
 		}
-		o, err := policyOptions(lconf, lstable, nil, btf)
+		o, err := policyOptions(botPolicy(lconf, lstable, repo), nil, btf, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: list %s: %w", f.Path, l.Line, l.Name, err)
 		}

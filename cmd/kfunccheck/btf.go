@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -120,7 +121,7 @@ func btfDiff(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return fail(err)
 	}
-	opt, err := patchcheck.LoadOptions(o.conf, "", o.stableLists)
+	opt, err := o.options(stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -173,7 +174,7 @@ func btfCompat(o *btfOpts, use string, paths []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fail(err)
 	}
-	pol, err := patchcheck.LoadOptions(o.conf, "", nil)
+	pol, err := o.options(stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -352,4 +353,15 @@ func compatMatrix(prog string, uses []*btfinfo.Use, kernels []string, base, form
 		return 1
 	}
 	return 0
+}
+
+// options loads the policy of a btf command: --config, and the policy of
+// the current directory's tree.
+func (p *policyFlags) options(stderr io.Writer) (patchcheck.Options, error) {
+	wd, _ := os.Getwd()
+	from, err := p.from(wd)
+	if err != nil {
+		return patchcheck.Options{}, err
+	}
+	return policyOptions(from, nil, "", stderr)
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/lore"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
-	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
 	"github.com/kfunccheck/kfunccheck/rules"
 	"github.com/spf13/cobra"
@@ -205,7 +204,7 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 			fmt.Fprintf(stderr, "kfunccheck: warning: unknown rule %q in --ignore/--types ignored (see kfunccheck explain --list)\n", id)
 		}
 	}
-	opt, err := checkOptions(cf)
+	opt, err := checkOptions(cf, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -377,25 +376,28 @@ func (f flushFirst) Write(p []byte) (int, error) {
 	return f.w.Write(p)
 }
 
-func checkOptions(cf *checkFlags) (patchcheck.Options, error) {
-	conf := cf.conf
-	if conf == "" && cf.repo != "" {
-		// The policy of the tree being checked: the current directory's
-		// when it has one, else that of --repo DIR.
-		if wd, err := os.Getwd(); err == nil && policy.Find(wd) == "" {
-			conf = policy.Find(cf.repo)
-		}
+func checkOptions(cf *checkFlags, stderr io.Writer) (patchcheck.Options, error) {
+	// The policy of the tree being checked: the current directory's
+	// when it has one, else that of --repo DIR.
+	wd, _ := os.Getwd()
+	from, err := cf.from(wd, cf.repo)
+	if err != nil {
+		return patchcheck.Options{}, err
 	}
-	return policyOptions(conf, cf.stableLists, cf.stableFrom, cf.btf)
+	return policyOptions(from, cf.stableFrom, cf.btf, stderr)
 }
 
 // policyOptions builds the options every command that judges patches
-// shares: the policy file, stable lists, programs whose kfuncs are stable,
-// and a built kernel's BTF.
-func policyOptions(conf string, lists, stableFrom []string, btfFile string) (patchcheck.Options, error) {
-	opt, err := patchcheck.LoadOptions(conf, "", lists)
+// shares: the policy, stable lists, programs whose kfuncs are stable, and
+// a built kernel's BTF. What of the tree's policy was not applied is said
+// on stderr.
+func policyOptions(from patchcheck.PolicyFrom, stableFrom []string, btfFile string, stderr io.Writer) (patchcheck.Options, error) {
+	opt, notes, err := patchcheck.LoadOptions(from)
 	if err != nil {
 		return opt, err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "kfunccheck: note: %s\n", n)
 	}
 	for _, prog := range stableFrom {
 		uses, err := btfinfo.Uses(prog)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
@@ -65,6 +66,7 @@ func isColorWord(v string) bool {
 // meaning and its help are the same in check, hook, bot, btf and history.
 type policyFlags struct {
 	conf        string
+	treePolicy  string
 	stableLists []string
 	stableFrom  []string
 	btf         string
@@ -82,6 +84,26 @@ const (
 	flagRepo
 )
 
+// from says where the policy comes from: --config, --tree-policy and
+// --stable-list, with the tree's policy file looked for from each of
+// trees in turn.
+func (p *policyFlags) from(trees ...string) (patchcheck.PolicyFrom, error) {
+	from := patchcheck.PolicyFrom{Config: p.conf, StableLists: p.stableLists}
+	for _, t := range trees {
+		if t != "" {
+			from.Trees = append(from.Trees, t)
+		}
+	}
+	if p.treePolicy != "" {
+		tp, err := patchcheck.ParseTreePolicy(p.treePolicy)
+		if err != nil {
+			return from, fmt.Errorf("--tree-policy: %w", err)
+		}
+		from.Tree = tp
+	}
+	return from, nil
+}
+
 // add declares the named shared flags on fs. note, when not empty, is
 // added to a flag's help for what it does in this command only.
 func (p *policyFlags) add(fs *pflag.FlagSet, notes map[sharedFlag]string, which ...sharedFlag) {
@@ -94,7 +116,8 @@ func (p *policyFlags) add(fs *pflag.FlagSet, notes map[sharedFlag]string, which 
 	for _, f := range which {
 		switch f {
 		case flagConfig:
-			fs.StringVar(&p.conf, "config", "", help(f, "policy `FILE` (default: "+policy.FileName+" in the current directory or a parent, else in --repo)"))
+			fs.StringVar(&p.conf, "config", "", help(f, "the operator's policy `FILE` (default: the built-in policy)"))
+			fs.StringVar(&p.treePolicy, "tree-policy", "", help(f, "what the checked tree's "+policy.FileName+" may do: use (be the policy), tighten (only make --config or the defaults stricter) or ignore (default: tighten with --config, else use)"))
 		case flagStableList:
 			fs.StringArrayVar(&p.stableLists, "stable-list", nil, help(f, "`FILE` naming stable kfuncs, one per line (repeatable)"))
 		case flagStableListFrom:

@@ -87,7 +87,7 @@ func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "usage: kfunccheck history [flags] (--repo DIR REV... | [LABEL=]BTF_FILE...)\n")
 		return 2
 	}
-	opt, failOn, err := o.options()
+	opt, failOn, err := o.options(stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -111,13 +111,21 @@ func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
 }
 
 // options checks the flags and loads the policy.
-func (o *historyOpts) options() (patchcheck.Options, model.Severity, error) {
+func (o *historyOpts) options(stderr io.Writer) (patchcheck.Options, model.Severity, error) {
 	switch o.format {
 	case "text", "json", "html":
 	default:
 		return patchcheck.Options{}, 0, fmt.Errorf("unknown --format %q (want text, json or html)", o.format)
 	}
-	opt, err := patchcheck.LoadOptions(o.conf, o.repo, o.stableLists)
+	tree := o.repo
+	if tree == "" {
+		tree, _ = os.Getwd()
+	}
+	from, err := o.from(tree)
+	if err != nil {
+		return patchcheck.Options{}, 0, err
+	}
+	opt, err := policyOptions(from, nil, "", stderr)
 	if err != nil {
 		return opt, 0, err
 	}

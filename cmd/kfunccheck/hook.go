@@ -138,7 +138,11 @@ func hookCheck(o *hookOpts, kind string, args []string, stdin io.Reader, stderr 
 		// stage; without it this is the manual stage or a shell.
 		pp.ByHand = os.Getenv("PRE_COMMIT_TO_REF") == ""
 	}
-	opt, err := patchcheck.LoadOptions(o.conf, dir, nil)
+	from, err := o.from(dir)
+	var opt patchcheck.Options
+	if err == nil {
+		opt, err = policyOptions(from, nil, "", stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "kfunccheck pre-push: %v\nTo push without the check: git push --no-verify, or %s=1 git push\n", err, hooks.SkipEnv)
 		return 1

@@ -359,7 +359,7 @@ func TestRepoPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	cf := &checkFlags{policyFlags: policyFlags{repo: repo}}
-	opt, err := checkOptions(cf)
+	opt, err := checkOptions(cf, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,15 +66,44 @@ type StableList struct {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_]\w*$`)
 
+// MaxStableListSize bounds a stable list: a list of every kfunc of a
+// kernel is tens of kilobytes.
+const MaxStableListSize = 16 << 20
+
 // LoadStableList reads one kfunc name per line; "#" starts a comment.
-// A line that is not a C identifier is an error naming its line.
+// A line that is not a C identifier is an error naming its line, and
+// never quoting it: the path may not be a stable list at all. A list
+// larger than MaxStableListSize is an error.
 func LoadStableList(path string) (*StableList, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("stable list: %w", err)
 	}
 	defer f.Close()
-	return readStableList(path, f)
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("stable list %s: a directory", path)
+	}
+	r := &limitedReader{r: f, left: MaxStableListSize, path: path}
+	return readStableList(path, r)
+}
+
+// limitedReader fails once more than left bytes are read.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+	path string
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("more than %d bytes, too large for a stable list", MaxStableListSize)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 // maxStableListLine bounds a line of a stable list: a kfunc name with a
@@ -94,7 +123,7 @@ func readStableList(path string, r io.Reader) (*StableList, error) {
 			continue
 		}
 		if !nameRE.MatchString(line) {
-			return nil, fmt.Errorf("stable list %s:%d: %q is not a kfunc name", path, n, line)
+			return nil, fmt.Errorf("stable list %s:%d: not a kfunc name (a C identifier, one per line, # for comments)", path, n)
 		}
 		if _, dup := l.names[line]; !dup {
 			l.names[line] = n

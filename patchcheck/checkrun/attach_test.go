@@ -74,7 +74,7 @@ func isolateCache(t *testing.T) string {
 func TestAttachWorkTree(t *testing.T) {
 	isolateCache(t)
 	dir, head := kernelRepo(t, "sha1")
-	opt, err := patchcheck.LoadOptions("", dir, nil)
+	opt, _, err := patchcheck.LoadOptions(patchcheck.PolicyFrom{Trees: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestAttachBare(t *testing.T) {
 func TestAttachSHA256(t *testing.T) {
 	isolateCache(t)
 	dir, head := kernelRepo(t, "sha256")
-	opt, err := patchcheck.LoadOptions("", dir, nil)
+	opt, _, err := patchcheck.LoadOptions(patchcheck.PolicyFrom{Trees: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}

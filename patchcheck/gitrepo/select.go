@@ -3,22 +3,28 @@
 package gitrepo
 
 import (
+	pathpkg "path"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/extract"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
 // KfuncSelector keeps the files kfunccheck judges: C sources that hold
-// kfunc code or name a kfunc of interest, and Documentation/, where
-// deprecations are documented. The path test runs before any blob is read.
+// kfunc code or name a kfunc of interest, Documentation/, where
+// deprecations are documented, and the tree's policy file, whose changes
+// are reported. The path test runs before any blob is read.
 func KfuncSelector(interest map[string]bool) Selector {
+	always := func(path string) bool {
+		return strings.HasPrefix(path, "Documentation/") || pathpkg.Base(path) == policy.FileName
+	}
 	return Selector{
 		Path: func(path string) bool {
-			return extract.IsSource(path) || strings.HasPrefix(path, "Documentation/")
+			return extract.IsSource(path) || always(path)
 		},
 		Content: func(path string, before, after []byte) bool {
-			if strings.HasPrefix(path, "Documentation/") {
+			if always(path) {
 				return true
 			}
 			for _, b := range [][]byte{before, after} {

@@ -1,27 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 // Package policy holds every policy choice kfunccheck makes, with the
-// built-in defaults, and reads overrides from a .kfunccheck.toml file in the
-// tree being checked. Code never hard-codes a choice that is listed here.
+// built-in defaults, and reads overrides from policy files: the
+// operator's, and the .kfunccheck.toml of the tree being checked, which is
+// data a patch may have written and is read as such (see Origin). Code
+// never hard-codes a choice that is listed here.
 package policy
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
 	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
-	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
-
-// FileName is the configuration file looked up in the checked tree.
-const FileName = ".kfunccheck.toml"
 
 // Effect says what adding or removing a flag does to existing callers.
 type Effect string
@@ -54,63 +46,63 @@ type Flag struct {
 type Text struct {
 	// MinRationaleWords is how many words of prose beyond the subject and
 	// trailers a promotion rationale needs.
-	MinRationaleWords int `toml:"min_rationale_words"`
+	MinRationaleWords int `toml:"min_rationale_words" tighten:"max"`
 	// ProductionWords are phrases that state production use.
-	ProductionWords []string `toml:"production_words"`
+	ProductionWords []string `toml:"production_words" tighten:"intersect"`
 	// ReasonWords are phrases that introduce a deprecation reason.
-	ReasonWords []string `toml:"reason_words"`
+	ReasonWords []string `toml:"reason_words" tighten:"intersect"`
 	// ReplacementWords are phrases that name a replacement or its absence.
-	ReplacementWords []string `toml:"replacement_words"`
+	ReplacementWords []string `toml:"replacement_words" tighten:"intersect"`
 	// PostingLinks are the link prefixes that point at a patch's own
 	// posting (b4 adds one to every commit it applies): they are no
 	// reference to production use.
-	PostingLinks []string `toml:"posting_links"`
+	PostingLinks []string `toml:"posting_links" tighten:"union"`
 }
 
 // Config is the whole policy.
 type Config struct {
-	StableFlag     string `toml:"stable_flag"`
-	DeprecatedFlag string `toml:"deprecated_flag"`
+	StableFlag     string `toml:"stable_flag" tighten:"keep"`
+	DeprecatedFlag string `toml:"deprecated_flag" tighten:"keep"`
 	// List is the mailing list promotions must be sent to.
-	List string `toml:"list"`
+	List string `toml:"list" tighten:"keep"`
 	// Flags maps each known KF_* flag to its caller contract.
-	Flags map[string]Flag `toml:"flags"`
+	Flags map[string]Flag `toml:"flags" merge:"keys" tighten:"flags"`
 	// Severity overrides rules' default severities ("RULE_ID" = "warning").
-	Severity map[string]string `toml:"severity"`
+	Severity map[string]string `toml:"severity" merge:"keys" tighten:"severity"`
 	// Ignore lists rule IDs that are not reported.
-	Ignore []string `toml:"ignore"`
+	Ignore []string `toml:"ignore" merge:"append" tighten:"keep"`
 	// TypeAliases maps kernel-facing types to the types BPF programs see.
-	TypeAliases map[string]string `toml:"type_aliases"`
+	TypeAliases map[string]string `toml:"type_aliases" merge:"keys" tighten:"keep"`
 	// EquivalentSuffixes lists parameter suffix pairs with one meaning.
-	EquivalentSuffixes []string `toml:"equivalent_suffixes"`
+	EquivalentSuffixes []string `toml:"equivalent_suffixes" tighten:"intersect"`
 	// RelaxingSuffixes are parameter suffixes whose addition only widens
 	// what the verifier accepts (NULL as well).
-	RelaxingSuffixes []string `toml:"relaxing_suffixes"`
+	RelaxingSuffixes []string `toml:"relaxing_suffixes" tighten:"intersect"`
 	// ImplicitArgTypes are the types of the trailing parameters the
 	// verifier supplies to KF_IMPLICIT_ARGS kfuncs.
-	ImplicitArgTypes []string `toml:"implicit_arg_types"`
+	ImplicitArgTypes []string `toml:"implicit_arg_types" tighten:"intersect"`
 	// MinDeprecationReleases is how many releases a deprecated stable
 	// kfunc stays before its removal (checked where release tags give a
 	// history); 0 turns the check off.
-	MinDeprecationReleases int `toml:"min_deprecation_releases"`
+	MinDeprecationReleases int `toml:"min_deprecation_releases" tighten:"max"`
 	// MinDeprecationDays is the same as a time, by the releases' commit
 	// times; 0 turns it off.
-	MinDeprecationDays int `toml:"min_deprecation_days"`
+	MinDeprecationDays int `toml:"min_deprecation_days" tighten:"max"`
 	// StableSeries are tag patterns of stable kernel series ("v6.1.*"):
 	// inside one, any kfunc contract change is reported.
-	StableSeries []string `toml:"stable_series"`
+	StableSeries []string `toml:"stable_series" tighten:"union"`
 	// NotKernel are path prefixes of C files built into no kernel image:
 	// their kfuncs (the selftests' bpf_testmod) are not the kernel's.
-	NotKernel []string `toml:"not_kernel"`
+	NotKernel []string `toml:"not_kernel" tighten:"intersect"`
 	// WaiverTrailer is the trailer key that waives one finding.
-	WaiverTrailer string `toml:"waiver_trailer"`
+	WaiverTrailer string `toml:"waiver_trailer" tighten:"keep"`
 	// FailOn is the lowest severity that fails a run (the pre-push hook
 	// blocks the push); --fail-on overrides it.
-	FailOn string `toml:"fail_on"`
+	FailOn string `toml:"fail_on" tighten:"failon"`
 	// StableLists are stable-list files, relative to the configuration
 	// file, read as --stable-list files are.
-	StableLists []string `toml:"stable_lists"`
-	Text        Text     `toml:"text"`
+	StableLists []string `toml:"stable_lists" merge:"append" tighten:"union"`
+	Text        Text     `toml:"text" tighten:"struct"`
 	// LegacySetFlags maps the fields of a v5.18-style struct
 	// btf_kfunc_id_set to the KF_* flag that membership in that set
 	// meant; "" for the set that only makes a function callable.
@@ -210,197 +202,6 @@ func Default() *Config {
 			},
 			PostingLinks: []string{"patch.msgid.link/", "lore.kernel.org/r/", "lore.kernel.org/all/"},
 		},
-	}
-}
-
-// fileConfig mirrors Config with every field optional, so that a file
-// changes only what it names.
-type fileConfig struct {
-	StableFlag         *string           `toml:"stable_flag"`
-	DeprecatedFlag     *string           `toml:"deprecated_flag"`
-	List               *string           `toml:"list"`
-	Flags              map[string]Flag   `toml:"flags"`
-	Severity           map[string]string `toml:"severity"`
-	Ignore             []string          `toml:"ignore"`
-	TypeAliases        map[string]string `toml:"type_aliases"`
-	EquivalentSuffixes []string          `toml:"equivalent_suffixes"`
-	RelaxingSuffixes   []string          `toml:"relaxing_suffixes"`
-	ImplicitArgTypes   []string          `toml:"implicit_arg_types"`
-	NotKernel          []string          `toml:"not_kernel"`
-	MinDeprecationRels *int              `toml:"min_deprecation_releases"`
-	MinDeprecationDays *int              `toml:"min_deprecation_days"`
-	StableSeries       []string          `toml:"stable_series"`
-	WaiverTrailer      *string           `toml:"waiver_trailer"`
-	FailOn             *string           `toml:"fail_on"`
-	StableLists        []string          `toml:"stable_lists"`
-	Text               map[string]any    `toml:"text"`
-}
-
-// Load reads a configuration file over the defaults. Unknown keys are an
-// error, so that a typo does not silently keep a default.
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
-	}
-	return parse(path, data)
-}
-
-// parse reads the configuration text of the file at path (which relative
-// stable_lists are resolved against).
-func parse(path string, data []byte) (*Config, error) {
-	c := Default()
-	var f fileConfig
-	md, err := toml.Decode(string(data), &f)
-	if err != nil {
-		return nil, fmt.Errorf("policy: %s: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		var keys []string
-		for _, k := range und {
-			if len(k) > 0 && k[0] == "text" {
-				continue
-			}
-			keys = append(keys, k.String())
-		}
-		if len(keys) > 0 {
-			return nil, fmt.Errorf("policy: %s: unknown keys %v", path, keys)
-		}
-	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&c.StableFlag, f.StableFlag)
-	set(&c.DeprecatedFlag, f.DeprecatedFlag)
-	set(&c.List, f.List)
-	set(&c.WaiverTrailer, f.WaiverTrailer)
-	set(&c.FailOn, f.FailOn)
-	if _, err := model.ParseSeverity(c.FailOn); err != nil {
-		return nil, fmt.Errorf("policy: %s: fail_on: %w", path, err)
-	}
-	for _, l := range f.StableLists {
-		if !filepath.IsAbs(l) {
-			l = filepath.Join(filepath.Dir(path), l)
-		}
-		c.StableLists = append(c.StableLists, l)
-	}
-	for k, v := range f.Flags {
-		if v.Add == "" || v.Remove == "" {
-			return nil, fmt.Errorf("policy: %s: flags.%s needs both add and remove", path, k)
-		}
-		for _, e := range []Effect{v.Add, v.Remove} {
-			if !slices.Contains([]Effect{Breaking, Compatible, EraDependent, Informational}, e) {
-				return nil, fmt.Errorf("policy: %s: flags.%s: unknown effect %q", path, k, e)
-			}
-		}
-		c.Flags[k] = v
-	}
-	for k, v := range f.Severity {
-		if _, err := model.ParseSeverity(v); err != nil {
-			return nil, fmt.Errorf("policy: %s: severity.%s: %w", path, k, err)
-		}
-		if c.Severity == nil {
-			c.Severity = map[string]string{}
-		}
-		c.Severity[k] = v
-	}
-	c.Ignore = append(c.Ignore, f.Ignore...)
-	for k, v := range f.TypeAliases {
-		c.TypeAliases[k] = v
-	}
-	if f.EquivalentSuffixes != nil {
-		c.EquivalentSuffixes = f.EquivalentSuffixes
-	}
-	if f.RelaxingSuffixes != nil {
-		c.RelaxingSuffixes = f.RelaxingSuffixes
-	}
-	if f.ImplicitArgTypes != nil {
-		c.ImplicitArgTypes = f.ImplicitArgTypes
-	}
-	if f.NotKernel != nil {
-		c.NotKernel = f.NotKernel
-	}
-	if f.MinDeprecationRels != nil {
-		c.MinDeprecationReleases = *f.MinDeprecationRels
-	}
-	if f.MinDeprecationDays != nil {
-		c.MinDeprecationDays = *f.MinDeprecationDays
-	}
-	if f.StableSeries != nil {
-		c.StableSeries = f.StableSeries
-	}
-	if c.MinDeprecationReleases < 0 || c.MinDeprecationDays < 0 {
-		return nil, fmt.Errorf("policy: %s: min_deprecation_releases and min_deprecation_days cannot be negative", path)
-	}
-	if err := c.applyText(f.Text); err != nil {
-		return nil, fmt.Errorf("policy: %s: %w", path, err)
-	}
-	return c, nil
-}
-
-func (c *Config) applyText(m map[string]any) error {
-	words := func(key string, dst *[]string) error {
-		v, ok := m[key]
-		if !ok {
-			return nil
-		}
-		list, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("text.%s must be a list of strings", key)
-		}
-		*dst = nil
-		for _, x := range list {
-			s, ok := x.(string)
-			if !ok {
-				return fmt.Errorf("text.%s must be a list of strings", key)
-			}
-			*dst = append(*dst, s)
-		}
-		return nil
-	}
-	for k := range m {
-		switch k {
-		case "min_rationale_words", "production_words", "reason_words", "replacement_words", "posting_links":
-		default:
-			return fmt.Errorf("unknown key text.%s", k)
-		}
-	}
-	if v, ok := m["min_rationale_words"]; ok {
-		n, ok := v.(int64)
-		if !ok || n < 0 {
-			return errors.New("text.min_rationale_words must be a non-negative integer")
-		}
-		c.Text.MinRationaleWords = int(n)
-	}
-	for _, w := range []struct {
-		k string
-		d *[]string
-	}{{"production_words", &c.Text.ProductionWords}, {"reason_words", &c.Text.ReasonWords},
-		{"replacement_words", &c.Text.ReplacementWords}, {"posting_links", &c.Text.PostingLinks}} {
-		if err := words(w.k, w.d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Find looks for FileName in dir and its parents and returns its path, or
-// "" when there is none.
-func Find(dir string) string {
-	for {
-		p := filepath.Join(dir, FileName)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
 	}
 }
 
