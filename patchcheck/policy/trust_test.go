@@ -251,3 +251,27 @@ posting_links = ["example.org/r/"]
 		}
 	}
 }
+
+// TestKeysDocumented: every key of the policy has its row in
+// docs/policy.md.
+func TestKeysDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(typ reflect.Type, prefix string)
+	walk = func(typ reflect.Type, prefix string) {
+		for i := range typ.NumField() {
+			sf := typ.Field(i)
+			name := sf.Tag.Get("toml")
+			switch {
+			case name == "-":
+			case sf.Tag.Get("tighten") == "struct":
+				walk(sf.Type, prefix+name+".")
+			case !strings.Contains(string(doc), "| `"+prefix+name+"` |"):
+				t.Errorf("docs/policy.md has no row for %s%s", prefix, name)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+}
