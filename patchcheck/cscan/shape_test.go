@@ -10,8 +10,9 @@ import (
 )
 
 // TestAdversarialShapes: 1 MB of deep #if nesting, of #else and #elif
-// chains, and of X-macro uses finish in well under a second with bounded
-// memory (a 1.2 MB patch of nested #if once took 19 GB).
+// chains, and of X-macro uses finish in about a second with bounded
+// memory (a 1.2 MB patch of nested #if once took 19 GB). The bound is
+// generous, for a loaded machine: a quadratic step on 1 MB takes minutes.
 func TestAdversarialShapes(t *testing.T) {
 	const size = 1 << 20
 	repeat := func(unit string) string { return strings.Repeat(unit, size/len(unit)) }
@@ -33,7 +34,7 @@ func TestAdversarialShapes(t *testing.T) {
 			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			alloc := after.TotalAlloc - before.TotalAlloc
-			if took > time.Second {
+			if took > 5*time.Second {
 				t.Errorf("took %v", took)
 			}
 			if alloc > 400<<20 {
