@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -270,7 +272,10 @@ func TestSARIFForCommits(t *testing.T) {
 			Results []struct {
 				RuleID    string `json:"ruleId"`
 				Locations []struct {
-					PhysicalLocation *struct{ ArtifactLocation struct{ URI string } } `json:"physicalLocation"`
+					PhysicalLocation *struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					} `json:"physicalLocation"`
 					LogicalLocations []struct{ Name string }                          `json:"logicalLocations"`
 				} `json:"locations"`
 			} `json:"results"`
@@ -287,9 +292,17 @@ func TestSARIFForCommits(t *testing.T) {
 	}
 	run := log.Runs[0]
 	if len(run.Results) != 1 || run.Results[0].RuleID != "STABLE_PROMOTION_RATIONALE" ||
-		len(run.Results[0].Locations) != 1 || run.Results[0].Locations[0].PhysicalLocation != nil ||
+		len(run.Results[0].Locations) != 1 || run.Results[0].Locations[0].PhysicalLocation == nil ||
 		len(run.Results[0].Locations[0].LogicalLocations) != 1 || run.Results[0].Locations[0].LogicalLocations[0].Name != commit {
-		t.Errorf("results: %+v (commit %s)", run.Results, commit)
+		t.Fatalf("results: %+v (commit %s)", run.Results, commit)
+	}
+	// The finding is about the commit message, and code scanning shows
+	// it on a file of the repository: the kfunc's BTF_ID_FLAGS line,
+	// relative to the repository, as the commit has it.
+	pl := run.Results[0].Locations[0].PhysicalLocation
+	src := strings.Split(gitIn(t, repo, "show", commit+":"+pl.ArtifactLocation.URI), "\n")
+	if n := pl.Region.StartLine; n < 1 || n > len(src) || !strings.Contains(src[n-1], "BTF_ID_FLAGS(func, bpf_cgroup_acquire") {
+		t.Errorf("the commit-message finding is placed at %s:%d, not on the kfunc's BTF_ID_FLAGS line", pl.ArtifactLocation.URI, pl.Region.StartLine)
 	}
 	if len(run.Invocations) != 1 || run.Invocations[0].ExecutionSuccessful ||
 		len(run.Invocations[0].ToolExecutionNotifications) != 1 ||
@@ -358,5 +371,29 @@ func TestHistoryRulesInCheck(t *testing.T) {
 	out, _, _ = runCLI(t, "", "check", "--show-types", "--repo", dir, "-g", "HEAD~1..HEAD")
 	if strings.Contains(out, "HISTORY_") {
 		t.Errorf("history findings without releases:\n%s", out)
+	}
+}
+
+// TestGitHubAnnotationsForCommits: a finding about a commit message is
+// annotated on the kfunc's BTF_ID_FLAGS line, relative to the checkout,
+// never on a line of the rendered patch under the runner's directory.
+func TestGitHubAnnotationsForCommits(t *testing.T) {
+	needGit(t)
+	repo, cases := fixtureRepo(t)
+	branch := ""
+	for b, c := range cases {
+		if c == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
+			branch = b
+		}
+	}
+	out, _, code := runCLI(t, "", "check", "--format", "github", "--repo", repo, "-g", "main.."+branch)
+	m := regexp.MustCompile(`(?m)^::error file=([^,]+),line=(\d+),title=STABLE_PROMOTION_RATIONALE::`).FindStringSubmatch(out)
+	if code != 1 || m == nil {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	src := strings.Split(gitIn(t, repo, "show", branch+":"+m[1]), "\n")
+	n, _ := strconv.Atoi(m[2])
+	if strings.HasPrefix(m[1], "/") || n < 1 || n > len(src) || !strings.Contains(src[n-1], "BTF_ID_FLAGS(func, bpf_cgroup_acquire") {
+		t.Errorf("annotation at %s:%s, not on the kfunc's BTF_ID_FLAGS line:\n%s", m[1], m[2], out)
 	}
 }

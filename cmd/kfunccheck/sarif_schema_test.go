@@ -81,7 +81,11 @@ func TestSARIFSchema(t *testing.T) {
 					Results []struct {
 						RuleID    string                `json:"ruleId"`
 						Message   struct{ Text string } `json:"message"`
-						Locations []json.RawMessage     `json:"locations"`
+						Locations []struct {
+							PhysicalLocation struct {
+								ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+							} `json:"physicalLocation"`
+						} `json:"locations"`
 					} `json:"results"`
 				} `json:"runs"`
 			}
@@ -90,7 +94,9 @@ func TestSARIFSchema(t *testing.T) {
 			}
 			for _, r := range log.Runs {
 				for _, res := range r.Results {
-					if res.RuleID == "" || res.Message.Text == "" || len(res.Locations) == 0 {
+					// Code scanning refuses a result without
+					// physicalLocation.artifactLocation.uri.
+					if res.RuleID == "" || res.Message.Text == "" || len(res.Locations) == 0 || res.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
 						t.Errorf("a result GitHub cannot show: %+v", res)
 					}
 				}

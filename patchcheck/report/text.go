@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/kfunccheck/kfunccheck/rules"
 )
 
@@ -85,15 +85,15 @@ func (t *Text) Patch(u Unit) error {
 	if clean && t.opt.Mailback {
 		return nil
 	}
-	name := terminalSafe(u.Name)
+	name := oneline.String(u.Name)
 	if u.Multi && !t.opt.Quiet {
 		line := strings.Repeat("-", len(name))
 		fmt.Fprintf(&b, "%s\n%s\n%s\n", line, name, line)
 	}
 	var errs strings.Builder
 	for _, e := range r.Errors {
-		msg := terminalSafe(e.Error())
-		if src := terminalSafe(r.Patch.Source); src == "" || !strings.HasPrefix(msg, src+":") {
+		msg := oneline.String(e.Error())
+		if src := oneline.String(r.Patch.Source); src == "" || !strings.HasPrefix(msg, src+":") {
 			// An error that does not place itself in its file is named
 			// by the patch it belongs to.
 			msg = name + ": " + msg
@@ -111,7 +111,7 @@ func (t *Text) Patch(u Unit) error {
 	if (t.opt.Changes || t.opt.Verbose) && !t.opt.Terse && len(r.Changes) > 0 && !(clean && (t.opt.Quiet || t.opt.Mailback)) {
 		b.WriteString("kfunc changes:\n")
 		for _, c := range r.Changes {
-			fmt.Fprintf(&b, "  %s\n", c.Summary())
+			fmt.Fprintf(&b, "  %s\n", oneline.String(c.Summary()))
 		}
 		b.WriteByte('\n')
 	}
@@ -138,7 +138,7 @@ func (t *Text) Patch(u Unit) error {
 // finding renders one finding as checkpatch's report() does.
 func (t *Text) finding(u Unit, f model.Finding) string {
 	var b strings.Builder
-	src := terminalSafe(u.Result.Patch.Source)
+	src := oneline.String(u.Result.Patch.Source)
 	// A file name is quoted as git quotes it in its own output.
 	file := gitrepo.QuotePath("", f.Pos.File)
 	if t.opt.Color {
@@ -163,7 +163,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 	if t.opt.Color {
 		b.WriteString(reset)
 	}
-	b.WriteString(" " + terminalSafe(f.Message) + "\n")
+	b.WriteString(" " + oneline.String(f.Message) + "\n")
 	if t.opt.Terse {
 		return b.String()
 	}
@@ -179,7 +179,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 		}
 	}
 	for _, q := range f.Quote {
-		b.WriteString(terminalSafe(q) + "\n")
+		b.WriteString(oneline.String(q) + "\n")
 	}
 	b.WriteByte('\n')
 	if t.opt.Verbose && !t.explained[f.Rule] {
@@ -193,41 +193,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 
 // InputError reports an unreadable input.
 func (t *Text) InputError(input string, err error) error {
-	return writeString(t.opt.Errors, fmt.Sprintf("kfunccheck: %s\n", terminalSafe(err.Error())))
-}
-
-// terminalSafe shows the control characters of text taken from input
-// (file names, subjects, quoted lines, error messages) as \xNN escapes:
-// an escape sequence in a patch must not drive the reader's terminal, and
-// a CR must not overwrite what was printed. TAB stays; the report's own
-// colours are written around these values, never through them.
-func terminalSafe(s string) string {
-	clean := true
-	for i := 0; i < len(s) && clean; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		clean = !unsafeRune(r, size)
-		i += size
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unsafeRune(r, size) {
-			for j := 0; j < size; j++ {
-				fmt.Fprintf(&b, "\\x%02x", s[i+j])
-			}
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune, size int) bool {
-	return r == utf8.RuneError && size == 1 || r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0
+	return writeString(t.opt.Errors, fmt.Sprintf("kfunccheck: %s\n", oneline.String(err.Error())))
 }
 
 // End writes checkpatch's closing note.
