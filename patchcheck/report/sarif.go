@@ -111,7 +111,7 @@ func (s *SARIF) Patch(u Unit) error {
 		res := map[string]any{
 			"ruleId": f.Rule, "ruleIndex": s.index[f.Rule], "level": Level(f.Severity),
 			"message":    sarifText{oneline.String(f.Message)},
-			"properties": map[string]any{"kfunc": f.Kfunc, "patch": oneline.String(relative(p.Source)), "patchLine": f.Pos.PatchLine, "subject": oneline.String(p.Subject.Raw)},
+			"properties": map[string]any{"kfunc": oneline.String(f.Kfunc), "patch": oneline.String(relative(p.Source)), "patchLine": f.Pos.PatchLine, "subject": oneline.String(p.Subject.Raw)},
 		}
 		file, line, inTree := TreePlace(u.Result, f)
 		switch {
@@ -124,8 +124,9 @@ func (s *SARIF) Patch(u Unit) error {
 				"region":           map[string]int{"startLine": line},
 			}}
 			if p.Commit != "" && p.FromRepo != "" && f.Pos.File == "" {
+				commit := oneline.String(p.Commit)
 				loc["logicalLocations"] = []any{map[string]string{
-					"name": p.Commit, "fullyQualifiedName": "commit " + p.Commit, "kind": "object"}}
+					"name": commit, "fullyQualifiedName": "commit " + commit, "kind": "object"}}
 			}
 			res["locations"] = []any{loc}
 		default:
@@ -141,10 +142,10 @@ func (s *SARIF) Patch(u Unit) error {
 			}}}
 		}
 		if p.Commit != "" && p.FromRepo != "" {
-			res["properties"].(map[string]any)["commit"] = p.Commit
+			res["properties"].(map[string]any)["commit"] = oneline.String(p.Commit)
 		}
 		if f.Waived {
-			res["suppressions"] = []any{map[string]string{"kind": "inSource", "justification": f.WaiverReason}}
+			res["suppressions"] = []any{map[string]string{"kind": "inSource", "justification": oneline.String(f.WaiverReason)}}
 		}
 		b, err := json.Marshal(res)
 		if err != nil {
