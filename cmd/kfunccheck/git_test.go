@@ -276,7 +276,7 @@ func TestSARIFForCommits(t *testing.T) {
 						ArtifactLocation struct{ URI string }
 						Region           struct{ StartLine int }
 					} `json:"physicalLocation"`
-					LogicalLocations []struct{ Name string }                          `json:"logicalLocations"`
+					LogicalLocations []struct{ Name string } `json:"logicalLocations"`
 				} `json:"locations"`
 			} `json:"results"`
 			Invocations []struct {
