@@ -27,6 +27,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/kfunccheck/kfunccheck/rules"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -46,7 +47,9 @@ type checkFlags struct {
 	noColor            bool
 	gitRevs            []string
 	msgids             []string
+	threads            []lore.Ref
 	loreURL            string
+	loreTimeout        time.Duration
 	seriesVersion      int
 	showMerges         bool
 	cpuProfile         string
@@ -79,7 +82,8 @@ func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.StringArrayVarP(&cf.gitRevs, "git", "g", nil, "check the commits of a revision range (`REV`) of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
 	fs.StringArrayVar(&cf.msgids, "msgid", nil, "check the series of the thread holding this `MESSAGE-ID`, fetched from --lore (a bare Message-ID or lore URL argument does the same; repeatable)")
-	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox `URL` to fetch --msgid threads from")
+	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox `URL` to fetch --msgid threads from (a message URL given as an argument is fetched from its own inbox)")
+	fs.DurationVar(&cf.loreTimeout, "lore-timeout", lore.DefaultTimeout, "give up a thread fetch after this `DURATION` (30s, 5m)")
 	fs.IntVar(&cf.seriesVersion, "series-version", 0, "with --msgid, the version `N` of the series to check (default: the newest)")
 	fs.BoolVar(&cf.b4Series, "b4-series", false, "judge every patch of the b4 series the piped message belongs to (for b4.review-series-check-cmd)")
 	fs.BoolVar(&cf.b4Thread, "b4-thread", false, "judge the piped patch after the earlier patches of its thread, fetched from --lore (for b4.am-perpatch-check-cmd)")
@@ -204,6 +208,16 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 			fmt.Fprintf(stderr, "kfunccheck: warning: unknown rule %q in --ignore/--types ignored (see kfunccheck explain --list)\n", id)
 		}
 	}
+	cf.threads = nil
+	for _, id := range cf.msgids {
+		// As headers and kfunccheck print it (<id@host>), bare, or as
+		// a message's URL on a public-inbox.
+		ref, ok := lore.ParseRef(id)
+		if !ok {
+			return nil, fmt.Errorf("--msgid %q: not a Message-ID (id@host, <id@host>) nor a public-inbox message URL", oneline.String(id))
+		}
+		cf.threads = append(cf.threads, ref)
+	}
 	opt, err := checkOptions(cf, stderr)
 	if err != nil {
 		return nil, err
@@ -269,10 +283,10 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		r.opt = sess.Options(r.opt)
 	}
 	paths = r.threadArgs(paths)
-	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
+	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.threads) == 0 {
 		paths = []string{"-"}
 	}
-	r.multiInputs = len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1
+	r.multiInputs = len(paths)+len(cf.gitRevs)+len(cf.threads) > 1
 	if b4err == nil {
 		var done bool
 		done, stdin, b4err = r.b4Run(bs, stdin)
@@ -291,11 +305,11 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		return r.fatal(err)
 	}
 	r.flushPending()
-	for _, id := range cf.msgids {
-		err := r.thread(id)
+	for _, ref := range cf.threads {
+		err := r.thread(ref)
 		r.flushPending()
 		if err != nil {
-			if err := r.inputError(id, err); err != nil {
+			if err := r.inputError("<"+ref.ID+">", err); err != nil {
 				return r.fatal(err)
 			}
 		}
@@ -328,14 +342,15 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 	return r.finish()
 }
 
-// threadArgs takes the Message-IDs and lore URLs given where paths are
-// expected into --msgid, unless a file of that name exists.
+// threadArgs takes the Message-IDs and public-inbox URLs given where
+// paths are expected as threads to fetch, unless a file of that name
+// exists. A URL's thread is fetched from its own inbox.
 func (r *runner) threadArgs(paths []string) []string {
 	kept := paths[:0]
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil && p != "-" {
-			if id, ok := lore.MessageID(p); ok {
-				r.cf.msgids = append(r.cf.msgids, id)
+			if ref, ok := lore.ParseRef(p); ok {
+				r.cf.threads = append(r.cf.threads, ref)
 				continue
 			}
 		}
@@ -540,20 +555,30 @@ func (r *runner) finish() int {
 
 // thread fetches the thread of a Message-ID and checks the series in it,
 // as b4 am would assemble it.
-func (r *runner) thread(msgid string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	data, err := lore.Fetch(ctx, nil, r.cf.loreURL, msgid)
+func (r *runner) thread(ref lore.Ref) error {
+	base := cmp.Or(ref.Inbox, r.cf.loreURL)
+	t, err := lore.Fetch(context.Background(), r.fetcher("<"+ref.ID+">"), base, ref.ID, r.cf.seriesVersion)
+	if t != nil && len(t.Others) > 0 {
+		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: left out, not posted by the series' author %s: %s\n",
+			oneline.String(ref.ID), oneline.String(t.Author), strings.Join(t.Others, ", "))
+	}
 	if err != nil {
 		return err
 	}
-	s, versions, err := lore.Assemble(data, "<"+msgid+">", r.cf.seriesVersion)
-	if err != nil {
-		return err
+	if len(t.Versions) > 1 {
+		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", oneline.String(ref.ID), t.Versions, t.Series.Version)
 	}
-	if len(versions) > 1 {
-		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", msgid, versions, s.Version)
-	}
-	r.results(patchcheck.Results(s, r.opt))
+	r.results(patchcheck.Results(t.Series, r.opt))
 	return nil
+}
+
+// fetcher fetches threads within --lore-timeout, with git-style progress
+// on a terminal.
+func (r *runner) fetcher(what string) *lore.Fetcher {
+	f := &lore.Fetcher{Timeout: r.cf.loreTimeout}
+	if r.progress != nil {
+		p := newByteProgress(r.progress, "fetching "+oneline.String(what))
+		f.Progress = p.update
+	}
+	return f
 }

@@ -112,3 +112,63 @@ func (p *botProgress) update(list string, messages int, at time.Time, done bool)
 	fmt.Fprint(p.w, "\r\x1b[K"+p.latest)
 	p.line = p.latest
 }
+
+// byteProgress reports a download git-style, once it has taken longer
+// than progressDelay: "kfunccheck: fetching <id>: 1.20 MiB | 512.00
+// KiB/s", with the percentage when the size is known, closed with
+// ", done."
+type byteProgress struct {
+	w     io.Writer
+	what  string
+	start time.Time
+	last  time.Time
+	shown bool
+	now   func() time.Time
+}
+
+func newByteProgress(w io.Writer, what string) *byteProgress {
+	return &byteProgress{w: w, what: what, start: time.Now(), now: time.Now}
+}
+
+// update is lore.Fetcher.Progress.
+func (p *byteProgress) update(read, total int64, done bool) {
+	t := p.now()
+	if done && !p.shown {
+		return
+	}
+	if !done && !p.shown && t.Sub(p.start) < progressDelay {
+		return
+	}
+	if !done && p.shown && t.Sub(p.last) < progressEvery {
+		return
+	}
+	p.shown, p.last = true, t
+	line := "\rkfunccheck: " + p.what + ": "
+	if total > 0 && read <= total {
+		line += fmt.Sprintf("%3d%% (%s/%s)", read*100/total, humanBytes(float64(read)), humanBytes(float64(total)))
+	} else {
+		line += humanBytes(float64(read))
+	}
+	if secs := t.Sub(p.start).Seconds(); secs > 0 {
+		line += " | " + humanBytes(float64(read)/secs) + "/s"
+	}
+	// The line is rewritten in place; what a longer one left is cleared.
+	line += "\x1b[K"
+	if done {
+		line += ", done.\n"
+	}
+	fmt.Fprint(p.w, line)
+}
+
+// humanBytes writes a size as git does: bytes, KiB, MiB, GiB.
+func humanBytes(n float64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", n/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", n/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.2f KiB", n/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", int64(n))
+}
