@@ -4,7 +4,10 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
@@ -56,11 +59,18 @@ type JSONPatch struct {
 	Errors    []string      `json:"errors,omitempty"`
 }
 
-// JSON streams the document {"patches":[...],"summary":{...}}.
+// SchemaVersion is the version of the JSON document's shape, which
+// docs/check-output.schema.json describes; it changes when a field is
+// removed or changes meaning, not when one is added.
+const SchemaVersion = 1
+
+// JSON streams the document {"schema_version":1,"patches":[...],"summary":{...}}.
 type JSON struct {
 	w     io.Writer
 	n     int
 	begun bool
+	// failed lists every input that failed, whole or in part, in order.
+	failed []string
 }
 
 // NewJSON returns a JSON formatter writing to w.
@@ -71,7 +81,7 @@ func (j *JSON) begin() error {
 		return nil
 	}
 	j.begun = true
-	return writeString(j.w, "{\"patches\":[")
+	return writeString(j.w, fmt.Sprintf("{\"schema_version\":%d,\"patches\":[", SchemaVersion))
 }
 
 // ToJSON converts a unit to its JSON form. Every string taken from the
@@ -131,7 +141,15 @@ func (j *JSON) Patch(u Unit) error {
 	if err := j.begin(); err != nil {
 		return err
 	}
-	b, err := json.Marshal(ToJSON(u))
+	p := ToJSON(u)
+	for _, e := range p.Errors {
+		// A patch read in part is an input that failed too.
+		if src := p.Source; src != "" && !strings.HasPrefix(e, src+":") {
+			e = src + ": " + e
+		}
+		j.failed = append(j.failed, e)
+	}
+	b, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
@@ -144,7 +162,10 @@ func (j *JSON) Patch(u Unit) error {
 }
 
 // InputError is recorded in the summary.
-func (j *JSON) InputError(string, error) error { return nil }
+func (j *JSON) InputError(_ string, err error) error {
+	j.failed = append(j.failed, oneline.String(err.Error()))
+	return nil
+}
 
 type jsonSummary struct {
 	Patches     int      `json:"patches"`
@@ -167,9 +188,13 @@ func (j *JSON) End(s Summary) error {
 	if err := j.begin(); err != nil {
 		return err
 	}
-	ie := strs(s.InputErrors)
-	if ie == nil {
-		ie = []string{}
+	// Every input that failed: those reported to InputError, the
+	// patches read in part, and any other the summary names.
+	ie := append([]string{}, j.failed...)
+	for _, e := range strs(s.InputErrors) {
+		if !slices.Contains(ie, e) {
+			ie = append(ie, e)
+		}
 	}
 	js := jsonSummary{Patches: s.Patches, Errors: s.Counts.Errors, Warnings: s.Counts.Warnings, Checks: s.Counts.Checks, InputErrors: ie}
 	for _, sk := range s.Skipped {
