@@ -70,6 +70,7 @@ func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.BoolVar(&cf.text.Changes, "changes", false, "list what each patch changed in kfunc terms (-v does too)")
 	fs.BoolVar(&cf.text.Strict, "strict", false, "also report check-level findings")
 	fs.BoolVar(&cf.listTypes, "list-types", false, "list the rule IDs and exit")
+	fs.BoolVar(&cf.text.SummaryFile, "summary-file", false, "start each totals line with the input's name")
 	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto; --color alone: always)")
 	fs.Lookup("color").NoOptDefVal = "always"
 	fs.BoolVar(&cf.noColor, "no-color", false, "same as --color=never")
@@ -109,7 +110,7 @@ var checkpatchTuning = []struct {
 	{"codespell", false}, {"no-codespell", false}, {"codespellfile", true}, {"max-line-length", true},
 	{"tab-size", true}, {"min-conf-desc-length", true}, {"tree", false}, {"no-tree", false},
 	{"root", true}, {"signoff", false}, {"no-signoff", false}, {"fixes-tag", false},
-	{"no-fixes-tag", false}, {"patch", false}, {"summary", false}, {"summary-file", false},
+	{"no-fixes-tag", false}, {"patch", false}, {"summary", false},
 	{"ignore-perl-version", false}, {"typedefsfile", true}, {"kconfig-prefix", true},
 }
 
@@ -151,13 +152,7 @@ func (c *cli) newCheckCmd() *cobra.Command {
 // and the report, then checks the inputs.
 func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cf.listTypes {
-		for _, r := range rules.All {
-			if cf.text.Verbose {
-				fmt.Fprintf(stdout, "%s: %s\n", r.ID, r.Title)
-			} else {
-				fmt.Fprintln(stdout, r.ID)
-			}
-		}
+		listTypes(stdout, cf.text.Verbose)
 		return 0
 	}
 	if cf.cpuProfile != "" {
@@ -183,6 +178,24 @@ func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io
 	return r.run(paths, stdin)
 }
 
+// listTypes writes the rule IDs as checkpatch.pl's --list-types writes
+// its message types: a header, then "N<TAB>TYPE" in sorted order, and
+// with -v each type's explanation indented by a TAB.
+func listTypes(w io.Writer, verbose bool) {
+	all := slices.Clone(rules.All)
+	slices.SortFunc(all, func(a, b *rules.Rule) int { return strings.Compare(a.ID, b.ID) })
+	var b strings.Builder
+	b.WriteString("#\tMessage type\n\n")
+	for i, r := range all {
+		fmt.Fprintf(&b, "%d\t%s\n", i+1, r.ID)
+		if verbose {
+			doc := r.Title + ".\n" + strings.TrimSpace(r.Doc)
+			fmt.Fprintf(&b, "\t%s\n\n", strings.ReplaceAll(doc, "\n", "\n\t"))
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -201,13 +214,11 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 	if _, err := model.ParseSeverity(cf.failOn); cf.failOn != "" && err != nil {
 		return nil, fmt.Errorf("--fail-on: %w", err)
 	}
-	for _, id := range append(append([]string(nil), cf.ignore...), cf.types...) {
-		if rules.ByID(id) == nil {
-			// checkpatch ignores types it does not know, so a command
-			// line written for it (NIPA's) keeps working.
-			fmt.Fprintf(stderr, "kfunccheck: warning: unknown rule %q in --ignore/--types ignored (see kfunccheck explain --list)\n", id)
-		}
-	}
+	// Type names kfunccheck does not know are taken in silence, as
+	// checkpatch.pl 6.12 takes them: b4 and NIPA count every line on
+	// stderr as a failure, and a command line written for checkpatch
+	// names checkpatch's own types. The closing NOTE lines list them.
+	cf.text.UsedTypes, cf.text.IgnoredTypes = cf.types, cf.ignore
 	cf.threads = nil
 	for _, id := range cf.msgids {
 		// As headers and kfunccheck print it (<id@host>), bare, or as
@@ -314,6 +325,7 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 			}
 		}
 	}
+	paths, stdin = dropEmpty(paths, stdin)
 	if len(paths) == 0 {
 		return r.finish()
 	}
@@ -340,6 +352,33 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		return r.fatal(err)
 	}
 	return r.finish()
+}
+
+// dropEmpty leaves out inputs with nothing in them (an empty file, an
+// empty standard input): checkpatch.pl says nothing about those and
+// exits 0 ("If we have no input at all, then there is nothing to report
+// on so just keep quiet"), and a drop-in does the same.
+func dropEmpty(paths []string, stdin io.Reader) ([]string, io.Reader) {
+	kept := paths[:0]
+	for _, p := range paths {
+		if p == "-" {
+			if stdin == nil {
+				stdin = os.Stdin
+			}
+			br, ok := stdin.(*bufio.Reader)
+			if !ok {
+				br = bufio.NewReader(stdin)
+			}
+			stdin = br
+			if _, err := br.Peek(1); err == io.EOF {
+				continue
+			}
+		} else if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, stdin
 }
 
 // threadArgs takes the Message-IDs and public-inbox URLs given where
@@ -504,7 +543,7 @@ func (r *runner) seriesWithProgress(s *model.Series, opt patchcheck.Options, wha
 func (r *runner) results(results iter.Seq[*patchcheck.Result]) {
 	for res := range results {
 		r.tally.Add(res)
-		u := report.Unit{Result: res, Name: checkrun.UnitName(res)}
+		u := report.Unit{Result: res, Name: unitName(res)}
 		if r.pending != nil {
 			r.pending.Multi = true
 			r.emit(*r.pending)
@@ -527,6 +566,17 @@ func (r *runner) emit(u report.Unit) {
 	if err := r.out.Patch(u); err != nil && r.writeErr == nil {
 		r.writeErr = err
 	}
+}
+
+// unitName names a patch in the report. A patch read from standard input
+// is named as checkpatch.pl names it: by its Subject header, in double
+// quotes, and "Your patch" when it has none.
+func unitName(res *patchcheck.Result) string {
+	p := res.Patch
+	if p.Source == "-" && p.FromRepo == "" && p.Header.Subject != "" {
+		return `"` + p.Header.Subject + `"`
+	}
+	return checkrun.UnitName(res)
 }
 
 // finish writes the closing part of the report and returns the exit code.

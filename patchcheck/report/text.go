@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
@@ -26,6 +27,13 @@ type TextOptions struct {
 	Verbose   bool // -v: explain each rule on first use, list kfunc changes
 	Changes   bool // --changes: list what each patch changed in kfunc terms
 	Strict    bool // --strict: checks are counted and shown
+	// SummaryFile (--summary-file) starts each totals line with the
+	// input's name.
+	SummaryFile bool
+	// UsedTypes and IgnoredTypes are --types and --ignore as given; the
+	// run closes with checkpatch's "NOTE: Used/Ignored message types"
+	// lines naming them.
+	UsedTypes, IgnoredTypes []string
 	// Errors receives input errors (checkpatch writes its own to
 	// stderr); the output itself when nil.
 	Errors io.Writer
@@ -116,6 +124,15 @@ func (t *Text) Patch(u Unit) error {
 		b.WriteByte('\n')
 	}
 	if !t.opt.NoSummary && !(clean && t.opt.Quiet) {
+		if t.opt.SummaryFile {
+			// checkpatch prints the file name it was given; a commit
+			// of -g is named by its id.
+			src := u.Result.Patch.Source
+			if p := u.Result.Patch; p.FromRepo != "" && p.Commit != "" {
+				src = p.Commit
+			}
+			b.WriteString(oneline.String(src) + " ")
+		}
 		fmt.Fprintf(&b, "total: %d errors, %d warnings, ", n.Errors, n.Warnings)
 		if t.opt.Strict {
 			fmt.Fprintf(&b, "%d checks, ", n.Checks)
@@ -196,11 +213,27 @@ func (t *Text) InputError(input string, err error) error {
 	return writeString(t.opt.Errors, fmt.Sprintf("kfunccheck: %s\n", oneline.String(err.Error())))
 }
 
-// End writes checkpatch's closing note.
+// End writes checkpatch's closing notes: the message types --types and
+// --ignore named, then, when something was reported, where to turn about
+// a false positive.
 func (t *Text) End(s Summary) error {
-	if t.opt.Quiet || t.opt.Mailback || s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks == 0 {
+	if t.opt.Quiet || t.opt.Mailback && s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks == 0 {
 		return nil
 	}
-	return writeString(t.w, "\nNOTE: If any of the errors are false positives, run \"kfunccheck explain RULE_ID\",\n"+
-		"      waive the finding with a Kfunc-Stability-Waiver trailer, or report it.\n")
+	var b strings.Builder
+	for _, n := range []struct {
+		what  string
+		types []string
+	}{{"Used", t.opt.UsedTypes}, {"Ignored", t.opt.IgnoredTypes}} {
+		if len(n.types) == 0 {
+			continue
+		}
+		words := slices.Compact(slices.Sorted(slices.Values(n.types)))
+		fmt.Fprintf(&b, "\nNOTE: %s message types: %s\n", n.what, oneline.String(strings.Join(words, " ")))
+	}
+	if s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks > 0 {
+		b.WriteString("\nNOTE: If any of the errors are false positives, run \"kfunccheck explain RULE_ID\",\n" +
+			"      waive the finding with a Kfunc-Stability-Waiver trailer, or report it.\n")
+	}
+	return writeString(t.w, b.String())
 }
