@@ -172,3 +172,14 @@ func humanBytes(n float64) string {
 	}
 	return fmt.Sprintf("%d bytes", int64(n))
 }
+
+// terminalProgress returns a git-style progress reporter for a long run
+// of commands other than check (btf compat over many kernels, history
+// over many releases): nil, for no progress, when w is not a terminal
+// someone reads or -q is given.
+func terminalProgress(w io.Writer, quiet bool, what string) func(done, total int) {
+	if quiet || !interactive(w) {
+		return nil
+	}
+	return newProgress(w, what).update
+}

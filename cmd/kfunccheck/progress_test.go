@@ -201,3 +201,29 @@ func TestFetchProgressOnTerminal(t *testing.T) {
 		t.Errorf("progress off a terminal: %q", stderr.String())
 	}
 }
+
+// TestTerminalProgress: btf compat and history show progress only on a
+// terminal someone reads, never with -q, never into a file or a pipe.
+func TestTerminalProgress(t *testing.T) {
+	var b bytes.Buffer
+	if terminalProgress(&b, false, "x") != nil {
+		t.Error("progress into a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if terminalProgress(f, false, "x") != nil {
+		t.Error("progress into a file")
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if terminalProgress(tty, true, "x") != nil {
+			t.Error("progress with -q")
+		}
+		if terminalProgress(tty, false, "x") == nil {
+			t.Error("no progress on a terminal")
+		}
+	}
+}
