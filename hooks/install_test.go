@@ -11,19 +11,26 @@ import (
 	"testing"
 )
 
+// initRepo makes an empty repository with its hooks directory.
+func initRepo(t *testing.T) (repo, hooksDir string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("the git command is not installed")
+	}
+	repo = t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	hooksDir = filepath.Join(repo, ".git", "hooks")
+	os.MkdirAll(hooksDir, 0o755)
+	return repo, hooksDir
+}
+
 // TestInstallNoSymlinkFollowed: a symlink planted where an installer
 // would write its temporary file is neither followed nor reused, and no
 // temporary file is left behind.
 func TestInstallNoSymlinkFollowed(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("the git command is not installed")
-	}
-	repo := t.TempDir()
-	if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
-	hooksDir := filepath.Join(repo, ".git", "hooks")
-	os.MkdirAll(hooksDir, 0o755)
+	repo, hooksDir := initRepo(t)
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -60,15 +67,7 @@ func TestInstallNoSymlinkFollowed(t *testing.T) {
 // replaces under a name of its own, a dangling symlink included (as the
 // link it is), and never overwrites an earlier backup.
 func TestInstallKeepsEveryBackup(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("the git command is not installed")
-	}
-	repo := t.TempDir()
-	if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
-	hooksDir := filepath.Join(repo, ".git", "hooks")
-	os.MkdirAll(hooksDir, 0o755)
+	repo, hooksDir := initRepo(t)
 	hook := filepath.Join(hooksDir, "pre-push")
 	opt := InstallOptions{Repo: repo, Binary: "/usr/bin/kfunccheck", Force: true}
 

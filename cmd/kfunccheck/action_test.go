@@ -140,12 +140,7 @@ func TestGitHubActionRange(t *testing.T) {
 		t.Fatal("no check step")
 	}
 	repo, cases := fixtureRepo(t)
-	branch := ""
-	for b, c := range cases {
-		if c == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
-			branch = b
-		}
-	}
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
 	gitIn(t, repo, "update-ref", "refs/remotes/origin/main", "main")
 	head := strings.TrimSpace(gitIn(t, repo, "rev-parse", branch))
 	main := strings.TrimSpace(gitIn(t, repo, "rev-parse", "main"))

@@ -92,7 +92,7 @@ func shape(out, input string) []string {
 // checkpatch is expected (b4, NIPA), summary, verdict, terse and emacs
 // forms, "lines checked" and exit codes included.
 func TestCheckpatchShape(t *testing.T) {
-	script := checkpatchScript(t)
+	checkpatchScript(t)
 	dir := t.TempDir()
 	clean, err := filepath.Abs(ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch")
 	if err != nil {
@@ -135,18 +135,9 @@ func TestCheckpatchShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command("perl", append(append([]string{script, "--no-tree", "--no-color"}, tt.opts...), tt.inputs...)...)
-			cmd.Dir = dir // checkpatch looks for a kernel tree around it
-			var cpOut bytes.Buffer
-			cmd.Stdout = &cpOut
-			cpCode := 0
-			if err := cmd.Run(); err != nil {
-				ee, ok := err.(*exec.ExitError)
-				if !ok {
-					t.Fatalf("checkpatch: %v", err)
-				}
-				cpCode = ee.ExitCode()
-			}
+			// dir: checkpatch looks for a kernel tree around it.
+			cp, _, cpCode := runCheckpatch(t, dir, "", append(slices.Clone(tt.opts), tt.inputs...)...)
+			cpOut := bytes.NewBufferString(cp)
 			out, stderr, code := runCLI(t, "", append(append([]string{"check", "--color", "never"}, tt.opts...), tt.inputs...)...)
 			var want, got []string
 			for _, in := range tt.inputs {

@@ -47,6 +47,19 @@ func gitAt(t *testing.T, dir, date string, args ...string) string {
 	return string(out)
 }
 
+// fixtureBranch returns the branch of fixtureRepo that holds the fixture
+// patch name.
+func fixtureBranch(t *testing.T, cases map[string]string, name string) string {
+	t.Helper()
+	for b, c := range cases {
+		if c == name {
+			return b
+		}
+	}
+	t.Fatalf("fixture %s not found", name)
+	return ""
+}
+
 // fixtureRepo builds a repository from the baseline tree and applies every
 // rule fixture with git am, each on its own branch off main. It returns
 // the repository and the branch of each case.
@@ -253,15 +266,7 @@ func TestRevisionForms(t *testing.T) {
 func TestSARIFForCommits(t *testing.T) {
 	needGit(t)
 	repo, cases := fixtureRepo(t)
-	branch := ""
-	for b, c := range cases {
-		if c == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
-			branch = b
-		}
-	}
-	if branch == "" {
-		t.Fatal("fixture promote-no-rationale not found")
-	}
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
 	commit := strings.TrimSpace(gitIn(t, repo, "rev-parse", branch))
 	out, _, code := runCLI(t, "", "check", "--format", "sarif", "--repo", repo, "-g", "main.."+branch, filepath.Join(repo, "no-such.patch"))
 	if code != 2 {
@@ -380,12 +385,7 @@ func TestHistoryRulesInCheck(t *testing.T) {
 func TestGitHubAnnotationsForCommits(t *testing.T) {
 	needGit(t)
 	repo, cases := fixtureRepo(t)
-	branch := ""
-	for b, c := range cases {
-		if c == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
-			branch = b
-		}
-	}
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
 	out, _, code := runCLI(t, "", "check", "--format", "github", "--repo", repo, "-g", "main.."+branch)
 	m := regexp.MustCompile(`(?m)^::error file=([^,]+),line=(\d+),title=STABLE_PROMOTION_RATIONALE::`).FindStringSubmatch(out)
 	if code != 1 || m == nil {

@@ -13,12 +13,15 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/kfunccheck/kfunccheck/rules"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-func checkOutputSchema(t *testing.T) *jsonschema.Schema {
+// compileSchema compiles the JSON schema in the file at path, with its
+// formats asserted.
+func compileSchema(t *testing.T, path string) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open("../../docs/check-output.schema.json")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +31,20 @@ func checkOutputSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("check-output.schema.json", doc); err != nil {
+	c.AssertFormat()
+	name := filepath.Base(path)
+	if err := c.AddResource(name, doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Compile("check-output.schema.json")
+	s, err := c.Compile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func checkOutputSchema(t *testing.T) *jsonschema.Schema {
+	return compileSchema(t, "../../docs/check-output.schema.json")
 }
 
 func validateJSON(t *testing.T, s *jsonschema.Schema, out string) {
@@ -115,9 +124,12 @@ func TestJSONSchemaEveryField(t *testing.T) {
 	if err := f.Patch(report.Unit{Result: res, Name: "a.patch"}); err != nil {
 		t.Fatal(err)
 	}
-	f.End(report.Summary{Patches: 1})
+	f.End(report.Summary{Patches: 1, Skipped: []rules.Skip{{Rule: "HISTORY_STABLE_SERIES", Reason: "r"}}})
 	var doc map[string]any
 	json.Unmarshal([]byte(b.String()), &doc)
+	if _, ok := doc["summary"].(map[string]any)["skipped_rules"]; !ok {
+		t.Error("summary field skipped_rules not set by the test: it no longer tests every field")
+	}
 	jp := doc["patches"].([]any)[0].(map[string]any)
 	jc := jp["changes"].([]any)[0].(map[string]any)
 	for _, k := range []string{"detail", "guess", "flags_added", "flags_removed", "signature_diffs", "availability_lost", "availability_gained", "summary"} {

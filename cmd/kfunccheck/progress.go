@@ -38,19 +38,26 @@ func (p *progress) update(done, total int) {
 	if total <= 0 {
 		return
 	}
-	t := p.now()
 	final := done >= total
-	if !p.shown && t.Sub(p.start) < progressDelay {
+	if _, ok := p.due(final); !ok {
 		return
 	}
-	if !final && p.shown && t.Sub(p.last) < progressEvery {
-		return
-	}
-	p.shown, p.last = true, t
 	fmt.Fprintf(p.w, "\rkfunccheck: %s: %3d%% (%d/%d)", p.what, done*100/total, done, total)
 	if final {
 		fmt.Fprint(p.w, ", done.\n")
 	}
+}
+
+// due reports whether a line is to be drawn now, and when now is: not
+// before progressDelay has passed, then at most every progressEvery, and
+// always for the final line.
+func (p *progress) due(final bool) (time.Time, bool) {
+	t := p.now()
+	if !p.shown && t.Sub(p.start) < progressDelay || !final && p.shown && t.Sub(p.last) < progressEvery {
+		return t, false
+	}
+	p.shown, p.last = true, t
+	return t, true
 }
 
 // botProgress draws how far the bot's read has come on one terminal line,
@@ -117,32 +124,18 @@ func (p *botProgress) update(list string, messages int, at time.Time, done bool)
 // than progressDelay: "kfunccheck: fetching <id>: 1.20 MiB | 512.00
 // KiB/s", with the percentage when the size is known, closed with
 // ", done."
-type byteProgress struct {
-	w     io.Writer
-	what  string
-	start time.Time
-	last  time.Time
-	shown bool
-	now   func() time.Time
-}
+type byteProgress struct{ *progress }
 
-func newByteProgress(w io.Writer, what string) *byteProgress {
-	return &byteProgress{w: w, what: what, start: time.Now(), now: time.Now}
+func newByteProgress(w io.Writer, what string) byteProgress {
+	return byteProgress{newProgress(w, what)}
 }
 
 // update is lore.Fetcher.Progress.
-func (p *byteProgress) update(read, total int64, done bool) {
-	t := p.now()
-	if done && !p.shown {
+func (p byteProgress) update(read, total int64, done bool) {
+	t, ok := p.due(done)
+	if !ok {
 		return
 	}
-	if !done && !p.shown && t.Sub(p.start) < progressDelay {
-		return
-	}
-	if !done && p.shown && t.Sub(p.last) < progressEvery {
-		return
-	}
-	p.shown, p.last = true, t
 	line := "\rkfunccheck: " + p.what + ": "
 	if total > 0 && read <= total {
 		line += fmt.Sprintf("%3d%% (%s/%s)", read*100/total, humanBytes(float64(read)), humanBytes(float64(total)))

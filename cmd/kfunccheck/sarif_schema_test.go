@@ -20,24 +20,7 @@ import (
 // code scanning ingests: a rule ID, a message text, and a location for
 // every result, URIs relative to the checkout.
 func TestSARIFSchema(t *testing.T) {
-	f, err := os.Open("../../patchcheck/report/testdata/sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("sarif-schema-2.1.0.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := compileSchema(t, "../../patchcheck/report/testdata/sarif-schema-2.1.0.json")
 	// The schema is enforced: a result with a level SARIF does not know
 	// is refused.
 	bad, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"level":"fatal","message":{"text":"m"}}]}]}`))
@@ -46,12 +29,7 @@ func TestSARIFSchema(t *testing.T) {
 	}
 	needGit(t)
 	repo, cases := fixtureRepo(t)
-	branch := ""
-	for b, name := range cases {
-		if name == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
-			branch = b
-		}
-	}
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
 	runs := map[string][]string{
 		"kernel-tree findings": {"check", "--format", "sarif", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch"},
 		"patch message":        {"check", "--format", "sarif", ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"},
