@@ -239,4 +239,44 @@ func TestPrePushFallbacks(t *testing.T) {
 	if code := pp.Run(); code != 1 || !strings.Contains(stderr.String(), "--no-verify") {
 		t.Fatalf("malformed input: exit %d\n%s", code, stderr.String())
 	}
+	// No ref updates at all: HEAD (topic, on no remote branch) stands
+	// in, and the run says what it checked.
+	stderr.Reset()
+	pp.Stdin, pp.MaxCommits = strings.NewReader(""), 0
+	if code := pp.Run(); code != 0 || !strings.Contains(stderr.String(), "no ref updates on standard input") ||
+		!strings.Contains(stderr.String(), "checked 3 commit(s), those of topic (not on origin yet)") {
+		t.Fatalf("empty input: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// TestPrePushEmptyInput pushes with real git: a push that updates nothing
+// runs the hook with no line at all (git 2.39 does), and a runner that
+// drops git's input leaves it empty too. Neither passes in silence: the
+// commits pushing HEAD would send are checked, and a breaking one is
+// refused.
+func TestPrePushEmptyInput(t *testing.T) {
+	w := newWorld(t, "sha1")
+	out, ok := w.push(nil, "origin", "main")
+	if !ok || !strings.Contains(out, "checked 0 commit(s), those of main not on origin/main: no finding") {
+		t.Fatalf("up-to-date push (ok=%v):\n%s", ok, out)
+	}
+	w.am("bad", "main", "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
+	w.git("push", "-q", "--no-verify", "origin", "bad")
+	w.am("worse", "bad", "clean/deprecate-good.patch")
+	// The pushed ref updates dropped, as a hook runner without stdin
+	// does: only HEAD's new commit is judged, against origin/worse's
+	// absence, that is every origin ref.
+	out, err := w.run(w.work, nil, kfunccheck, "hook", "pre-push", "origin", w.remote)
+	if err != nil || !strings.Contains(out, "checked 1 commit(s), those of worse (not on origin yet)") {
+		t.Fatalf("dropped input, good commit on a pushed bad one: %v\n%s", err, out)
+	}
+	w.git("checkout", "-q", "--detach", "bad")
+	w.git("commit", "-q", "--allow-empty", "-m", "detached")
+	w.git("reset", "-q", "--hard", "HEAD~2")
+	w.am("bad3", "HEAD", "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
+	w.git("checkout", "-q", "--detach")
+	out, err = w.run(w.work, nil, kfunccheck, "hook", "pre-push", "origin", w.remote)
+	if err == nil || !strings.Contains(out, "detached HEAD") || !strings.Contains(out, "push refused") {
+		t.Fatalf("dropped input, detached HEAD with a bad commit: %v\n%s", err, out)
+	}
 }

@@ -62,53 +62,110 @@ exec "$kfunccheck" hook pre-push "$@"
 `
 }
 
+// isOurs says whether path exists (a dangling symlink does) and whether
+// it is kfunccheck's own hook: a regular file with the marker. A symlink
+// is never ours, wherever it points, so it is kept as a backup when
+// replaced.
 func isOurs(path string) (exists, ours bool, err error) {
-	data, err := os.ReadFile(path)
+	fi, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, false, nil
 	}
 	if err != nil {
 		return false, false, err
 	}
+	if !fi.Mode().IsRegular() {
+		return true, false, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return true, false, err
+	}
 	return true, bytes.Contains(data, []byte(Marker)), nil
 }
 
+// lexists reports whether path exists, a dangling symlink included.
+func lexists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// backUp moves the hook at target to the first free backup name:
+// pre-push.kfunccheck-backup, then .1, .2, ...; an earlier backup is
+// never overwritten. A hard link claims the name atomically (link fails
+// when the name exists, and links a symlink itself, not what it points
+// to); the hook is then replaced by the caller.
+func backUp(dir, target string) (string, error) {
+	for i := 0; i < 1000; i++ {
+		name := filepath.Join(dir, backupName)
+		if i > 0 {
+			name += fmt.Sprintf(".%d", i)
+		}
+		err := os.Link(target, name)
+		switch {
+		case err == nil:
+			return name, nil
+		case errors.Is(err, os.ErrExist) || lexists(name):
+			continue
+		}
+		// A file system without hard links: rename to a name that is
+		// free now.
+		if rerr := os.Rename(target, name); rerr != nil {
+			return "", rerr
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("%s: 1000 backups already; remove some", filepath.Join(dir, backupName))
+}
+
+// Installed says where Install put the hook and what it did with a
+// foreign one.
+type Installed struct {
+	Path string
+	// Backup is where --force kept the foreign hook, Chained where
+	// --chain moved it; "" when there was none.
+	Backup, Chained string
+}
+
 // Install writes the pre-push hook into the hooks directory git really
-// uses (core.hooksPath, the common git dir of a worktree, $GIT_DIR) and
-// returns its path.
-func Install(opt InstallOptions) (string, error) {
+// uses (core.hooksPath, the common git dir of a worktree, $GIT_DIR).
+func Install(opt InstallOptions) (Installed, error) {
+	var res Installed
 	if !filepath.IsAbs(opt.Binary) {
-		return "", fmt.Errorf("hook install: the kfunccheck binary %q must be an absolute path", opt.Binary)
+		return Installed{}, fmt.Errorf("hook install: the kfunccheck binary %q must be an absolute path", opt.Binary)
 	}
 	l, err := gitrepo.Locate(opt.Repo)
 	if err != nil {
-		return "", fmt.Errorf("hook install: %w", err)
+		return Installed{}, fmt.Errorf("hook install: %w", err)
 	}
 	dir := l.HooksDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("hook install: %w", err)
+		return Installed{}, fmt.Errorf("hook install: %w", err)
 	}
 	target := filepath.Join(dir, "pre-push")
 	exists, ours, err := isOurs(target)
 	if err != nil {
-		return "", fmt.Errorf("hook install: %w", err)
+		return Installed{}, fmt.Errorf("hook install: %w", err)
 	}
 	if exists && !ours {
 		switch {
 		case opt.Chain:
 			chained := filepath.Join(dir, chainedName)
-			if _, err := os.Stat(chained); err == nil {
-				return "", fmt.Errorf("hook install: %s already exists", chained)
+			if lexists(chained) {
+				return Installed{}, fmt.Errorf("hook install: %s already exists", chained)
 			}
 			if err := os.Rename(target, chained); err != nil {
-				return "", fmt.Errorf("hook install: %w", err)
+				return Installed{}, fmt.Errorf("hook install: %w", err)
 			}
+			res.Chained = chained
 		case opt.Force:
-			if err := os.Rename(target, filepath.Join(dir, backupName)); err != nil {
-				return "", fmt.Errorf("hook install: %w", err)
+			backup, err := backUp(dir, target)
+			if err != nil {
+				return Installed{}, fmt.Errorf("hook install: keeping the foreign hook: %w", err)
 			}
+			res.Backup = backup
 		default:
-			return "", fmt.Errorf("hook install: %s: %w; run it before kfunccheck with --chain, or replace it with --force (kept as %s)", target, ErrForeignHook, backupName)
+			return Installed{}, fmt.Errorf("hook install: %s: %w; run it before kfunccheck with --chain, or replace it with --force (kept as a backup)", target, ErrForeignHook)
 		}
 	}
 	// The script is written to a file created exclusively under a random
@@ -116,7 +173,7 @@ func Install(opt InstallOptions) (string, error) {
 	// never followed nor reused), then renamed over the hook.
 	f, err := os.CreateTemp(dir, ".pre-push.kfunccheck-*")
 	if err != nil {
-		return "", fmt.Errorf("hook install: %w", err)
+		return Installed{}, fmt.Errorf("hook install: %w", err)
 	}
 	tmp := f.Name()
 	_, werr := f.WriteString(Script(opt.Binary))
@@ -131,9 +188,10 @@ func Install(opt InstallOptions) (string, error) {
 	}
 	if werr != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("hook install: %w", werr)
+		return Installed{}, fmt.Errorf("hook install: %w", werr)
 	}
-	return target, nil
+	res.Path = target
+	return res, nil
 }
 
 // Uninstall removes kfunccheck's pre-push hook, and only it; a chained
@@ -158,7 +216,7 @@ func Uninstall(repo string) (string, error) {
 		return "", fmt.Errorf("hook uninstall: %w", err)
 	}
 	chained := filepath.Join(dir, chainedName)
-	if _, err := os.Stat(chained); err == nil {
+	if lexists(chained) {
 		if err := os.Rename(chained, target); err != nil {
 			return "", fmt.Errorf("hook uninstall: %w", err)
 		}

@@ -27,9 +27,13 @@ func TestPreCommitFramework(t *testing.T) {
 	if out, err := w.run(w.work, nil, kfunccheck, "hook", "uninstall"); err != nil {
 		t.Fatal(out)
 	}
-	// "push" is the stage's name before pre-commit 3.2.0 and an alias after.
-	config := "repos:\n- repo: local\n  hooks:\n  - id: kfunccheck\n    name: kfunccheck\n    entry: " + kfunccheck +
-		" hook pre-commit\n    language: system\n    pass_filenames: false\n    always_run: true\n    verbose: true\n    stages: [push, manual]\n"
+	// The README's configuration, as it is: "push" is the stage's name
+	// before pre-commit 3.2.0 and an alias after.
+	config := readmeYAML(t, "Debian pre-commit 3.0.4:")
+	if !strings.Contains(config, "entry: kfunccheck hook pre-commit") {
+		t.Fatalf("the README's pre-commit configuration changed:\n%s", config)
+	}
+	w.withBinaryOnPath()
 	if err := os.WriteFile(filepath.Join(w.work, ".pre-commit-config.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}

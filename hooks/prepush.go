@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -42,6 +43,9 @@ type PrePush struct {
 	ByHand         bool
 	refsChecked    int
 	commitsChecked int
+	// guessed names what was checked when git's ref updates did not
+	// come (see headPush); "" when they did.
+	guessed string
 }
 
 // update is one line of the hook's input.
@@ -90,6 +94,8 @@ func (h *PrePush) Run() int {
 		fmt.Fprintf(h.Stderr, "kfunccheck: %s=1: pushed commits not checked\n", SkipEnv)
 		return 0
 	}
+	// A PrePush may run more than once: each run counts its own.
+	h.refsChecked, h.commitsChecked, h.guessed = 0, 0, ""
 	if h.MaxCommits <= 0 {
 		h.MaxCommits = DefaultMaxCommits
 	}
@@ -104,6 +110,21 @@ func (h *PrePush) Run() int {
 	defer sess.Close()
 	attached := sess.Options(h.Options)
 	repo := sess.Repo
+	if len(updates) == 0 && !h.ByHand {
+		// git runs the hook with no line when the push updates nothing
+		// ("Everything up-to-date"), and a hook runner that does not pass
+		// git's input on leaves it empty too. Which refs are pushed is
+		// then unknown: what pushing HEAD would send is checked, and the
+		// run says so, never passing in silence.
+		u, what, err := h.headPush(sess)
+		if err != nil {
+			return h.fail(fmt.Errorf("no ref updates on standard input, and HEAD cannot stand in for them: %w", err))
+		}
+		h.guessed = what
+		fmt.Fprintf(h.Stderr, "kfunccheck: no ref updates on standard input: the push updates nothing, or the hook runner did not pass git's input on (lefthook: use_stdin: true).\n"+
+			"kfunccheck: checking what pushing HEAD to %s would send instead: %s; other pushed refs are not seen.\n", h.Remote, what)
+		updates = []update{u}
+	}
 	out := report.NewText(h.Stderr, report.TextOptions{ShowTypes: true, Strict: h.ShowChecks})
 	tally := checkrun.Tally{Strict: h.ShowChecks, FailOn: h.FailOn}
 	checked := map[string]bool{}
@@ -157,6 +178,13 @@ func (h *PrePush) Run() int {
 // "0 error(s), 0 warning(s)", the error itself being shown above.
 func (h *PrePush) verdict(t *checkrun.Tally) int {
 	failed := t.Failed() || t.InputFailed()
+	if h.guessed != "" && !failed {
+		verdict := t.Problems("commit")
+		if verdict == "" {
+			verdict = "no finding"
+		}
+		fmt.Fprintf(h.Stderr, "kfunccheck: checked %d commit(s), %s: %s.\n", h.commitsChecked, h.guessed, verdict)
+	}
 	if h.ByHand {
 		verdict := t.Problems("commit")
 		if verdict == "" {
@@ -223,6 +251,44 @@ func (h *PrePush) commits(repo gitrepo.Repository, u update) ([]string, error) {
 	}
 	slices.Reverse(ids)
 	return ids, nil
+}
+
+// headPush is the ref update a push of HEAD to the hook's remote would
+// make, as git's default push (push.default=simple) makes it: the current
+// branch to the remote's branch of the same name, whose remote-tracking
+// ref says what the remote has. A branch the remote lacks, or a detached
+// HEAD, is checked against every remote-tracking ref of the remote, as
+// a new branch is. what says, for the user, which commits these are.
+func (h *PrePush) headPush(sess *checkrun.Session) (update, string, error) {
+	if sess.Head == "" {
+		return update{}, "", fmt.Errorf("HEAD names no commit")
+	}
+	zero := sess.Repo.ZeroID()
+	branch := headBranch(sess.Layout)
+	if branch == "" {
+		return update{"HEAD", sess.Head, "HEAD", zero}, fmt.Sprintf("those of the detached HEAD not on any refs/remotes/%s/*", h.Remote), nil
+	}
+	tracking := "refs/remotes/" + h.Remote + "/" + branch
+	if id, err := sess.Repo.Resolve(tracking); err == nil {
+		return update{"refs/heads/" + branch, sess.Head, "refs/heads/" + branch, id},
+			fmt.Sprintf("those of %s not on %s", branch, strings.TrimPrefix(tracking, "refs/remotes/")), nil
+	}
+	return update{"refs/heads/" + branch, sess.Head, "refs/heads/" + branch, zero},
+		fmt.Sprintf("those of %s (not on %s yet) not on any refs/remotes/%s/*", branch, h.Remote, h.Remote), nil
+}
+
+// headBranch reads the branch HEAD is on from the repository's own HEAD
+// file (a linked worktree has its own), "" for a detached HEAD.
+func headBranch(l *gitrepo.Layout) string {
+	data, err := os.ReadFile(filepath.Join(l.GitDir, "HEAD"))
+	if err != nil {
+		return ""
+	}
+	ref, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "ref: refs/heads/")
+	if !ok || ref == "" || strings.ContainsAny(ref, " \t\n\r\x00") {
+		return ""
+	}
+	return ref
 }
 
 func short(id string) string { return id[:min(12, len(id))] }

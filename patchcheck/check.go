@@ -95,12 +95,7 @@ func (r *Result) Lines() int {
 	n := 0
 	for _, f := range r.Patch.Files {
 		for _, h := range f.Hunks {
-			for _, l := range h.Lines {
-				// Lines GNU patch's repair added were not in the input.
-				if l.PatchLine != 0 {
-					n++
-				}
-			}
+			n += h.CheckedLines()
 		}
 	}
 	return n

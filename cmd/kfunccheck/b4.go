@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/b4ctx"
@@ -153,21 +152,22 @@ func (r *runner) b4Thread(in *model.Series) (bool, error) {
 	} else if p.Header.InReplyTo != "" {
 		root = p.Header.InReplyTo
 	}
-	root = strings.Trim(root, "<> ")
+	root = strings.TrimSpace(root)
+	root = strings.TrimSuffix(strings.TrimPrefix(root, "<"), ">")
 	if root == "" || p.Subject.Number <= 1 {
 		// A first patch has nothing before it in its series.
 		return false, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	mbox, err := lore.Fetch(ctx, nil, r.cf.loreURL, root)
+	// The id comes from the piped mail: it is checked before it goes
+	// into a URL.
+	if err := lore.ValidMessageID(root); err != nil {
+		return false, fmt.Errorf("--b4-thread: the thread's first Message-ID: %w", err)
+	}
+	t, err := lore.Fetch(context.Background(), r.fetcher("<"+root+">"), r.cf.loreURL, root, p.Subject.Version)
 	if err != nil {
 		return false, fmt.Errorf("--b4-thread: %w", err)
 	}
-	thread, _, err := lore.Assemble(mbox, "<"+root+">", p.Subject.Version)
-	if err != nil {
-		return false, fmt.Errorf("--b4-thread: %w", err)
-	}
+	thread := t.Series
 	return r.judgeInSeries(thread, p), nil
 }
 

@@ -442,6 +442,17 @@ func TestB4AmThread(t *testing.T) {
 	if res := b4Result(t, dir, msgs[2], "--b4-thread", "--lore", url+"/missing"); res["status"] != "fail" || !strings.Contains(res["details"], "404") {
 		t.Fatalf("2/2 with an unreachable thread: %v", res)
 	}
+	// The piped mail is hostile: a References id that would climb out of
+	// the inbox ("<..>", "<../../x@y>") is refused before any URL is made.
+	for _, ref := range []string{"<..>", "<../../x@y>", "<a@b/../c>"} {
+		evil := strings.Replace(msgs[2], "References: <"+root+">", "References: "+ref, 1)
+		if evil == msgs[2] {
+			t.Fatal("the thread's References line changed")
+		}
+		if res := b4Result(t, dir, evil, "--b4-thread", "--lore", url); res["status"] != "fail" || !strings.Contains(res["details"], "Message-ID") {
+			t.Fatalf("References %s: %v", ref, res)
+		}
+	}
 
 	t.Run("b4 am --check", func(t *testing.T) {
 		version, mm := b4Version(t)

@@ -25,6 +25,7 @@ type btfOpts struct {
 	policyFlags
 	format, base string
 	kernels      []string
+	quiet        bool
 }
 
 func (c *cli) newBTFCmd() *cobra.Command {
@@ -58,6 +59,7 @@ func (c *cli) newBTFCmd() *cobra.Command {
 		sub("compat [flags] PROG.bpf.o", "whether a kernel has the kfuncs a BPF program calls, as it calls them", btfCompat,
 			[]string{"text", "json"}, func(fs *pflag.FlagSet, o *btfOpts) {
 				fs.StringArrayVar(&o.kernels, "kernel", nil, "kernel BTF to check against (repeatable: a matrix over several kernels; default "+btfinfo.DefaultKernel+")")
+				fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line on a terminal")
 				base(fs, o)
 				o.policyFlags.add(fs, nil, flagConfig)
 			}),
@@ -182,7 +184,8 @@ func btfCompat(o *btfOpts, use string, paths []string, stdout, stderr io.Writer)
 		o.kernels = []string{btfinfo.DefaultKernel}
 	}
 	if len(o.kernels) > 1 {
-		return compatMatrix(paths[0], uses, o.kernels, o.base, o.format, pol.Policy.CompareOptions(), stdout, stderr)
+		return compatMatrix(paths[0], uses, o.kernels, o.base, o.format, pol.Policy.CompareOptions(), stdout, stderr,
+			terminalProgress(stderr, o.quiet, "reading kernels"))
 	}
 	k, err := btfinfo.Load(o.kernels[0], o.base)
 	if err != nil {
@@ -297,7 +300,7 @@ func problems(verdicts []btfinfo.Verdict) int {
 // compatMatrix checks one program against several kernels: a row per
 // kfunc, a column per kernel, and whether the program loads on each. It
 // exits 1 when the program does not load on one of them.
-func compatMatrix(prog string, uses []*btfinfo.Use, kernels []string, base, format string, opt cscan.CompareOptions, stdout, stderr io.Writer) int {
+func compatMatrix(prog string, uses []*btfinfo.Use, kernels []string, base, format string, opt cscan.CompareOptions, stdout, stderr io.Writer, progress func(done, total int)) int {
 	type column struct {
 		Kernel   string            `json:"kernel"`
 		Loads    bool              `json:"loads"`
@@ -313,6 +316,9 @@ func compatMatrix(prog string, uses []*btfinfo.Use, kernels []string, base, form
 		}
 		v := btfinfo.Compat(uses, k, opt)
 		cols = append(cols, column{Kernel: path, Kfuncs: v, Problems: problems(v), Loads: problems(v) == 0})
+		if progress != nil {
+			progress(len(cols), len(kernels))
+		}
 	}
 	failed := false
 	for _, c := range cols {

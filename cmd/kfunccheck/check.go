@@ -27,6 +27,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/pipeline"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/kfunccheck/kfunccheck/rules"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -46,7 +47,9 @@ type checkFlags struct {
 	noColor            bool
 	gitRevs            []string
 	msgids             []string
+	threads            []lore.Ref
 	loreURL            string
+	loreTimeout        time.Duration
 	seriesVersion      int
 	showMerges         bool
 	cpuProfile         string
@@ -67,6 +70,7 @@ func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.BoolVar(&cf.text.Changes, "changes", false, "list what each patch changed in kfunc terms (-v does too)")
 	fs.BoolVar(&cf.text.Strict, "strict", false, "also report check-level findings")
 	fs.BoolVar(&cf.listTypes, "list-types", false, "list the rule IDs and exit")
+	fs.BoolVar(&cf.text.SummaryFile, "summary-file", false, "start each totals line with the input's name")
 	fs.Var(&cf.color, "color", "use colors: always, never or auto (default auto; --color alone: always)")
 	fs.Lookup("color").NoOptDefVal = "always"
 	fs.BoolVar(&cf.noColor, "no-color", false, "same as --color=never")
@@ -79,7 +83,8 @@ func addCheckFlags(fs *pflag.FlagSet, cf *checkFlags) {
 	fs.StringArrayVarP(&cf.gitRevs, "git", "g", nil, "check the commits of a revision range (`REV`) of --repo: REV, A..B, A...B, REV-N, REV^, REV~n (repeatable)")
 	fs.BoolVar(&cf.showMerges, "show-merges", false, "with -g, also check merge commits (against their first parent)")
 	fs.StringArrayVar(&cf.msgids, "msgid", nil, "check the series of the thread holding this `MESSAGE-ID`, fetched from --lore (a bare Message-ID or lore URL argument does the same; repeatable)")
-	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox `URL` to fetch --msgid threads from")
+	fs.StringVar(&cf.loreURL, "lore", lore.DefaultURL, "public-inbox `URL` to fetch --msgid threads from (a message URL given as an argument is fetched from its own inbox)")
+	fs.DurationVar(&cf.loreTimeout, "lore-timeout", lore.DefaultTimeout, "give up a thread fetch after this `DURATION` (30s, 5m)")
 	fs.IntVar(&cf.seriesVersion, "series-version", 0, "with --msgid, the version `N` of the series to check (default: the newest)")
 	fs.BoolVar(&cf.b4Series, "b4-series", false, "judge every patch of the b4 series the piped message belongs to (for b4.review-series-check-cmd)")
 	fs.BoolVar(&cf.b4Thread, "b4-thread", false, "judge the piped patch after the earlier patches of its thread, fetched from --lore (for b4.am-perpatch-check-cmd)")
@@ -105,7 +110,7 @@ var checkpatchTuning = []struct {
 	{"codespell", false}, {"no-codespell", false}, {"codespellfile", true}, {"max-line-length", true},
 	{"tab-size", true}, {"min-conf-desc-length", true}, {"tree", false}, {"no-tree", false},
 	{"root", true}, {"signoff", false}, {"no-signoff", false}, {"fixes-tag", false},
-	{"no-fixes-tag", false}, {"patch", false}, {"summary", false}, {"summary-file", false},
+	{"no-fixes-tag", false}, {"patch", false}, {"summary", false},
 	{"ignore-perl-version", false}, {"typedefsfile", true}, {"kconfig-prefix", true},
 }
 
@@ -147,13 +152,7 @@ func (c *cli) newCheckCmd() *cobra.Command {
 // and the report, then checks the inputs.
 func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cf.listTypes {
-		for _, r := range rules.All {
-			if cf.text.Verbose {
-				fmt.Fprintf(stdout, "%s: %s\n", r.ID, r.Title)
-			} else {
-				fmt.Fprintln(stdout, r.ID)
-			}
-		}
+		listTypes(stdout, cf.text.Verbose)
 		return 0
 	}
 	if cf.cpuProfile != "" {
@@ -179,6 +178,24 @@ func runCheck(cf *checkFlags, paths []string, stdin io.Reader, stdout, stderr io
 	return r.run(paths, stdin)
 }
 
+// listTypes writes the rule IDs as checkpatch.pl's --list-types writes
+// its message types: a header, then "N<TAB>TYPE" in sorted order, and
+// with -v each type's explanation indented by a TAB.
+func listTypes(w io.Writer, verbose bool) {
+	all := slices.Clone(rules.All)
+	slices.SortFunc(all, func(a, b *rules.Rule) int { return strings.Compare(a.ID, b.ID) })
+	var b strings.Builder
+	b.WriteString("#\tMessage type\n\n")
+	for i, r := range all {
+		fmt.Fprintf(&b, "%d\t%s\n", i+1, r.ID)
+		if verbose {
+			doc := r.Title + ".\n" + strings.TrimSpace(r.Doc)
+			fmt.Fprintf(&b, "\t%s\n\n", strings.ReplaceAll(doc, "\n", "\n\t"))
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -197,12 +214,20 @@ func newRunner(cf *checkFlags, stdout, stderr io.Writer) (*runner, error) {
 	if _, err := model.ParseSeverity(cf.failOn); cf.failOn != "" && err != nil {
 		return nil, fmt.Errorf("--fail-on: %w", err)
 	}
-	for _, id := range append(append([]string(nil), cf.ignore...), cf.types...) {
-		if rules.ByID(id) == nil {
-			// checkpatch ignores types it does not know, so a command
-			// line written for it (NIPA's) keeps working.
-			fmt.Fprintf(stderr, "kfunccheck: warning: unknown rule %q in --ignore/--types ignored (see kfunccheck explain --list)\n", id)
+	// Type names kfunccheck does not know are taken in silence, as
+	// checkpatch.pl 6.12 takes them: b4 and NIPA count every line on
+	// stderr as a failure, and a command line written for checkpatch
+	// names checkpatch's own types. The closing NOTE lines list them.
+	cf.text.UsedTypes, cf.text.IgnoredTypes = cf.types, cf.ignore
+	cf.threads = nil
+	for _, id := range cf.msgids {
+		// As headers and kfunccheck print it (<id@host>), bare, or as
+		// a message's URL on a public-inbox.
+		ref, ok := lore.ParseRef(id)
+		if !ok {
+			return nil, fmt.Errorf("--msgid %q: not a Message-ID (id@host, <id@host>) nor a public-inbox message URL", oneline.String(id))
 		}
+		cf.threads = append(cf.threads, ref)
 	}
 	opt, err := checkOptions(cf, stderr)
 	if err != nil {
@@ -269,10 +294,10 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		r.opt = sess.Options(r.opt)
 	}
 	paths = r.threadArgs(paths)
-	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.msgids) == 0 {
+	if len(paths) == 0 && len(cf.gitRevs) == 0 && len(cf.threads) == 0 {
 		paths = []string{"-"}
 	}
-	r.multiInputs = len(paths)+len(cf.gitRevs)+len(cf.msgids) > 1
+	r.multiInputs = len(paths)+len(cf.gitRevs)+len(cf.threads) > 1
 	if b4err == nil {
 		var done bool
 		done, stdin, b4err = r.b4Run(bs, stdin)
@@ -291,15 +316,16 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 		return r.fatal(err)
 	}
 	r.flushPending()
-	for _, id := range cf.msgids {
-		err := r.thread(id)
+	for _, ref := range cf.threads {
+		err := r.thread(ref)
 		r.flushPending()
 		if err != nil {
-			if err := r.inputError(id, err); err != nil {
+			if err := r.inputError("<"+ref.ID+">", err); err != nil {
 				return r.fatal(err)
 			}
 		}
 	}
+	paths, stdin = dropEmpty(paths, stdin)
 	if len(paths) == 0 {
 		return r.finish()
 	}
@@ -328,14 +354,42 @@ func (r *runner) run(paths []string, stdin io.Reader) int {
 	return r.finish()
 }
 
-// threadArgs takes the Message-IDs and lore URLs given where paths are
-// expected into --msgid, unless a file of that name exists.
+// dropEmpty leaves out inputs with nothing in them (an empty file, an
+// empty standard input): checkpatch.pl says nothing about those and
+// exits 0 ("If we have no input at all, then there is nothing to report
+// on so just keep quiet"), and a drop-in does the same.
+func dropEmpty(paths []string, stdin io.Reader) ([]string, io.Reader) {
+	kept := paths[:0]
+	for _, p := range paths {
+		if p == "-" {
+			if stdin == nil {
+				stdin = os.Stdin
+			}
+			br, ok := stdin.(*bufio.Reader)
+			if !ok {
+				br = bufio.NewReader(stdin)
+			}
+			stdin = br
+			if _, err := br.Peek(1); err == io.EOF {
+				continue
+			}
+		} else if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, stdin
+}
+
+// threadArgs takes the Message-IDs and public-inbox URLs given where
+// paths are expected as threads to fetch, unless a file of that name
+// exists. A URL's thread is fetched from its own inbox.
 func (r *runner) threadArgs(paths []string) []string {
 	kept := paths[:0]
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil && p != "-" {
-			if id, ok := lore.MessageID(p); ok {
-				r.cf.msgids = append(r.cf.msgids, id)
+			if ref, ok := lore.ParseRef(p); ok {
+				r.cf.threads = append(r.cf.threads, ref)
 				continue
 			}
 		}
@@ -489,7 +543,7 @@ func (r *runner) seriesWithProgress(s *model.Series, opt patchcheck.Options, wha
 func (r *runner) results(results iter.Seq[*patchcheck.Result]) {
 	for res := range results {
 		r.tally.Add(res)
-		u := report.Unit{Result: res, Name: checkrun.UnitName(res)}
+		u := report.Unit{Result: res, Name: unitName(res)}
 		if r.pending != nil {
 			r.pending.Multi = true
 			r.emit(*r.pending)
@@ -512,6 +566,17 @@ func (r *runner) emit(u report.Unit) {
 	if err := r.out.Patch(u); err != nil && r.writeErr == nil {
 		r.writeErr = err
 	}
+}
+
+// unitName names a patch in the report. A patch read from standard input
+// is named as checkpatch.pl names it: by its Subject header, in double
+// quotes, and "Your patch" when it has none.
+func unitName(res *patchcheck.Result) string {
+	p := res.Patch
+	if p.Source == "-" && p.FromRepo == "" && p.Header.Subject != "" {
+		return `"` + p.Header.Subject + `"`
+	}
+	return checkrun.UnitName(res)
 }
 
 // finish writes the closing part of the report and returns the exit code.
@@ -540,20 +605,30 @@ func (r *runner) finish() int {
 
 // thread fetches the thread of a Message-ID and checks the series in it,
 // as b4 am would assemble it.
-func (r *runner) thread(msgid string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	data, err := lore.Fetch(ctx, nil, r.cf.loreURL, msgid)
+func (r *runner) thread(ref lore.Ref) error {
+	base := cmp.Or(ref.Inbox, r.cf.loreURL)
+	t, err := lore.Fetch(context.Background(), r.fetcher("<"+ref.ID+">"), base, ref.ID, r.cf.seriesVersion)
+	if t != nil && len(t.Others) > 0 {
+		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: left out, not posted by the series' author %s: %s\n",
+			oneline.String(ref.ID), oneline.String(t.Author), strings.Join(t.Others, ", "))
+	}
 	if err != nil {
 		return err
 	}
-	s, versions, err := lore.Assemble(data, "<"+msgid+">", r.cf.seriesVersion)
-	if err != nil {
-		return err
+	if len(t.Versions) > 1 {
+		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", oneline.String(ref.ID), t.Versions, t.Series.Version)
 	}
-	if len(versions) > 1 {
-		fmt.Fprintf(r.stderr, "kfunccheck: <%s>: the thread holds versions %v; checking v%d (--series-version for another)\n", msgid, versions, s.Version)
-	}
-	r.results(patchcheck.Results(s, r.opt))
+	r.results(patchcheck.Results(t.Series, r.opt))
 	return nil
+}
+
+// fetcher fetches threads within --lore-timeout, with git-style progress
+// on a terminal.
+func (r *runner) fetcher(what string) *lore.Fetcher {
+	f := &lore.Fetcher{Timeout: r.cf.loreTimeout}
+	if r.progress != nil {
+		p := newByteProgress(r.progress, "fetching "+oneline.String(what))
+		f.Progress = p.update
+	}
+	return f
 }

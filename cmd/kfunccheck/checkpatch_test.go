@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -91,7 +92,7 @@ func shape(out, input string) []string {
 // checkpatch is expected (b4, NIPA), summary, verdict, terse and emacs
 // forms, "lines checked" and exit codes included.
 func TestCheckpatchShape(t *testing.T) {
-	script := checkpatchScript(t)
+	checkpatchScript(t)
 	dir := t.TempDir()
 	clean, err := filepath.Abs(ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch")
 	if err != nil {
@@ -134,18 +135,9 @@ func TestCheckpatchShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command("perl", append(append([]string{script, "--no-tree", "--no-color"}, tt.opts...), tt.inputs...)...)
-			cmd.Dir = dir // checkpatch looks for a kernel tree around it
-			var cpOut bytes.Buffer
-			cmd.Stdout = &cpOut
-			cpCode := 0
-			if err := cmd.Run(); err != nil {
-				ee, ok := err.(*exec.ExitError)
-				if !ok {
-					t.Fatalf("checkpatch: %v", err)
-				}
-				cpCode = ee.ExitCode()
-			}
+			// dir: checkpatch looks for a kernel tree around it.
+			cp, _, cpCode := runCheckpatch(t, dir, "", append(slices.Clone(tt.opts), tt.inputs...)...)
+			cpOut := bytes.NewBufferString(cp)
 			out, stderr, code := runCLI(t, "", append(append([]string{"check", "--color", "never"}, tt.opts...), tt.inputs...)...)
 			var want, got []string
 			for _, in := range tt.inputs {
@@ -189,7 +181,7 @@ func TestCheckpatchOptionsKnown(t *testing.T) {
 		t.Fatalf("read %d options from checkpatch.pl's GetOptions", len(known))
 	}
 	names := []string{"subjective", "nocolor", "no-color", "strict", "terse", "emacs", "show-types", "showfile",
-		"no-summary", "q", "quiet", "v", "verbose", "mailback", "ignore", "types", "list-types", "color", "g", "git"}
+		"no-summary", "q", "quiet", "v", "verbose", "mailback", "ignore", "types", "list-types", "color", "g", "git", "summary-file"}
 	for _, o := range checkpatchTuning {
 		names = append(names, o.name)
 	}
@@ -198,4 +190,168 @@ func TestCheckpatchOptionsKnown(t *testing.T) {
 			t.Errorf("checkpatch.pl has no option --%s", n)
 		}
 	}
+}
+
+// runCheckpatch runs the real checkpatch.pl with args in dir and returns
+// its standard output, its standard error and its exit code.
+func runCheckpatch(t *testing.T, dir, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command("perl", append([]string{checkpatchScript(t), "--no-tree", "--no-color"}, args...)...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	code := 0
+	if err := cmd.Run(); err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("checkpatch: %v", err)
+		}
+		code = ee.ExitCode()
+	}
+	return out.String(), errb.String(), code
+}
+
+var totalRE = regexp.MustCompile(`(?m)^(.*)total: (\d+) errors, (\d+) warnings, (?:\d+ checks, )?(\d+) lines checked$`)
+
+// TestCheckpatchLinesChecked compares "lines checked" with the real
+// checkpatch.pl on hunks whose counting differs from a plain line count:
+// a whole file deleted, a file added, the end of a file cut, a last line
+// without a newline changed; read lightly and in full.
+func TestCheckpatchLinesChecked(t *testing.T) {
+	checkpatchScript(t)
+	head := "From: A <a@example.org>\nSubject: [PATCH] x\n\nmsg\n\nSigned-off-by: A <a@example.org>\n---\n"
+	del := "diff --git a/kernel/bpf/x.c b/kernel/bpf/x.c\ndeleted file mode 100644\nindex d68dd40..0000000\n--- a/kernel/bpf/x.c\n+++ /dev/null\n@@ -1,4 +0,0 @@\n-a\n-b\n-c\n-d\n"
+	add := "diff --git a/kernel/bpf/y.c b/kernel/bpf/y.c\nnew file mode 100644\nindex 0000000..d68dd40\n--- /dev/null\n+++ b/kernel/bpf/y.c\n@@ -0,0 +1,2 @@\n+int a;\n+int b;\n"
+	cut := "diff --git a/kernel/bpf/z.c b/kernel/bpf/z.c\nindex 1111111..2222222 100644\n--- a/kernel/bpf/z.c\n+++ b/kernel/bpf/z.c\n@@ -1,5 +1,3 @@\n int a;\n int b;\n int c;\n-int d;\n-int e;\n"
+	nonl := "diff --git a/kernel/bpf/w.c b/kernel/bpf/w.c\nindex 1111111..2222222 100644\n--- a/kernel/bpf/w.c\n+++ b/kernel/bpf/w.c\n@@ -1,2 +1,2 @@\n int a;\n-int b;\n\\ No newline at end of file\n+int c;\n\\ No newline at end of file\n"
+	mid := "diff --git a/kernel/bpf/v.c b/kernel/bpf/v.c\nindex 1111111..2222222 100644\n--- a/kernel/bpf/v.c\n+++ b/kernel/bpf/v.c\n@@ -1,4 +1,3 @@\n int a;\n-int b;\n int c;\n int d;\n"
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"deletion": del, "addition": add, "end cut": cut, "no newline": nonl, "middle": mid,
+		"all": del + add + cut + nonl + mid,
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".patch")
+		if err := os.WriteFile(path, []byte(head+body+"-- \n2.39.5\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cp, _, _ := runCheckpatch(t, dir, "", path)
+		want := totalRE.FindStringSubmatch(cp)
+		if want == nil {
+			t.Fatalf("%s: checkpatch printed no total:\n%s", name, cp)
+		}
+		for _, light := range []bool{true, false} {
+			lightRead = light
+			out, stderr, _ := runCLI(t, "", "check", path)
+			lightRead = true
+			got := totalRE.FindStringSubmatch(out)
+			if got == nil || got[4] != want[4] {
+				t.Errorf("%s (light %v): checkpatch checked %s lines, kfunccheck %v:\n%s%s", name, light, want[4], got, out, stderr)
+			}
+		}
+	}
+}
+
+// TestCheckpatchDropInDetails holds each of these against the real
+// checkpatch.pl: type names it does not know in --ignore/--types are
+// taken in silence (b4 and NIPA count a line on stderr as a failure) and
+// named in the closing "NOTE: Used/Ignored message types" lines, in any
+// case; --summary-file starts the totals line with the input's name;
+// standard input is named by its Subject, "Your patch" without one; an
+// empty input prints nothing and exits 0; --list-types has checkpatch's
+// header and numbering.
+func TestCheckpatchDropInDetails(t *testing.T) {
+	checkpatchScript(t)
+	dir := t.TempDir()
+	clean, _ := filepath.Abs(ex + "0004-bpf-Deprecate-bpf_cpumask_first.patch")
+	removal, _ := filepath.Abs(ex + "0002-bpf-Remove-bpf_rdonly_cast.patch")
+	cleanText, err := os.ReadFile(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, plainDiff, _ := strings.Cut(string(cleanText), "\n---\n")
+	empty := filepath.Join(dir, "empty.patch")
+	os.WriteFile(empty, nil, 0o644)
+	noteRE := regexp.MustCompile(`(?m)^NOTE: (Used|Ignored) message types:.*$`)
+	verdictRE := regexp.MustCompile(`(?m)^.* (has no obvious style problems and is ready for submission|has style problems, please review)\.$`)
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		// what to compare: notes, the totals line, the verdict line,
+		// the whole output.
+		notes, total, verdict, whole bool
+	}{
+		{name: "unknown --ignore", args: []string{"--ignore", "FOO_BAR,SPACING", clean}, notes: true, verdict: true},
+		{name: "unknown --types", args: []string{"--types", "nope_nope", clean}, notes: true, verdict: true},
+		{name: "both, lower case, repeated", args: []string{"--ignore", "b_type, a_type", "--ignore", "a_type", "--types", "x", clean}, notes: true},
+		{name: "terse has no notes", args: []string{"--terse", "--ignore", "FOO", clean}, notes: true, whole: true},
+		{name: "summary-file", args: []string{"--summary-file", clean}, total: true},
+		{name: "summary-file with findings", args: []string{"--summary-file", "--no-summary", removal}, total: true},
+		{name: "stdin with a subject", stdin: string(cleanText), args: []string{"-"}, verdict: true},
+		{name: "stdin, no subject", stdin: plainDiff, args: []string{"-"}, verdict: true},
+		{name: "stdin without -", stdin: string(cleanText), verdict: true},
+		{name: "empty file", args: []string{empty}, whole: true},
+		{name: "empty stdin", args: []string{"-"}, whole: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cpArgs := tt.args
+			if len(cpArgs) == 0 {
+				cpArgs = []string{"-"} // checkpatch reads stdin only when told
+			}
+			cp, cpErr, cpCode := runCheckpatch(t, dir, tt.stdin, cpArgs...)
+			out, stderr, code := runCLI(t, tt.stdin, append([]string{"check", "--color", "never"}, tt.args...)...)
+			if cpErr != "" {
+				t.Fatalf("checkpatch wrote on stderr: %s", cpErr)
+			}
+			if stderr != "" {
+				t.Errorf("kfunccheck wrote on stderr (b4 and NIPA count it a failure): %q", stderr)
+			}
+			if code != cpCode && !strings.Contains(tt.name, "findings") {
+				t.Errorf("exit %d, checkpatch %d", code, cpCode)
+			}
+			cmp := func(what string, want, got []string) {
+				if strings.Join(want, "\n") != strings.Join(got, "\n") {
+					t.Errorf("%s: checkpatch %q, kfunccheck %q\ncheckpatch:\n%s\nkfunccheck:\n%s", what, want, got, cp, out)
+				}
+			}
+			if tt.notes {
+				cmp("notes", noteRE.FindAllString(cp, -1), noteRE.FindAllString(out, -1))
+			}
+			if tt.verdict {
+				cmp("verdict", verdictRE.FindAllString(cp, -1), verdictRE.FindAllString(out, -1))
+			}
+			if tt.total {
+				var want, got []string
+				for _, m := range totalRE.FindAllStringSubmatch(cp, -1) {
+					want = append(want, m[1])
+				}
+				for _, m := range totalRE.FindAllStringSubmatch(out, -1) {
+					got = append(got, m[1])
+				}
+				cmp("totals line prefix", want, got)
+			}
+			if tt.whole && tt.name != "terse has no notes" {
+				cmp("output", []string{cp}, []string{out})
+			}
+		})
+	}
+	t.Run("list-types", func(t *testing.T) {
+		cp, _, _ := runCheckpatch(t, dir, "", "--list-types")
+		out, _, code := runCLI(t, "", "check", "--list-types")
+		cpLines, lines := strings.Split(cp, "\n"), strings.Split(out, "\n")
+		if code != 0 || len(lines) < 4 || strings.Join(lines[:2], "\n") != strings.Join(cpLines[:2], "\n") {
+			t.Fatalf("header: checkpatch %q, kfunccheck %q", cpLines[:2], lines[:min(2, len(lines))])
+		}
+		row := regexp.MustCompile(`^(\d+)\t([A-Z0-9_]+)$`)
+		for i, l := range lines[2 : len(lines)-1] {
+			if m := row.FindStringSubmatch(l); m == nil || m[1] != strconv.Itoa(i+1) {
+				t.Errorf("line %q is not checkpatch's \"N<TAB>TYPE\"", l)
+			}
+		}
+		if !row.MatchString(cpLines[2]) {
+			t.Errorf("checkpatch's own rows changed: %q", cpLines[2])
+		}
+	})
 }

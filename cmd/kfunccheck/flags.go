@@ -21,11 +21,13 @@ func (l *listFlag) String() string { return strings.Join(*l, ",") }
 // Type names the value in help and completion.
 func (l *listFlag) Type() string { return "TYPES" }
 
-// Set appends the comma-separated values of one flag.
+// Set appends the comma-separated values of one flag, as checkpatch.pl's
+// hash_save_array_words reads them: spaces trimmed, upper-cased, empty
+// words and words starting with '#' left out.
 func (l *listFlag) Set(v string) error {
 	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, strings.ToUpper(s))
+		if s = strings.TrimSpace(s); s != "" && !strings.HasPrefix(s, "#") {
+			*l = append(*l, strings.ToUpper(strings.Join(strings.Fields(s), " ")))
 		}
 	}
 	return nil

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +45,19 @@ func gitAt(t *testing.T, dir, date string, args ...string) string {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
 	return string(out)
+}
+
+// fixtureBranch returns the branch of fixtureRepo that holds the fixture
+// patch name.
+func fixtureBranch(t *testing.T, cases map[string]string, name string) string {
+	t.Helper()
+	for b, c := range cases {
+		if c == name {
+			return b
+		}
+	}
+	t.Fatalf("fixture %s not found", name)
+	return ""
 }
 
 // fixtureRepo builds a repository from the baseline tree and applies every
@@ -251,15 +266,7 @@ func TestRevisionForms(t *testing.T) {
 func TestSARIFForCommits(t *testing.T) {
 	needGit(t)
 	repo, cases := fixtureRepo(t)
-	branch := ""
-	for b, c := range cases {
-		if c == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
-			branch = b
-		}
-	}
-	if branch == "" {
-		t.Fatal("fixture promote-no-rationale not found")
-	}
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
 	commit := strings.TrimSpace(gitIn(t, repo, "rev-parse", branch))
 	out, _, code := runCLI(t, "", "check", "--format", "sarif", "--repo", repo, "-g", "main.."+branch, filepath.Join(repo, "no-such.patch"))
 	if code != 2 {
@@ -270,8 +277,11 @@ func TestSARIFForCommits(t *testing.T) {
 			Results []struct {
 				RuleID    string `json:"ruleId"`
 				Locations []struct {
-					PhysicalLocation *struct{ ArtifactLocation struct{ URI string } } `json:"physicalLocation"`
-					LogicalLocations []struct{ Name string }                          `json:"logicalLocations"`
+					PhysicalLocation *struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					} `json:"physicalLocation"`
+					LogicalLocations []struct{ Name string } `json:"logicalLocations"`
 				} `json:"locations"`
 			} `json:"results"`
 			Invocations []struct {
@@ -287,9 +297,17 @@ func TestSARIFForCommits(t *testing.T) {
 	}
 	run := log.Runs[0]
 	if len(run.Results) != 1 || run.Results[0].RuleID != "STABLE_PROMOTION_RATIONALE" ||
-		len(run.Results[0].Locations) != 1 || run.Results[0].Locations[0].PhysicalLocation != nil ||
+		len(run.Results[0].Locations) != 1 || run.Results[0].Locations[0].PhysicalLocation == nil ||
 		len(run.Results[0].Locations[0].LogicalLocations) != 1 || run.Results[0].Locations[0].LogicalLocations[0].Name != commit {
-		t.Errorf("results: %+v (commit %s)", run.Results, commit)
+		t.Fatalf("results: %+v (commit %s)", run.Results, commit)
+	}
+	// The finding is about the commit message, and code scanning shows
+	// it on a file of the repository: the kfunc's BTF_ID_FLAGS line,
+	// relative to the repository, as the commit has it.
+	pl := run.Results[0].Locations[0].PhysicalLocation
+	src := strings.Split(gitIn(t, repo, "show", commit+":"+pl.ArtifactLocation.URI), "\n")
+	if n := pl.Region.StartLine; n < 1 || n > len(src) || !strings.Contains(src[n-1], "BTF_ID_FLAGS(func, bpf_cgroup_acquire") {
+		t.Errorf("the commit-message finding is placed at %s:%d, not on the kfunc's BTF_ID_FLAGS line", pl.ArtifactLocation.URI, pl.Region.StartLine)
 	}
 	if len(run.Invocations) != 1 || run.Invocations[0].ExecutionSuccessful ||
 		len(run.Invocations[0].ToolExecutionNotifications) != 1 ||
@@ -358,5 +376,24 @@ func TestHistoryRulesInCheck(t *testing.T) {
 	out, _, _ = runCLI(t, "", "check", "--show-types", "--repo", dir, "-g", "HEAD~1..HEAD")
 	if strings.Contains(out, "HISTORY_") {
 		t.Errorf("history findings without releases:\n%s", out)
+	}
+}
+
+// TestGitHubAnnotationsForCommits: a finding about a commit message is
+// annotated on the kfunc's BTF_ID_FLAGS line, relative to the checkout,
+// never on a line of the rendered patch under the runner's directory.
+func TestGitHubAnnotationsForCommits(t *testing.T) {
+	needGit(t)
+	repo, cases := fixtureRepo(t)
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
+	out, _, code := runCLI(t, "", "check", "--format", "github", "--repo", repo, "-g", "main.."+branch)
+	m := regexp.MustCompile(`(?m)^::error file=([^,]+),line=(\d+),title=STABLE_PROMOTION_RATIONALE::`).FindStringSubmatch(out)
+	if code != 1 || m == nil {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	src := strings.Split(gitIn(t, repo, "show", branch+":"+m[1]), "\n")
+	n, _ := strconv.Atoi(m[2])
+	if strings.HasPrefix(m[1], "/") || n < 1 || n > len(src) || !strings.Contains(src[n-1], "BTF_ID_FLAGS(func, bpf_cgroup_acquire") {
+		t.Errorf("annotation at %s:%s, not on the kfunc's BTF_ID_FLAGS line:\n%s", m[1], m[2], out)
 	}
 }

@@ -29,7 +29,7 @@ import (
 type historyOpts struct {
 	policyFlags
 	format, outFile, urlTmpl, failOn string
-	stats, listRules                 bool
+	stats, listRules, quiet          bool
 	minReleases, minDays             int
 	uses, bases, series              []string
 	flags                            *pflag.FlagSet
@@ -62,6 +62,7 @@ func (c *cli) newHistoryCmd() *cobra.Command {
 	fs.IntVar(&o.minDays, "min-deprecation-days", def.MinDeprecationDays, "days a deprecated stable kfunc stays (default: the policy's min_deprecation_days)")
 	fs.StringArrayVar(&o.series, "stable-series", nil, "tag pattern of a stable series (repeatable; default: the policy's stable_series, else by major.minor version)")
 	fs.BoolVar(&o.listRules, "list-rules", false, "document the history rules and exit")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line on a terminal")
 	fs.StringVar(&o.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning or check (default: the policy's fail_on)")
 	fs.BoolVar(&o.stats, "stats", false, "print timings to standard error")
 	completeValues(cmd, "format", "text", "json", "html")
@@ -160,7 +161,7 @@ func (o *historyOpts) build(args []string, opt patchcheck.Options, stderr io.Wri
 	var rels []*history.Release
 	var err error
 	if o.repo != "" {
-		rels, err = repoReleases(o.repo, args, opt, stderr, o.stats)
+		rels, err = repoReleases(o.repo, args, opt, stderr, o.stats, terminalProgress(stderr, o.quiet, "reading releases"))
 	} else {
 		rels, err = btfReleases(args, o.bases, opt)
 	}
@@ -226,7 +227,7 @@ func (o *historyOpts) write(stdout io.Writer, h *history.History, compat []*hist
 
 // repoReleases reads the releases named by revs (tag patterns expanded in
 // version order) from the repository at dir.
-func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.Writer, stats bool) ([]*history.Release, error) {
+func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.Writer, stats bool, progress func(done, total int)) ([]*history.Release, error) {
 	gitrepo.UseFastSHA1()
 	repo, layout, err := gitrepo.Open(dir)
 	if err != nil {
@@ -255,11 +256,14 @@ func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.W
 	cache := kindex.CachePath(layout.GitDir)
 	idx.Load(cache)
 	defer idx.Save(cache)
-	if stats {
+	if stats || progress != nil {
 		// The index keeps the trees, so reading them here first costs
 		// FromRepo nothing and shows the first walk apart from the
-		// derivations.
-		for _, n := range names {
+		// derivations, and how far the reading is.
+		for i, n := range names {
+			if progress != nil {
+				progress(i, len(names))
+			}
 			id, err := repo.Resolve(n)
 			if err != nil {
 				break
@@ -268,7 +272,12 @@ func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.W
 			if _, err := idx.At(id); err != nil {
 				break
 			}
-			fmt.Fprintf(stderr, "history: tree of %s in %v (%d blobs read)\n", n, time.Since(began).Round(time.Millisecond), idx.Reads-reads)
+			if stats {
+				fmt.Fprintf(stderr, "history: tree of %s in %v (%d blobs read)\n", n, time.Since(began).Round(time.Millisecond), idx.Reads-reads)
+			}
+		}
+		if progress != nil {
+			progress(len(names), len(names))
 		}
 	}
 	rels, err := history.FromRepo(repo, idx, names, opt.Policy, opt.Interest)

@@ -54,7 +54,7 @@ func (c *cli) newHookCmd() *cobra.Command {
 		sub("install [--repo DIR] [--force | --chain]", "install the pre-push hook", cobra.NoArgs,
 			func(o *hookOpts, _ []string) int { return hookInstall(o, c.stdout, c.stderr) },
 			func(fs *pflag.FlagSet, o *hookOpts) {
-				fs.BoolVar(&o.force, "force", false, "replace a foreign pre-push hook (kept as pre-push.kfunccheck-backup)")
+				fs.BoolVar(&o.force, "force", false, "replace a foreign pre-push hook (kept as pre-push.kfunccheck-backup, .1, .2, ...)")
 				fs.BoolVar(&o.chain, "chain", false, "keep a foreign pre-push hook and run it first")
 			}),
 		sub("uninstall [--repo DIR]", "remove the pre-push hook kfunccheck installed", cobra.NoArgs,
@@ -81,12 +81,18 @@ func hookInstall(o *hookOpts, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kfunccheck: %s is a temporary binary of go run; install kfunccheck (go install ./cmd/kfunccheck) and run the installed one\n", bin)
 		return 2
 	}
-	path, err := hooks.Install(hooks.InstallOptions{Repo: dir, Force: o.force, Chain: o.chain, Binary: bin})
+	res, err := hooks.Install(hooks.InstallOptions{Repo: dir, Force: o.force, Chain: o.chain, Binary: bin})
 	if err != nil {
 		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "kfunccheck: pre-push hook installed: %s (runs %s)\n", path, bin)
+	switch {
+	case res.Backup != "":
+		fmt.Fprintf(stdout, "kfunccheck: the pre-push hook that was there is kept as %s\n", res.Backup)
+	case res.Chained != "":
+		fmt.Fprintf(stdout, "kfunccheck: the pre-push hook that was there is kept as %s and runs first\n", res.Chained)
+	}
+	fmt.Fprintf(stdout, "kfunccheck: pre-push hook installed: %s (runs %s)\n", res.Path, bin)
 	return 0
 }
 

@@ -71,6 +71,17 @@ func TestMsgidFromPublicInbox(t *testing.T) {
 		}
 		sh([]byte(msg), "public-inbox-mda")
 	}
+	// Someone other than the series' author posts a "v9" of its last
+	// part into the thread: it is not the series' newest version.
+	if i := bytes.Index(data, []byte("Subject: [PATCH bpf-next v2 2/2]")); i > 0 {
+		rest := string(data[i:])
+		_, rest, _ = strings.Cut(rest, "\n") // its own Subject follows
+		foreign := "From: Mallory <mallory@evil.example>\nDate: Tue, 10 Mar 2026 10:00:00 +0000\nMessage-ID: <v9@evil.example>\nIn-Reply-To: <" + root + ">\nReferences: <" + root + ">\n" +
+			"Subject: [PATCH bpf-next v9 2/2] bpf: Remove bpf_task_release() for good\n" + rest
+		sh([]byte(foreign), "public-inbox-mda")
+	} else {
+		t.Fatal("the thread fixture changed")
+	}
 
 	// public-inbox-httpd on a free loopback port.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -111,6 +122,16 @@ func TestMsgidFromPublicInbox(t *testing.T) {
 	}{
 		{"newest version", []string{"check", "--lore", base, "--msgid", root}, 1,
 			[]string{"[PATCH bpf-next v2 2/2]", "STABLE_REMOVAL"}, "versions [1 2]; checking v2"},
+		{"another's v9 left out", []string{"check", "--lore", base, "--msgid", root}, 1,
+			[]string{"[PATCH bpf-next v2 2/2]"}, "left out, not posted by the series' author jane@example.org: v9 (1 message(s)) from mallory@evil.example"},
+		{"Message-ID in angle brackets", []string{"check", "--lore", base, "--msgid", "<" + root + ">"}, 1,
+			[]string{"[PATCH bpf-next v2 2/2]", "STABLE_REMOVAL"}, ""},
+		{"URL fetched from its own inbox", []string{"check", "--lore", "http://127.0.0.1:1/nowhere", base + "/" + root + "/T/"}, 1,
+			[]string{"[PATCH bpf-next v2 2/2]"}, ""},
+		{"--msgid URL fetched from its own inbox", []string{"check", "--lore", "http://127.0.0.1:1/nowhere", "--msgid", base + "/" + root + "/"}, 1,
+			[]string{"[PATCH bpf-next v2 2/2]"}, ""},
+		{"invalid --msgid", []string{"check", "--lore", base, "--msgid", "<..>"}, 2,
+			nil, "not a Message-ID"},
 		{"another version", []string{"check", "--lore", base, "--series-version", "1", "--msgid", root}, 1,
 			[]string{"[PATCH bpf-next 2/2]", "STABLE_REMOVAL"}, ""},
 		{"bare Message-ID", []string{"check", "--lore", base, "<part1@kfunccheck.test>"}, 1,

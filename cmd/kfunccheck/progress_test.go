@@ -4,7 +4,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,5 +112,118 @@ func TestBotProgressOnTerminal(t *testing.T) {
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "\r") {
 		t.Errorf("off a terminal: %v, %q", err, stderr.String())
+	}
+}
+
+// TestByteProgress: a download is shown once it is slow, with its size
+// and rate (and percentage when the size is known), rewritten in place
+// and closed with ", done."; a quick one shows nothing.
+func TestByteProgress(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Unix(0, 0)
+	p := newByteProgress(&b, "fetching <a@b>")
+	p.start, p.now = clock, func() time.Time { return clock }
+	p.update(1000, -1, false)
+	if b.Len() != 0 {
+		t.Fatalf("progress shown at once: %q", b.String())
+	}
+	clock = clock.Add(2 * time.Second)
+	p.update(3<<20, -1, false)
+	p.update(4<<20, -1, false) // within the update interval
+	clock = clock.Add(2 * time.Second)
+	p.update(8<<20, -1, true)
+	want := "\rkfunccheck: fetching <a@b>: 3.00 MiB | 1.50 MiB/s\x1b[K" +
+		"\rkfunccheck: fetching <a@b>: 8.00 MiB | 2.00 MiB/s\x1b[K, done.\n"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+	b.Reset()
+	q := newByteProgress(&b, "x")
+	q.start, q.now = clock, func() time.Time { return clock }
+	clock = clock.Add(2 * time.Second)
+	q.update(512, 1024, false)
+	if !strings.Contains(b.String(), " 50% (512 bytes/1.00 KiB)") {
+		t.Errorf("known size: %q", b.String())
+	}
+	b.Reset()
+	r := newByteProgress(&b, "x")
+	r.update(10, 10, true)
+	if b.Len() != 0 {
+		t.Errorf("a quick download shows %q", b.String())
+	}
+}
+
+// TestFetchProgressOnTerminal fetches a thread from a loopback server that
+// sends it slowly, under a real pseudo-terminal (util-linux script): the
+// fetch shows progress; with -q, or off a terminal, it does not.
+func TestFetchProgressOnTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) not installed: no pseudo-terminal to run on")
+	}
+	bin := testbin.Path(t)
+	data, err := os.ReadFile(ex + "thread-v1-v2.mbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gzb bytes.Buffer
+	zw := gzip.NewWriter(&gzb)
+	zw.Write(data)
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A slow server: the thread in small pieces over 1.5 s.
+		body := gzb.Bytes()
+		step := max(len(body)/15, 1)
+		for i := 0; i < len(body); i += step {
+			w.Write(body[i:min(i+step, len(body))])
+			w.(http.Flusher).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	run := func(quiet string) string {
+		t.Helper()
+		cmd := exec.Command(script, "-qec", bin+" check "+quiet+" --lore "+srv.URL+"/all --msgid a@b", os.DevNull)
+		out, _ := cmd.Output()
+		return string(out)
+	}
+	if out := run(""); !strings.Contains(out, "kfunccheck: fetching <a@b>: ") || !strings.Contains(out, ", done.") {
+		t.Errorf("no progress for a slow fetch on a terminal:\n%q", out)
+	}
+	if out := run("-q"); strings.Contains(out, "fetching <a@b>") {
+		t.Errorf("-q still shows progress:\n%q", out)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "check", "--lore", srv.URL+"/all", "--msgid", "a@b")
+	cmd.Stderr = &stderr
+	cmd.Run()
+	if strings.Contains(stderr.String(), "fetching <a@b>") {
+		t.Errorf("progress off a terminal: %q", stderr.String())
+	}
+}
+
+// TestTerminalProgress: btf compat and history show progress only on a
+// terminal someone reads, never with -q, never into a file or a pipe.
+func TestTerminalProgress(t *testing.T) {
+	var b bytes.Buffer
+	if terminalProgress(&b, false, "x") != nil {
+		t.Error("progress into a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if terminalProgress(f, false, "x") != nil {
+		t.Error("progress into a file")
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if terminalProgress(tty, true, "x") != nil {
+			t.Error("progress with -q")
+		}
+		if terminalProgress(tty, false, "x") == nil {
+			t.Error("no progress on a terminal")
+		}
 	}
 }

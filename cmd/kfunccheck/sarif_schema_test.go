@@ -20,24 +20,7 @@ import (
 // code scanning ingests: a rule ID, a message text, and a location for
 // every result, URIs relative to the checkout.
 func TestSARIFSchema(t *testing.T) {
-	f, err := os.Open("../../patchcheck/report/testdata/sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("sarif-schema-2.1.0.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := compileSchema(t, "../../patchcheck/report/testdata/sarif-schema-2.1.0.json")
 	// The schema is enforced: a result with a level SARIF does not know
 	// is refused.
 	bad, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"level":"fatal","message":{"text":"m"}}]}]}`))
@@ -46,12 +29,7 @@ func TestSARIFSchema(t *testing.T) {
 	}
 	needGit(t)
 	repo, cases := fixtureRepo(t)
-	branch := ""
-	for b, name := range cases {
-		if name == "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch" {
-			branch = b
-		}
-	}
+	branch := fixtureBranch(t, cases, "STABLE_PROMOTION_RATIONALE/promote-no-rationale.patch")
 	runs := map[string][]string{
 		"kernel-tree findings": {"check", "--format", "sarif", ex + "0002-bpf-Remove-bpf_rdonly_cast.patch"},
 		"patch message":        {"check", "--format", "sarif", ex + "0001-bpf-Mark-bpf_cgroup_acquire-stable.patch"},
@@ -81,7 +59,11 @@ func TestSARIFSchema(t *testing.T) {
 					Results []struct {
 						RuleID    string                `json:"ruleId"`
 						Message   struct{ Text string } `json:"message"`
-						Locations []json.RawMessage     `json:"locations"`
+						Locations []struct {
+							PhysicalLocation struct {
+								ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+							} `json:"physicalLocation"`
+						} `json:"locations"`
 					} `json:"results"`
 				} `json:"runs"`
 			}
@@ -90,7 +72,9 @@ func TestSARIFSchema(t *testing.T) {
 			}
 			for _, r := range log.Runs {
 				for _, res := range r.Results {
-					if res.RuleID == "" || res.Message.Text == "" || len(res.Locations) == 0 {
+					// Code scanning refuses a result without
+					// physicalLocation.artifactLocation.uri.
+					if res.RuleID == "" || res.Message.Text == "" || len(res.Locations) == 0 || res.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
 						t.Errorf("a result GitHub cannot show: %+v", res)
 					}
 				}

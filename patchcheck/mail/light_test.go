@@ -20,11 +20,7 @@ func fullLines(p *model.Patch) int {
 	n := 0
 	for _, f := range p.Files {
 		for _, h := range f.Hunks {
-			for _, l := range h.Lines {
-				if l.PatchLine != 0 {
-					n++
-				}
-			}
+			n += h.CheckedLines()
 		}
 	}
 	return n

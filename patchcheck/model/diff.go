@@ -52,3 +52,36 @@ type Hunk struct {
 	OldNoNewline       bool
 	NewNoNewline       bool
 }
+
+// CheckedLines counts the hunk's lines as checkpatch.pl's process() counts
+// its "lines checked": the count starts at the new side's length plus one
+// and a line is counted while it is not zero, so every line up to the new
+// side's last one counts, and removed lines after it (a whole file
+// deleted, the end of a file cut) do not. A "\ No newline" after a
+// removed line counts when new-side lines follow it. Lines GNU patch's
+// repair added (PatchLine 0) were not in the input and do not count.
+func (h *Hunk) CheckedLines() int {
+	n, nw := 0, 0
+	for i, l := range h.Lines {
+		if l.Op != '-' {
+			nw++
+		}
+		if l.PatchLine != 0 && (l.Op != '-' || nw < h.NewCount) {
+			n++
+		}
+		if l.Op == '-' && h.OldNoNewline && nw < h.NewCount && (i+1 == len(h.Lines) || h.Lines[i+1].Op == '+') && lastOld(h.Lines[i+1:]) {
+			n++
+		}
+	}
+	return n
+}
+
+// lastOld reports whether rest holds no line of the old side.
+func lastOld(rest []HunkLine) bool {
+	for _, l := range rest {
+		if l.Op != '+' {
+			return false
+		}
+	}
+	return true
+}

@@ -270,6 +270,9 @@ func lightHunk(l *ByteLines, start int) (h *model.Hunk, count, next int, endsLik
 	h.PatchLine = l.N(start)
 	n := l.Len()
 	old, nw := 0, 0
+	// checked is checkpatch's count of the hunk's lines; count, every
+	// line read.
+	checked := 0
 	var last byte
 	prevDashes := false
 	i := start + 1
@@ -300,12 +303,22 @@ func lightHunk(l *ByteLines, start int) (h *model.Hunk, count, next int, endsLik
 			nw++
 		case '\\':
 			noNewline(h, last, count)
+			// checkpatch counts it while new-side lines follow; after
+			// a removed line, as model.Hunk.CheckedLines does.
+			if last == '-' && nw < h.NewCount {
+				checked++
+			}
 			continue
 		default:
 			return nil, 0, 0, false, false
 		}
 		last = op
 		count++
+		// As checkpatch: removed lines after the new side's last line
+		// (a whole file deleted) are not counted.
+		if op != '-' || nw < h.NewCount {
+			checked++
+		}
 		endsLikeHeader = prevDashes && hasPrefix(t, "+++")
 		prevDashes = hasPrefix(t, "---")
 	}
@@ -318,7 +331,7 @@ func lightHunk(l *ByteLines, start int) (h *model.Hunk, count, next int, endsLik
 		}
 		// The restored lines are not in the input: "lines checked"
 		// counts only those that are.
-		present := count
+		present := checked
 		count += h.OldCount - old
 		last = ' '
 		endsLikeHeader = false
@@ -332,7 +345,7 @@ func lightHunk(l *ByteLines, start int) (h *model.Hunk, count, next int, endsLik
 		noNewline(h, last, count)
 		i++
 	}
-	return h, count, i, endsLikeHeader, true
+	return h, checked, i, endsLikeHeader, true
 }
 
 // noNewline is markNoNewline for a hunk without lines: last is the

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 )
 
 // B4 writes b4's review check protocol: b4 passes one message on stdin and
@@ -43,17 +44,17 @@ func (b *B4) Patch(u Unit) error {
 	for _, f := range u.Result.Findings {
 		b.counts.Add(f)
 		b.findings = append(b.findings, b4Finding{Status: b4Status(f.Severity),
-			Description: fmt.Sprintf("%s:%s: %s", f.Severity.Label(), f.Rule, f.Message)})
+			Description: fmt.Sprintf("%s:%s: %s", f.Severity.Label(), f.Rule, oneline.String(f.Message))})
 	}
 	for _, e := range u.Result.Errors {
-		b.problems = append(b.problems, e.Error())
+		b.problems = append(b.problems, oneline.String(e.Error()))
 	}
 	return nil
 }
 
 // InputError records an unreadable input.
 func (b *B4) InputError(_ string, err error) error {
-	b.problems = append(b.problems, err.Error())
+	b.problems = append(b.problems, oneline.String(err.Error()))
 	return nil
 }
 

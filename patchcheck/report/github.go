@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 )
 
 // GitHub writes GitHub Actions workflow commands, one annotation per
@@ -21,6 +22,13 @@ var (
 	dataEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 	propEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 )
+
+// data and prop render a value from outside for a workflow command: on
+// one line with its control characters escaped (the log viewer obeys
+// ANSI escapes, and a line starting "::" is a command), then encoded as
+// the runner decodes it.
+func data(s string) string { return dataEscaper.Replace(oneline.String(s)) }
+func prop(s string) string { return propEscaper.Replace(oneline.String(s)) }
 
 func command(s model.Severity) string {
 	switch s {
@@ -36,22 +44,24 @@ func command(s model.Severity) string {
 func (g *GitHub) Patch(u Unit) error {
 	var b strings.Builder
 	for _, f := range u.Result.Findings {
-		file, line := f.Pos.File, f.Pos.Line
-		if file == "" {
-			file, line = u.Result.Patch.Source, f.Pos.PatchLine
+		// A file of the checkout, relative to it: for a finding about a
+		// commit message, the kfunc's entry or definition it is about.
+		file, line, ok := TreePlace(u.Result, f)
+		if !ok {
+			file, line = relative(u.Result.Patch.Source), max(f.Pos.PatchLine, 1)
 		}
-		fmt.Fprintf(&b, "::%s file=%s,line=%d,title=%s::%s\n", command(f.Severity), propEscaper.Replace(file), line,
-			propEscaper.Replace(f.Rule), dataEscaper.Replace(f.Message))
+		fmt.Fprintf(&b, "::%s file=%s,line=%d,title=%s::%s\n", command(f.Severity), prop(file), line,
+			prop(f.Rule), data(f.Message))
 	}
 	for _, e := range u.Result.Errors {
-		fmt.Fprintf(&b, "::error title=input::%s\n", dataEscaper.Replace(e.Error()))
+		fmt.Fprintf(&b, "::error title=input::%s\n", data(e.Error()))
 	}
 	return writeString(g.w, b.String())
 }
 
 // InputError annotates an unreadable input.
 func (g *GitHub) InputError(input string, err error) error {
-	return writeString(g.w, fmt.Sprintf("::error file=%s,title=input::%s\n", propEscaper.Replace(input), dataEscaper.Replace(err.Error())))
+	return writeString(g.w, fmt.Sprintf("::error file=%s,title=input::%s\n", prop(relative(input)), data(err.Error())))
 }
 
 // End writes nothing: annotations need no closing.

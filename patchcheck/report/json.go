@@ -4,9 +4,13 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 )
 
 // JSONChange is one change in the JSON document (DESIGN.md §4).
@@ -55,11 +59,18 @@ type JSONPatch struct {
 	Errors    []string      `json:"errors,omitempty"`
 }
 
-// JSON streams the document {"patches":[...],"summary":{...}}.
+// SchemaVersion is the version of the JSON document's shape, which
+// docs/check-output.schema.json describes; it changes when a field is
+// removed or changes meaning, not when one is added.
+const SchemaVersion = 1
+
+// JSON streams the document {"schema_version":1,"patches":[...],"summary":{...}}.
 type JSON struct {
 	w     io.Writer
 	n     int
 	begun bool
+	// failed lists every input that failed, whole or in part, in order.
+	failed []string
 }
 
 // NewJSON returns a JSON formatter writing to w.
@@ -70,43 +81,59 @@ func (j *JSON) begin() error {
 		return nil
 	}
 	j.begun = true
-	return writeString(j.w, "{\"patches\":[")
+	return writeString(j.w, fmt.Sprintf("{\"schema_version\":%d,\"patches\":[", SchemaVersion))
 }
 
-// ToJSON converts a unit to its JSON form.
+// ToJSON converts a unit to its JSON form. Every string taken from the
+// input is rendered on one line with its control characters escaped
+// (oneline.String), as in every other format: a consumer that prints a
+// field cannot be made to print a forged line or a terminal escape.
 func ToJSON(u Unit) JSONPatch {
 	r := u.Result
+	str := oneline.String
 	p := JSONPatch{
-		Source: r.Patch.Source, Index: r.Patch.Index, Subject: r.Patch.Subject.Raw,
-		MessageID: r.Patch.Header.MessageID, Commit: r.Patch.Commit,
+		Source: str(r.Patch.Source), Index: r.Patch.Index, Subject: str(r.Patch.Subject.Raw),
+		MessageID: str(r.Patch.Header.MessageID), Commit: str(r.Patch.Commit),
 		Changes: []JSONChange{}, Findings: []JSONFinding{},
 	}
 	for _, c := range r.Changes {
-		jc := JSONChange{Kfunc: c.Kfunc, Kind: string(c.Kind), File: c.Pos.File, Line: c.Pos.Line,
-			Before: StateText(c, c.Before), After: StateText(c, c.After), Detail: c.Detail,
-			Added: c.FlagsAdded, Removed: c.FlagsRemoved}
+		jc := JSONChange{Kfunc: str(c.Kfunc), Kind: string(c.Kind), File: str(c.Pos.File), Line: c.Pos.Line,
+			Before: str(StateText(c, c.Before)), After: str(StateText(c, c.After)), Detail: str(c.Detail),
+			Added: strs(c.FlagsAdded), Removed: strs(c.FlagsRemoved)}
 		for _, d := range c.SigDiffs {
-			jc.Diffs = append(jc.Diffs, d.What)
+			jc.Diffs = append(jc.Diffs, str(d.What))
 		}
 		for _, a := range c.Access {
 			if a.What == model.AccessGained {
-				jc.Gained = append(jc.Gained, a.String())
+				jc.Gained = append(jc.Gained, str(a.String()))
 			} else {
-				jc.Lost = append(jc.Lost, a.String())
+				jc.Lost = append(jc.Lost, str(a.String()))
 			}
 		}
-		jc.Guess = c.Guess
-		jc.Summary = c.Summary()
+		jc.Guess = str(c.Guess)
+		jc.Summary = str(c.Summary())
 		p.Changes = append(p.Changes, jc)
 	}
 	for _, f := range r.Findings {
-		p.Findings = append(p.Findings, JSONFinding{Rule: f.Rule, Severity: f.Severity.String(), Kfunc: f.Kfunc,
-			File: f.Pos.File, Line: f.Pos.Line, PatchLine: f.Pos.PatchLine, Message: f.Message, Waived: f.Waived})
+		p.Findings = append(p.Findings, JSONFinding{Rule: f.Rule, Severity: f.Severity.String(), Kfunc: str(f.Kfunc),
+			File: str(f.Pos.File), Line: f.Pos.Line, PatchLine: f.Pos.PatchLine, Message: str(f.Message), Waived: f.Waived})
 	}
 	for _, e := range r.Errors {
-		p.Errors = append(p.Errors, e.Error())
+		p.Errors = append(p.Errors, str(e.Error()))
 	}
 	return p
+}
+
+// strs renders each of a list of outside strings on one line.
+func strs(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = oneline.String(s)
+	}
+	return out
 }
 
 // Patch writes one patch object.
@@ -114,7 +141,15 @@ func (j *JSON) Patch(u Unit) error {
 	if err := j.begin(); err != nil {
 		return err
 	}
-	b, err := json.Marshal(ToJSON(u))
+	p := ToJSON(u)
+	for _, e := range p.Errors {
+		// A patch read in part is an input that failed too.
+		if src := p.Source; src != "" && !strings.HasPrefix(e, src+":") {
+			e = src + ": " + e
+		}
+		j.failed = append(j.failed, e)
+	}
+	b, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
@@ -127,7 +162,10 @@ func (j *JSON) Patch(u Unit) error {
 }
 
 // InputError is recorded in the summary.
-func (j *JSON) InputError(string, error) error { return nil }
+func (j *JSON) InputError(_ string, err error) error {
+	j.failed = append(j.failed, oneline.String(err.Error()))
+	return nil
+}
 
 type jsonSummary struct {
 	Patches     int      `json:"patches"`
@@ -150,9 +188,13 @@ func (j *JSON) End(s Summary) error {
 	if err := j.begin(); err != nil {
 		return err
 	}
-	ie := s.InputErrors
-	if ie == nil {
-		ie = []string{}
+	// Every input that failed: those reported to InputError, the
+	// patches read in part, and any other the summary names.
+	ie := append([]string{}, j.failed...)
+	for _, e := range strs(s.InputErrors) {
+		if !slices.Contains(ie, e) {
+			ie = append(ie, e)
+		}
 	}
 	js := jsonSummary{Patches: s.Patches, Errors: s.Counts.Errors, Warnings: s.Counts.Warnings, Checks: s.Counts.Checks, InputErrors: ie}
 	for _, sk := range s.Skipped {

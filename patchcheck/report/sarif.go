@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/kfunccheck/kfunccheck/rules"
 )
 
@@ -103,41 +104,48 @@ func (s *SARIF) Patch(u Unit) error {
 		return err
 	}
 	for _, e := range u.Result.Errors {
-		s.notes = append(s.notes, sarifNote{Level: "error", Message: sarifText{u.Name + ": " + e.Error()}})
+		s.notes = append(s.notes, sarifNote{Level: "error", Message: sarifText{oneline.String(u.Name + ": " + e.Error())}})
 	}
 	p := u.Result.Patch
 	for _, f := range u.Result.Findings {
 		res := map[string]any{
 			"ruleId": f.Rule, "ruleIndex": s.index[f.Rule], "level": Level(f.Severity),
-			"message":    sarifText{f.Message},
-			"properties": map[string]any{"kfunc": f.Kfunc, "patch": relative(p.Source), "patchLine": f.Pos.PatchLine, "subject": p.Subject.Raw},
+			"message":    sarifText{oneline.String(f.Message)},
+			"properties": map[string]any{"kfunc": oneline.String(f.Kfunc), "patch": oneline.String(relative(p.Source)), "patchLine": f.Pos.PatchLine, "subject": oneline.String(p.Subject.Raw)},
 		}
+		file, line, inTree := TreePlace(u.Result, f)
 		switch {
-		case f.Pos.File != "" && f.Pos.Line > 0:
-			// A place in the kernel tree, relative to its root.
-			res["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
-				"artifactLocation": map[string]string{"uri": f.Pos.File, "uriBaseId": "%SRCROOT%"},
-				"region":           map[string]int{"startLine": f.Pos.Line},
-			}}}
-		case p.Commit != "" && p.FromRepo != "":
-			// The commit message of a commit of the repository: the
-			// commit is the place.
-			res["locations"] = []any{map[string]any{"logicalLocations": []any{map[string]string{
-				"name": p.Commit, "fullyQualifiedName": "commit " + p.Commit, "kind": "object"}}}}
-			res["properties"].(map[string]any)["commit"] = p.Commit
+		case inTree:
+			// A place in the kernel tree, relative to its root; for a
+			// finding about a commit message, the kfunc's entry or
+			// definition it is about.
+			loc := map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": map[string]string{"uri": uriOf(file), "uriBaseId": "%SRCROOT%"},
+				"region":           map[string]int{"startLine": line},
+			}}
+			if p.Commit != "" && p.FromRepo != "" && f.Pos.File == "" {
+				commit := oneline.String(p.Commit)
+				loc["logicalLocations"] = []any{map[string]string{
+					"name": commit, "fullyQualifiedName": "commit " + commit, "kind": "object"}}
+			}
+			res["locations"] = []any{loc}
 		default:
-			// The commit message of a patch file: the patch is the place.
+			// No place in the tree (a BTF file of btf diff): the input
+			// itself is the place.
 			line := f.Pos.PatchLine
 			if line < 1 {
 				line = 1
 			}
 			res["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
-				"artifactLocation": map[string]string{"uri": relative(p.Source)},
+				"artifactLocation": map[string]string{"uri": uriOf(relative(p.Source))},
 				"region":           map[string]int{"startLine": line},
 			}}}
 		}
+		if p.Commit != "" && p.FromRepo != "" {
+			res["properties"].(map[string]any)["commit"] = oneline.String(p.Commit)
+		}
 		if f.Waived {
-			res["suppressions"] = []any{map[string]string{"kind": "inSource", "justification": f.WaiverReason}}
+			res["suppressions"] = []any{map[string]string{"kind": "inSource", "justification": oneline.String(f.WaiverReason)}}
 		}
 		b, err := json.Marshal(res)
 		if err != nil {
@@ -156,7 +164,7 @@ func (s *SARIF) Patch(u Unit) error {
 
 // InputError is recorded as a tool execution notification.
 func (s *SARIF) InputError(input string, err error) error {
-	s.notes = append(s.notes, sarifNote{Level: "error", Message: sarifText{err.Error()}})
+	s.notes = append(s.notes, sarifNote{Level: "error", Message: sarifText{oneline.String(err.Error())}})
 	return nil
 }
 

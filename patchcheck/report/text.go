@@ -5,11 +5,12 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/kfunccheck/kfunccheck/rules"
 )
 
@@ -26,6 +27,13 @@ type TextOptions struct {
 	Verbose   bool // -v: explain each rule on first use, list kfunc changes
 	Changes   bool // --changes: list what each patch changed in kfunc terms
 	Strict    bool // --strict: checks are counted and shown
+	// SummaryFile (--summary-file) starts each totals line with the
+	// input's name.
+	SummaryFile bool
+	// UsedTypes and IgnoredTypes are --types and --ignore as given; the
+	// run closes with checkpatch's "NOTE: Used/Ignored message types"
+	// lines naming them.
+	UsedTypes, IgnoredTypes []string
 	// Errors receives input errors (checkpatch writes its own to
 	// stderr); the output itself when nil.
 	Errors io.Writer
@@ -85,15 +93,15 @@ func (t *Text) Patch(u Unit) error {
 	if clean && t.opt.Mailback {
 		return nil
 	}
-	name := terminalSafe(u.Name)
+	name := oneline.String(u.Name)
 	if u.Multi && !t.opt.Quiet {
 		line := strings.Repeat("-", len(name))
 		fmt.Fprintf(&b, "%s\n%s\n%s\n", line, name, line)
 	}
 	var errs strings.Builder
 	for _, e := range r.Errors {
-		msg := terminalSafe(e.Error())
-		if src := terminalSafe(r.Patch.Source); src == "" || !strings.HasPrefix(msg, src+":") {
+		msg := oneline.String(e.Error())
+		if src := oneline.String(r.Patch.Source); src == "" || !strings.HasPrefix(msg, src+":") {
 			// An error that does not place itself in its file is named
 			// by the patch it belongs to.
 			msg = name + ": " + msg
@@ -111,11 +119,20 @@ func (t *Text) Patch(u Unit) error {
 	if (t.opt.Changes || t.opt.Verbose) && !t.opt.Terse && len(r.Changes) > 0 && !(clean && (t.opt.Quiet || t.opt.Mailback)) {
 		b.WriteString("kfunc changes:\n")
 		for _, c := range r.Changes {
-			fmt.Fprintf(&b, "  %s\n", c.Summary())
+			fmt.Fprintf(&b, "  %s\n", oneline.String(c.Summary()))
 		}
 		b.WriteByte('\n')
 	}
 	if !t.opt.NoSummary && !(clean && t.opt.Quiet) {
+		if t.opt.SummaryFile {
+			// checkpatch prints the file name it was given; a commit
+			// of -g is named by its id.
+			src := u.Result.Patch.Source
+			if p := u.Result.Patch; p.FromRepo != "" && p.Commit != "" {
+				src = p.Commit
+			}
+			b.WriteString(oneline.String(src) + " ")
+		}
 		fmt.Fprintf(&b, "total: %d errors, %d warnings, ", n.Errors, n.Warnings)
 		if t.opt.Strict {
 			fmt.Fprintf(&b, "%d checks, ", n.Checks)
@@ -138,7 +155,7 @@ func (t *Text) Patch(u Unit) error {
 // finding renders one finding as checkpatch's report() does.
 func (t *Text) finding(u Unit, f model.Finding) string {
 	var b strings.Builder
-	src := terminalSafe(u.Result.Patch.Source)
+	src := oneline.String(u.Result.Patch.Source)
 	// A file name is quoted as git quotes it in its own output.
 	file := gitrepo.QuotePath("", f.Pos.File)
 	if t.opt.Color {
@@ -163,7 +180,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 	if t.opt.Color {
 		b.WriteString(reset)
 	}
-	b.WriteString(" " + terminalSafe(f.Message) + "\n")
+	b.WriteString(" " + oneline.String(f.Message) + "\n")
 	if t.opt.Terse {
 		return b.String()
 	}
@@ -179,7 +196,7 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 		}
 	}
 	for _, q := range f.Quote {
-		b.WriteString(terminalSafe(q) + "\n")
+		b.WriteString(oneline.String(q) + "\n")
 	}
 	b.WriteByte('\n')
 	if t.opt.Verbose && !t.explained[f.Rule] {
@@ -193,48 +210,30 @@ func (t *Text) finding(u Unit, f model.Finding) string {
 
 // InputError reports an unreadable input.
 func (t *Text) InputError(input string, err error) error {
-	return writeString(t.opt.Errors, fmt.Sprintf("kfunccheck: %s\n", terminalSafe(err.Error())))
+	return writeString(t.opt.Errors, fmt.Sprintf("kfunccheck: %s\n", oneline.String(err.Error())))
 }
 
-// terminalSafe shows the control characters of text taken from input
-// (file names, subjects, quoted lines, error messages) as \xNN escapes:
-// an escape sequence in a patch must not drive the reader's terminal, and
-// a CR must not overwrite what was printed. TAB stays; the report's own
-// colours are written around these values, never through them.
-func terminalSafe(s string) string {
-	clean := true
-	for i := 0; i < len(s) && clean; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		clean = !unsafeRune(r, size)
-		i += size
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unsafeRune(r, size) {
-			for j := 0; j < size; j++ {
-				fmt.Fprintf(&b, "\\x%02x", s[i+j])
-			}
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune, size int) bool {
-	return r == utf8.RuneError && size == 1 || r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0
-}
-
-// End writes checkpatch's closing note.
+// End writes checkpatch's closing notes: the message types --types and
+// --ignore named, then, when something was reported, where to turn about
+// a false positive.
 func (t *Text) End(s Summary) error {
-	if t.opt.Quiet || t.opt.Mailback || s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks == 0 {
+	if t.opt.Quiet || t.opt.Mailback && s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks == 0 {
 		return nil
 	}
-	return writeString(t.w, "\nNOTE: If any of the errors are false positives, run \"kfunccheck explain RULE_ID\",\n"+
-		"      waive the finding with a Kfunc-Stability-Waiver trailer, or report it.\n")
+	var b strings.Builder
+	for _, n := range []struct {
+		what  string
+		types []string
+	}{{"Used", t.opt.UsedTypes}, {"Ignored", t.opt.IgnoredTypes}} {
+		if len(n.types) == 0 {
+			continue
+		}
+		words := slices.Compact(slices.Sorted(slices.Values(n.types)))
+		fmt.Fprintf(&b, "\nNOTE: %s message types: %s\n", n.what, oneline.String(strings.Join(words, " ")))
+	}
+	if s.Counts.Errors+s.Counts.Warnings+s.Counts.Checks > 0 {
+		b.WriteString("\nNOTE: If any of the errors are false positives, run \"kfunccheck explain RULE_ID\",\n" +
+			"      waive the finding with a Kfunc-Stability-Waiver trailer, or report it.\n")
+	}
+	return writeString(t.w, b.String())
 }

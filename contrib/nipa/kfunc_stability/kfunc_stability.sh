@@ -54,7 +54,8 @@ fi
 
 # kfunccheck exits 0 (clean) or 1 (findings somewhere in the range);
 # anything else (2: bad arguments, unreadable input) is a failed check.
-total=$(grep -E '^total: [0-9]+ errors, ' "$out" | tail -n 1)
+# (--summary-file puts the input's name before "total:".)
+total=$(grep -E '^(.* )?total: [0-9]+ errors, ' "$out" | tail -n 1)
 if { [ $rc -ne 0 ] && [ $rc -ne 1 ]; } || [ -z "$total" ]; then
 	cat "$out"
 	echo "kfunc_stability: kfunccheck check -g $range failed (exit $rc)" >&2
