@@ -145,6 +145,14 @@ func TestGitHubActionRange(t *testing.T) {
 	head := strings.TrimSpace(gitIn(t, repo, "rev-parse", branch))
 	main := strings.TrimSpace(gitIn(t, repo, "rev-parse", "main"))
 	bin := testbin.Path(t)
+	// A pull request that brings a policy ignoring STABLE_REMOVAL and
+	// then removes a stable kfunc, checked out as the runner checks it
+	// out.
+	policyBranch := fixtureBranch(t, cases, "POLICY_FILE_CHANGED/policy-added.patch")
+	removal := strings.TrimSpace(gitIn(t, repo, "rev-parse", fixtureBranch(t, cases, "STABLE_REMOVAL/remove-stable.patch")))
+	gitIn(t, repo, "checkout", "-q", "-b", "relaxing-pr", policyBranch)
+	gitIn(t, repo, "cherry-pick", "--allow-empty", removal)
+	relaxing := strings.TrimSpace(gitIn(t, repo, "rev-parse", "HEAD"))
 	run := func(base, head string) (string, string) {
 		t.Helper()
 		tmp := t.TempDir()
@@ -169,6 +177,7 @@ func TestGitHubActionRange(t *testing.T) {
 		{"force push, before unknown", strings.Repeat("ab", 20), head, "checking the commits not on main", "rc=1"},
 		// main's one commit adds the whole tree, stable entries included.
 		{"default branch new", zero, main, "checking " + main + " itself", "rc=1"},
+		{"a pull request that relaxes the policy", main, relaxing, "change .kfunccheck.toml", "rc=1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, outputs := run(tc.base, tc.head)
@@ -177,6 +186,9 @@ func TestGitHubActionRange(t *testing.T) {
 			}
 			if tc.rc == "rc=1" && !strings.Contains(out, "::error file=kernel/") {
 				t.Errorf("no annotation on a kernel file:\n%s", out)
+			}
+			if tc.head == relaxing && !strings.Contains(out, "STABLE_REMOVAL") {
+				t.Errorf("the pull request's own policy let the removal pass:\n%s", out)
 			}
 		})
 	}

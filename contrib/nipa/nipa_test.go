@@ -276,6 +276,22 @@ func TestKfuncStabilitySeries(t *testing.T) {
 	check(t, "2/2 clean after a bad one", rs[1], "success", []string{"0 errors, 0 warnings, 0 checks; in the context of 1 earlier"}, nil)
 }
 
+// A series that brings its own policy cannot relax the check: 1/2 adds a
+// .kfunccheck.toml that ignores STABLE_REMOVAL, 2/2 removes a stable
+// kfunc, and the removal is still an error.
+func TestKfuncStabilityPolicyFromThePatches(t *testing.T) {
+	nt := loadTest(t, "kfunc_stability")
+	tr := newTree(t)
+	rs := tr.testSeries(nt, []string{"KFUNCCHECK=" + kfunccheck},
+		"rules/testdata/POLICY_FILE_CHANGED/policy-added.patch",
+		"rules/testdata/STABLE_REMOVAL/remove-stable.patch")
+	check(t, "1/2 policy file", rs[0], "warning", []string{"(POLICY_FILE_CHANGED)"}, nil)
+	check(t, "2/2 removal", rs[1], "fail", []string{"(STABLE_REMOVAL)"}, []string{"ERROR:STABLE_REMOVAL:"})
+	if !strings.Contains(rs[1].stderr, "ignore not applied") {
+		t.Errorf("2/2: stderr does not say the series' ignore list was left out: %q", rs[1].stderr)
+	}
+}
+
 // Arguments in info.json's "run" go to kfunccheck check.
 func TestKfuncStabilityArguments(t *testing.T) {
 	nt := loadTest(t, "kfunc_stability")

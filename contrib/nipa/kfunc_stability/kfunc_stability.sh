@@ -12,7 +12,9 @@
 # Environment (set by NIPA): DESC_FD, the file descriptor for the one-line
 # description; RESULTS_DIR, this test's result directory; BRANCH_BASE, the
 # tree's base; FIRST_IN_SERIES, 1 for the first patch of a series.
-# KFUNCCHECK names the kfunccheck binary (default: kfunccheck on PATH).
+# KFUNCCHECK names the kfunccheck binary (default: kfunccheck on PATH);
+# KFUNCCHECK_CONFIG the operator's policy file (default: the built-in
+# policy), which the tree's .kfunccheck.toml may only tighten.
 # Arguments are passed to "kfunccheck check" (e.g. --strict, --ignore TYPES);
 # not ones that change the shape of the text report (-q, --terse,
 # --no-summary, --mailback, --format), which this script reads.
@@ -43,10 +45,22 @@ if [ "${FIRST_IN_SERIES:-}" != 1 ] && [ -n "${BRANCH_BASE:-}" ] &&
 	[ "$earlier" -gt 0 ] && range="$BRANCH_BASE..HEAD"
 fi
 
+# The policy. The tree's own .kfunccheck.toml is the maintainers' when the
+# patches under test leave it alone; when they change it, what they bring
+# may only tighten the operator's policy (KFUNCCHECK_CONFIG, else the
+# defaults), as it may always when KFUNCCHECK_CONFIG is set.
+policy=()
+if [ -n "${KFUNCCHECK_CONFIG:-}" ]; then
+	policy+=(--config "$KFUNCCHECK_CONFIG")
+fi
+if ! git diff --quiet "${BRANCH_BASE:-HEAD~}" HEAD -- .kfunccheck.toml 2>/dev/null; then
+	policy+=(--tree-policy tighten)
+fi
+
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 
-"$kfunccheck" check --show-types --color=never "$@" -g "$range" >"$out"
+"$kfunccheck" check --show-types --color=never "${policy[@]}" "$@" -g "$range" >"$out"
 rc=$?
 if [ -n "${RESULTS_DIR:-}" ] && [ -d "$RESULTS_DIR" ]; then
 	cp "$out" "$RESULTS_DIR/kfunccheck.txt"
