@@ -20,7 +20,8 @@ var StableFlagsBreaking = &Rule{
 example adding KF_RET_NULL rejects callers without a NULL check, adding
 KF_SLEEPABLE takes the kfunc away from non-sleepable programs, and adding or
 removing KF_ACQUIRE or KF_RELEASE changes reference ownership. The policy's
-flags table (defaults from DOMAIN.md §2.2) says which additions and removals
+flags table (built-in defaults in patchcheck/policy, each citing the kernel
+source it comes from; see docs/policy.md to change them) says which additions and removals
 break callers; this rule reports those on a stable kfunc. Era-dependent
 changes (KF_RCU) count as breaking.`,
 	Bad: `-BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RCU | KF_STABLE)

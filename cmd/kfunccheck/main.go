@@ -9,9 +9,15 @@
 //
 //	kfunccheck check [flags] [PATH|-]...
 //	kfunccheck explain RULE_ID | --list
-//	kfunccheck hook install|uninstall|pre-push
+//	kfunccheck hook install|uninstall|pre-push|pre-commit
+//	kfunccheck bot run|once|status|check-config
+//	kfunccheck btf list|diff|uses|compat
+//	kfunccheck history [flags] (--repo DIR REV... | [LABEL=]BTF_FILE...)
+//	kfunccheck completion bash|zsh|fish
+//	kfunccheck man
 //	kfunccheck version
 //
+// "kfunccheck COMMAND --help" says more; the command table is cli.go.
 // Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input
 // errors.
 package main
