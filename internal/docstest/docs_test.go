@@ -60,6 +60,8 @@ func TestParseAndMatch(t *testing.T) {
 		{"note: .../x.toml: ignore", "note: /tmp/a/b/x.toml: ignore", true},
 		{"note: .../x.toml: ignore", "note: /tmp/a/b/x.toml: fail_on", false},
 		{"a ... b ... c", "a 1 b 2 c", true},
+		{"Subject: x\nb", "Subject: x\r\nb\r", true},
+		{"a", "a\r\r\nb", false},
 	} {
 		if Match(strings.Split(tc.want, "\n"), strings.Split(tc.got, "\n")) != tc.ok {
 			t.Errorf("Match(%q, %q) != %v", tc.want, tc.got, tc.ok)
@@ -105,6 +107,8 @@ func TestExamples(t *testing.T) {
 		for _, b := range d.Blocks {
 			n += len(b.Commands)
 			t.Run(fmt.Sprintf("%s:%d", b.File, b.Line), func(t *testing.T) {
+				// Each block works in directories of its own.
+				t.Parallel()
 				for _, need := range b.Needs {
 					if _, err := exec.LookPath(need); err != nil {
 						t.Skipf("%s:%d runs %s, which is not installed (.ci/run installs it)", b.File, b.Line, need)
