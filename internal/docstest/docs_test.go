@@ -267,3 +267,63 @@ func TestFreshMachine(t *testing.T) {
 		t.Errorf("README.md: the test command's output names no package")
 	}
 }
+
+// TestLinks requires every relative link of README.md and docs/ to name
+// a file of the repository and, after "#", a heading of it.
+func TestLinks(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	files = append([]string{filepath.Join(root, "README.md")}, files...)
+	anchorsOf := map[string]map[string]bool{}
+	linksOf := map[string][]Link{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linksOf[f], anchorsOf[f] = Links(string(data))
+	}
+	n := 0
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		for _, l := range linksOf[f] {
+			n++
+			path, anchor, _ := strings.Cut(l.Target, "#")
+			target := f
+			if path != "" {
+				target = filepath.Join(filepath.Dir(f), filepath.FromSlash(path))
+				if _, err := os.Stat(target); err != nil {
+					t.Errorf("%s:%d: %s: no such file", rel, l.Line, l.Target)
+					continue
+				}
+			}
+			if anchor == "" {
+				continue
+			}
+			anchors, ok := anchorsOf[target]
+			if !ok {
+				t.Errorf("%s:%d: %s: an anchor in a file that is not a document", rel, l.Line, l.Target)
+			} else if !anchors[anchor] {
+				t.Errorf("%s:%d: %s: no such heading", rel, l.Line, l.Target)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no links found")
+	}
+}
+
+func TestLinksParse(t *testing.T) {
+	links, anchors := Links("# A `b`: c's d\n## A `b`: c's d\n[x](f.md#y) `[z](no.md)` [w](https://e.org)\n```\n[v](no.md)\n```\n## STABLE_REMOVAL\n")
+	if len(links) != 1 || links[0].Target != "f.md#y" || links[0].Line != 3 {
+		t.Errorf("links %+v", links)
+	}
+	for _, a := range []string{"a-b-cs-d", "a-b-cs-d-1", "stable_removal"} {
+		if !anchors[a] {
+			t.Errorf("no anchor %q in %v", a, anchors)
+		}
+	}
+}

@@ -267,3 +267,54 @@ func FindFreshMachine(text, marker string) (FreshMachine, error) {
 	}
 	return FreshMachine{}, fmt.Errorf("no %s marker", marker)
 }
+
+// Link is a relative link of a document: a file of the repository and,
+// after "#", a heading of it.
+type Link struct {
+	Line   int
+	Target string
+}
+
+var (
+	linkRE    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	headingRE = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
+	slugDrop  = regexp.MustCompile(`[^\p{L}\p{N}\s_-]`)
+)
+
+// Links returns the relative links of a Markdown document (not those in
+// code), and the anchors its headings get, as GitHub makes them:
+// lower case, punctuation dropped, spaces made hyphens, "-1", "-2", ...
+// after a repeated one.
+func Links(text string) (links []Link, anchors map[string]bool) {
+	anchors = map[string]bool{}
+	seen := map[string]int{}
+	fence := false
+	for i, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			fence = !fence
+			continue
+		}
+		if fence {
+			continue
+		}
+		if m := headingRE.FindStringSubmatch(line); m != nil {
+			slug := strings.ReplaceAll(slugDrop.ReplaceAllString(strings.ToLower(m[1]), ""), " ", "-")
+			if n := seen[slug]; n > 0 {
+				anchors[fmt.Sprintf("%s-%d", slug, n)] = true
+			} else {
+				anchors[slug] = true
+			}
+			seen[slug]++
+		}
+		// Code spans hold no links.
+		parts := strings.Split(line, "`")
+		for j := 0; j < len(parts); j += 2 {
+			for _, m := range linkRE.FindAllStringSubmatch(parts[j], -1) {
+				if t := m[1]; !strings.Contains(t, "://") && !strings.HasPrefix(t, "mailto:") {
+					links = append(links, Link{Line: i + 1, Target: t})
+				}
+			}
+		}
+	}
+	return links, anchors
+}
