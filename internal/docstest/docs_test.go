@@ -121,13 +121,16 @@ func TestExamples(t *testing.T) {
 	t.Logf("%d commands", n)
 }
 
-// env is the environment of the examples: a home of their own, no
+// env is the environment of the examples: a home and a TMPDIR of their
+// own (what "mktemp -d" makes is removed with the test's directory), no
 // colours, UTC, the C locale, no git configuration but an identity, and
 // fixed git dates, so that the commits an example makes have the same
 // ids on every machine.
 func env(home, bin string) []string {
+	tmp := filepath.Join(home, "tmp")
+	os.Mkdir(tmp, 0o700)
 	return append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "NO_COLOR=1", "TZ=UTC", "LC_ALL=C",
+		"HOME="+home, "TMPDIR="+tmp, "XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "NO_COLOR=1", "TZ=UTC", "LC_ALL=C",
 		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=Jane Developer",
 		"GIT_AUTHOR_EMAIL=jane@example.org", "GIT_COMMITTER_NAME=Jane Developer", "GIT_COMMITTER_EMAIL=jane@example.org",
 		"GIT_AUTHOR_DATE=2026-03-02T10:00:00Z", "GIT_COMMITTER_DATE=2026-03-02T10:00:00Z")
