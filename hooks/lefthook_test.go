@@ -10,25 +10,17 @@ import (
 	"testing"
 )
 
-// readmeYAML returns the first ```yaml block of the README after the line
-// holding marker: the tests run the hook runners configured exactly as
-// the README tells users to configure them.
-func readmeYAML(t *testing.T, marker string) string {
+// docExample returns a configuration of docs/examples, as docs/hooks.md
+// shows it (internal/docstest holds the page's block to the file): the
+// tests run the hook runners configured exactly as the documentation
+// tells users to configure them.
+func docExample(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	data, err := os.ReadFile(filepath.Join("..", "docs", "examples", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(data), marker)
-	if !ok {
-		t.Fatalf("README.md no longer says %q", marker)
-	}
-	_, block, ok := strings.Cut(after, "```yaml\n")
-	if !ok {
-		t.Fatalf("README.md has no yaml block after %q", marker)
-	}
-	block, _, _ = strings.Cut(block, "```")
-	return block
+	return string(data)
 }
 
 // withBinaryOnPath puts the kfunccheck under test first in PATH, so that
@@ -38,7 +30,7 @@ func (w *world) withBinaryOnPath() {
 }
 
 // TestLefthook runs the real lefthook (2.x; .ci/run installs it from npm)
-// with the README's configuration: a breaking push is refused and a good
+// with the configuration docs/hooks.md gives: a breaking push is refused and a good
 // one goes through. Without use_stdin, lefthook gives the command an
 // empty pipe instead of git's ref updates: the hook says so and checks
 // what pushing HEAD would send, so the breaking push is still refused.
@@ -51,14 +43,14 @@ func TestLefthook(t *testing.T) {
 	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(v)), "2.") {
 		t.Skipf("lefthook version %q: the test is written for lefthook 2.x", strings.TrimSpace(string(v)))
 	}
-	config := readmeYAML(t, "With [lefthook]")
+	config := docExample(t, "lefthook.yml")
 	if !strings.Contains(config, "use_stdin: true") {
-		t.Fatalf("the README's lefthook configuration does not pass git's stdin:\n%s", config)
+		t.Fatalf("the documented lefthook configuration does not pass git's stdin:\n%s", config)
 	}
 	for _, tc := range []struct {
 		name, config string
 	}{
-		{"README", config},
+		{"documented", config},
 		{"without use_stdin", strings.ReplaceAll(config, "      use_stdin: true\n", "")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,7 +75,7 @@ func TestLefthook(t *testing.T) {
 				t.Fatalf("bad promotion pushed through lefthook (ok=%v):\n%s", ok, out)
 			}
 			guessed := strings.Contains(out, "no ref updates on standard input")
-			if guessed != (tc.name != "README") {
+			if guessed != (tc.name != "documented") {
 				t.Fatalf("empty-stdin notice shown=%v:\n%s", guessed, out)
 			}
 			w.am("good", "main", "clean/promote-good.patch")
@@ -91,7 +83,7 @@ func TestLefthook(t *testing.T) {
 			if !ok || !w.remoteHas("refs/heads/good") {
 				t.Fatalf("good promotion refused through lefthook:\n%s", out)
 			}
-			if tc.name != "README" && !strings.Contains(out, "checked 1 commit(s), those of good (not on origin yet) not on any refs/remotes/origin/*: no finding") {
+			if tc.name != "documented" && !strings.Contains(out, "checked 1 commit(s), those of good (not on origin yet) not on any refs/remotes/origin/*: no finding") {
 				t.Fatalf("a push checked in HEAD's stead does not say what it checked:\n%s", out)
 			}
 			t.Logf("good push:\n%s", out)

@@ -27,11 +27,11 @@ func TestPreCommitFramework(t *testing.T) {
 	if out, err := w.run(w.work, nil, kfunccheck, "hook", "uninstall"); err != nil {
 		t.Fatal(out)
 	}
-	// The README's configuration, as it is: "push" is the stage's name
-	// before pre-commit 3.2.0 and an alias after.
-	config := readmeYAML(t, "Debian pre-commit 3.0.4:")
+	// The configuration docs/hooks.md gives, as it is: "push" is the
+	// stage's name before pre-commit 3.2.0 and an alias after.
+	config := docExample(t, "pre-commit-config.yaml")
 	if !strings.Contains(config, "entry: kfunccheck hook pre-commit") {
-		t.Fatalf("the README's pre-commit configuration changed:\n%s", config)
+		t.Fatalf("the documented pre-commit configuration changed:\n%s", config)
 	}
 	w.withBinaryOnPath()
 	if err := os.WriteFile(filepath.Join(w.work, ".pre-commit-config.yaml"), []byte(config), 0o644); err != nil {

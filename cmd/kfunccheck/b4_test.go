@@ -494,9 +494,10 @@ print(json.dumps(out))
 `
 
 // TestB4ReviewChecksFromSource has b4's own review check code run the
-// check commands README gives. Debian has no b4 with review checks (they
-// came in 0.15); KFUNCCHECK_B4_SRC names the src directory of a b4 0.15
-// or newer checkout, which runs with Debian's python3-requests.
+// check commands docs/checkpatch.md gives. Debian has no b4 with review
+// checks (they came in 0.15); KFUNCCHECK_B4_SRC names the src directory
+// of a b4 0.15 or newer checkout, which runs with Debian's
+// python3-requests.
 func TestB4ReviewChecksFromSource(t *testing.T) {
 	src := os.Getenv("KFUNCCHECK_B4_SRC")
 	if src == "" {

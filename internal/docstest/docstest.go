@@ -12,6 +12,16 @@
 // an output says the command exits with status N (0 otherwise). The
 // commands of one block run in order in one shell, from the top of the
 // repository, so that a block may cd or set a variable.
+//
+// An HTML comment "<!-- docstest: needs CMD... -->" on the line before a
+// console block names the programs besides kfunccheck and a POSIX shell
+// it runs (git, pre-commit): where one is missing the block is skipped
+// with the reason, as every test of the project does with outside tools.
+//
+// A fenced block whose info string carries "file=PATH" (```yaml
+// file=docs/examples/lefthook.yml) shows a file of the repository: its
+// text must be the file's, so that a configuration the documentation
+// shows is the one the tests run.
 package docstest
 
 import (
@@ -38,15 +48,41 @@ type Block struct {
 	File     string
 	Line     int
 	Commands []Command
+	// Needs are the programs the block runs besides kfunccheck.
+	Needs []string
 }
 
-var exitRE = regexp.MustCompile(`^\[exit (\d+)\]$`)
+// Shown is a fenced block that shows a file of the repository.
+type Shown struct {
+	File string
+	Line int
+	// Path is the file shown, relative to the top of the repository.
+	Path string
+	Text string
+}
 
-// Parse finds the console examples of a Markdown document.
-func Parse(file, text string) ([]Block, error) {
-	var blocks []Block
+// Doc is what Parse finds in a document.
+type Doc struct {
+	Blocks []Block
+	Shown  []Shown
+}
+
+var (
+	exitRE  = regexp.MustCompile(`^\[exit (\d+)\]$`)
+	needsRE = regexp.MustCompile(`^<!-- docstest: needs ([^>]*[^ >]) -->$`)
+	fenceRE = regexp.MustCompile("^```([a-z]*)(.*)$")
+	fileRE  = regexp.MustCompile(`(?:^| )file=([^ ]+)`)
+)
+
+// Parse finds the console examples and the shown files of a Markdown
+// document.
+func Parse(file, text string) (Doc, error) {
+	var doc Doc
 	var cur *Block
+	var shown *Shown
 	var cmd *Command
+	var fence bool // inside a fenced block that is neither
+	var needs []string
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	n := 0
@@ -66,16 +102,40 @@ func Parse(file, text string) ([]Block, error) {
 	for sc.Scan() {
 		n++
 		line := sc.Text()
+		closing := strings.TrimSpace(line) == "```"
 		switch {
-		case cur == nil && strings.TrimSpace(line) == "```console":
-			cur = &Block{File: file, Line: n}
+		case fence:
+			fence = !closing
+		case shown != nil && closing:
+			doc.Shown = append(doc.Shown, *shown)
+			shown = nil
+		case shown != nil:
+			shown.Text += line + "\n"
 		case cur == nil:
-		case strings.TrimSpace(line) == "```":
+			m := fenceRE.FindStringSubmatch(strings.TrimSpace(line))
+			switch {
+			case m == nil:
+				if strings.TrimSpace(line) != "" {
+					needs = nil
+					if nm := needsRE.FindStringSubmatch(strings.TrimSpace(line)); nm != nil {
+						needs = strings.Fields(nm[1])
+					}
+				}
+				continue
+			case m[1] == "console" && m[2] == "":
+				cur = &Block{File: file, Line: n, Needs: needs}
+			case fileRE.MatchString(m[2]):
+				shown = &Shown{File: file, Line: n, Path: fileRE.FindStringSubmatch(m[2])[1]}
+			default:
+				fence = true
+			}
+			needs = nil
+		case closing:
 			end()
 			if len(cur.Commands) == 0 {
-				return nil, fmt.Errorf("%s:%d: a console block without a command", file, cur.Line)
+				return Doc{}, fmt.Errorf("%s:%d: a console block without a command", file, cur.Line)
 			}
-			blocks = append(blocks, *cur)
+			doc.Blocks = append(doc.Blocks, *cur)
 			cur = nil
 		case cont:
 			cmd.Text += "\n" + line
@@ -85,25 +145,28 @@ func Parse(file, text string) ([]Block, error) {
 			cmd = &Command{Line: n, Text: strings.TrimPrefix(line, "$ ")}
 			cont = strings.HasSuffix(line, "\\")
 		case cmd == nil:
-			return nil, fmt.Errorf("%s:%d: output before any command", file, n)
+			return Doc{}, fmt.Errorf("%s:%d: output before any command", file, n)
 		default:
 			cmd.Output = append(cmd.Output, line)
 		}
 	}
-	if cur != nil {
-		return nil, fmt.Errorf("%s:%d: a console block that does not end", file, cur.Line)
+	switch {
+	case cur != nil:
+		return Doc{}, fmt.Errorf("%s:%d: a console block that does not end", file, cur.Line)
+	case shown != nil:
+		return Doc{}, fmt.Errorf("%s:%d: a file block that does not end", file, shown.Line)
 	}
-	return blocks, sc.Err()
+	return doc, sc.Err()
 }
 
 // Match reports whether got is what want shows: line by line, trailing
-// blanks ignored, a line "..." matching any number of lines and "..."
+// blanks and carriage returns ignored (a terminal shows neither), a line "..." matching any number of lines and "..."
 // inside a line any text (a temporary directory, a time).
 func Match(want, got []string) bool {
 	trim := func(ls []string) []string {
 		out := make([]string, 0, len(ls))
 		for _, l := range ls {
-			out = append(out, strings.TrimRight(l, " \t"))
+			out = append(out, strings.TrimRight(l, " \t\r"))
 		}
 		for len(out) > 0 && out[len(out)-1] == "" {
 			out = out[:len(out)-1]
@@ -158,4 +221,100 @@ func lineMatch(want, got string) bool {
 		got = got[i+len(p):]
 	}
 	return strings.HasSuffix(got, parts[len(parts)-1])
+}
+
+// FreshMachine is a command README.md gives for a fresh machine, as
+// .ci/run finds it: the second line after its marker (the first is the
+// opening of a ```sh block).
+type FreshMachine struct {
+	Line    int
+	Command string
+	// Output is the fenced block after the command's block, what the
+	// README shows it prints.
+	Output []string
+}
+
+// FindFreshMachine finds the command after marker in the README's text.
+func FindFreshMachine(text, marker string) (FreshMachine, error) {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) != marker {
+			continue
+		}
+		if i+2 >= len(lines) || strings.TrimSpace(lines[i+1]) != "```sh" {
+			return FreshMachine{}, fmt.Errorf("line %d: %s is not followed by a ```sh block", i+1, marker)
+		}
+		fm := FreshMachine{Line: i + 3, Command: lines[i+2]}
+		j := i + 3
+		for j < len(lines) && strings.TrimSpace(lines[j]) != "```" {
+			j++
+		}
+		if j != i+3 {
+			return FreshMachine{}, fmt.Errorf("line %d: the ```sh block after %s holds more than one line; .ci/run runs only the first", i+3, marker)
+		}
+		// The output block: the next fence after a blank line.
+		k := j + 1
+		for k < len(lines) && strings.TrimSpace(lines[k]) == "" {
+			k++
+		}
+		if k >= len(lines) || strings.TrimSpace(lines[k]) != "```" {
+			return FreshMachine{}, fmt.Errorf("line %d: no output block after the command of %s", i+3, marker)
+		}
+		for k++; k < len(lines) && strings.TrimSpace(lines[k]) != "```"; k++ {
+			fm.Output = append(fm.Output, lines[k])
+		}
+		return fm, nil
+	}
+	return FreshMachine{}, fmt.Errorf("no %s marker", marker)
+}
+
+// Link is a relative link of a document: a file of the repository and,
+// after "#", a heading of it.
+type Link struct {
+	Line   int
+	Target string
+}
+
+var (
+	linkRE    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	headingRE = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
+	slugDrop  = regexp.MustCompile(`[^\p{L}\p{N}\s_-]`)
+)
+
+// Links returns the relative links of a Markdown document (not those in
+// code), and the anchors its headings get, as GitHub makes them:
+// lower case, punctuation dropped, spaces made hyphens, "-1", "-2", ...
+// after a repeated one.
+func Links(text string) (links []Link, anchors map[string]bool) {
+	anchors = map[string]bool{}
+	seen := map[string]int{}
+	fence := false
+	for i, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			fence = !fence
+			continue
+		}
+		if fence {
+			continue
+		}
+		if m := headingRE.FindStringSubmatch(line); m != nil {
+			slug := strings.ReplaceAll(slugDrop.ReplaceAllString(strings.ToLower(m[1]), ""), " ", "-")
+			if n := seen[slug]; n > 0 {
+				anchors[fmt.Sprintf("%s-%d", slug, n)] = true
+			} else {
+				anchors[slug] = true
+			}
+			seen[slug]++
+		}
+		// Code spans hold no links.
+		parts := strings.Split(line, "`")
+		for j := 0; j < len(parts); j += 2 {
+			for _, m := range linkRE.FindAllStringSubmatch(parts[j], -1) {
+				if t := m[1]; !strings.Contains(t, "://") && !strings.HasPrefix(t, "mailto:") {
+					links = append(links, Link{Line: i + 1, Target: t})
+				}
+			}
+		}
+	}
+	return links, anchors
 }

@@ -104,7 +104,7 @@ func New(name string, w io.Writer, text TextOptions, version string) (Formatter,
 	case "github":
 		return NewGitHub(w), nil
 	case "b4":
-		return NewB4(w, "https://github.com/kfunccheck/kfunccheck#rules"), nil
+		return NewB4(w, "https://github.com/kfunccheck/kfunccheck/blob/main/docs/rules.md"), nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats, ", "))
 }
