@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
+	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
 // evoRepo restores the evolution fixture (6.1 and 6.12 kfunc files, tags
@@ -654,5 +658,47 @@ func TestReleasesCompatMatrix(t *testing.T) {
 	t.Logf("%d kernels, %d programs, %d verdicts the same from both; history %v, btf compat %v", len(kernels), len(objs), verdicts, took.Round(time.Millisecond), ctook.Round(time.Millisecond))
 	if verdicts < 24*len(kernels) {
 		t.Errorf("only %d verdicts", verdicts)
+	}
+}
+
+// TestSourceShapesMatchBTF: the kernel side of the compat rule read from
+// source (history --uses --repo) and from the same release's BTF agree:
+// every kfunc of Debian's 6.12 source, read as libbpf would read its BTF,
+// is compatible with the prototype the built 6.12 kernel's BTF gives, and
+// the source's types are understood (no unknown shape) for nearly all.
+func TestSourceShapesMatchBTF(t *testing.T) {
+	repo, _, _ := evoRepo(t)
+	r, _, err := gitrepo.Open(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cfg := policy.Default()
+	rels, err := history.FromRepo(r, kindex.ForRepo(r, cfg.NotKernel), []string{"v6.12"}, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := btfinfo.Load(gunzip(t, t.TempDir(), "../../patchcheck/btfinfo/testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, unknown := 0, 0
+	for _, kf := range k.Kfuncs {
+		c := rels[0].Kfuncs[kf.Name]
+		if c == nil || c.Proto() == nil {
+			continue
+		}
+		both++
+		ok, why, unk := btfinfo.Compatible(btfinfo.ShapeOfProto(c.Proto()), k.Offer(kf.Name).Shape)
+		if !ok {
+			t.Errorf("%s: source %q and BTF %q: %s", kf.Name, c.Prototype, kf.Prototype, why)
+		}
+		if len(unk) > 0 {
+			unknown++
+			t.Logf("%s: %v", kf.Name, unk)
+		}
+	}
+	if both < 120 || unknown*20 > both {
+		t.Errorf("%d kfuncs in both, %d with a type the source reader cannot resolve", both, unknown)
 	}
 }

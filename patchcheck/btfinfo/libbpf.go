@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
+	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 )
 
@@ -544,19 +545,21 @@ func cShape(t string, depth int) *Shape {
 	// A function pointer or function type: "RET (*)(PARAMS)" or "RET ()(PARAMS)".
 	if i := strings.IndexByte(t, '('); i >= 0 {
 		j := strings.IndexByte(t[i:], ')')
-		if j > 0 && strings.Trim(t[i+1:i+j], " *constvolatilerestrict") == "" {
+		if j > 0 && model.IsDeclaratorGroup(t[i+1:i+j]) {
 			ptrs := strings.Count(t[i+1:i+j], "*")
 			rest := strings.TrimSpace(t[i+j+1:])
 			if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
 				fp := &Shape{Kind: ShapeFuncProto, Ret: cShape(t[:i], depth+1)}
-				if ps := strings.TrimSpace(rest[1 : len(rest)-1]); ps != "" && ps != "void" {
-					for _, p := range splitParams(ps) {
-						if p == "..." {
-							fp.Params = append(fp.Params, &Shape{Kind: ShapeVoid, Spell: "..."})
-							continue
-						}
-						fp.Params = append(fp.Params, cShape(paramType(p), depth+1))
-					}
+				// The parameter list as the C engine reads one.
+				p, err := cscan.ParsePrototype("void __kfunccheck_fn" + rest)
+				if err != nil {
+					return &Shape{Kind: ShapeUnknown, Spell: t}
+				}
+				for _, pa := range p.Params {
+					fp.Params = append(fp.Params, cShape(pa.Type, depth+1))
+				}
+				if p.Variadic {
+					fp.Params = append(fp.Params, &Shape{Kind: ShapeVoid, Spell: "..."})
 				}
 				// A parameter of function type is a pointer to it.
 				s := &Shape{Kind: ShapePtr, Elem: fp}
@@ -603,43 +606,9 @@ func cShape(t string, depth int) *Shape {
 	return &Shape{Kind: ShapeUnknown, Spell: base}
 }
 
-// splitParams splits a parameter list at its top-level commas.
-func splitParams(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, strings.TrimSpace(s[start:i]))
-				start = i + 1
-			}
-		}
-	}
-	return append(out, strings.TrimSpace(s[start:]))
-}
-
-// paramType drops a parameter's name from "void *map": the last word, when
-// it is an identifier after a complete type.
-func paramType(p string) string {
-	if strings.ContainsAny(p, "()[") {
-		return p
-	}
-	f := strings.Fields(strings.ReplaceAll(p, "*", " * "))
-	if len(f) < 2 {
-		return p
-	}
-	last, prev := f[len(f)-1], f[len(f)-2]
-	if last == "*" || prev == "struct" || prev == "union" || prev == "enum" {
-		return p
-	}
-	if _, isInt := cIntegers[strings.Join(f, " ")]; isInt {
-		return p
-	}
-	// "unsigned int x" or "struct foo *p": the last word names it.
-	return strings.Join(f[:len(f)-1], " ")
+// Compatible applies libbpf's rule to two prototypes' shapes: whether
+// libbpf accepts local for target, why not, and what it could not judge.
+func Compatible(local, target *Shape) (ok bool, why string, unknown []string) {
+	r := libbpfCompat(local, target)
+	return r.ok, r.why, r.unknown
 }

@@ -4,9 +4,7 @@ package btfinfo
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -278,7 +276,7 @@ func TestEssentialName(t *testing.T) {
 
 // realObjects gunzips the committed BPF objects into dir, with the test
 // program and its gcc build.
-func realObjects(t *testing.T, dir string) []string {
+func realObjects(t *testing.T) []string {
 	t.Helper()
 	paths := []string{"testdata/prog.bpf.o", "testdata/prog-gcc.bpf.o"}
 	gzs, _ := filepath.Glob("testdata/objects/*.bpf.o.gz")
@@ -286,7 +284,7 @@ func realObjects(t *testing.T, dir string) []string {
 		t.Fatal("no objects in testdata/objects (scripts/build-bpf-objects.sh --fixtures)")
 	}
 	for _, gz := range gzs {
-		paths = append(paths, gunzipTo(t, dir, gz))
+		paths = append(paths, gunzipFixture(t, gz))
 	}
 	// More objects, built by scripts/build-bpf-objects.sh, when named.
 	if more := os.Getenv("KFUNCCHECK_BPF_OBJECTS"); more != "" {
@@ -296,29 +294,6 @@ func realObjects(t *testing.T, dir string) []string {
 	return paths
 }
 
-func gunzipTo(t *testing.T, dir, gz string) string {
-	t.Helper()
-	f, err := os.Open(gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(gz), ".gz"))
-	w, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := io.Copy(w, zr); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestRealObjectsAgreeWithLibbpf judges real BPF objects (selftests of
 // 6.1 and 6.12 built by Debian's clang, the test program built by clang
 // and gcc-bpf) against Debian's built 6.1 and 6.12 kernels and the
@@ -326,11 +301,10 @@ func gunzipTo(t *testing.T, dir, gz string) string {
 // resolved (ok, compatible, not-kfunc, not-callable) exactly where
 // libbpf finds a FUNC and bpf_core_types_are_compat accepts it.
 func TestRealObjectsAgreeWithLibbpf(t *testing.T) {
-	dir := t.TempDir()
-	objs := realObjects(t, dir)
+	objs := realObjects(t)
 	kernels := []string{
-		gunzipTo(t, dir, "testdata/real/vmlinux-6.1.0-57-amd64.elf.gz"),
-		gunzipTo(t, dir, "testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz"),
+		gunzipFixture(t, "testdata/real/vmlinux-6.1.0-57-amd64.elf.gz"),
+		gunzipFixture(t, "testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz"),
 		"testdata/new-le.elf", "testdata/old.btf",
 	}
 	read := ReadObjects(objs)

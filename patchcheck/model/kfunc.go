@@ -121,20 +121,25 @@ func declaratorSlot(typ string) int {
 		if j == len(typ) || typ[j] == '(' {
 			continue
 		}
-		inner := strings.Fields(strings.ReplaceAll(typ[i+1:j], "*", " * "))
-		ok := true
-		for _, w := range inner {
-			switch w {
-			case "*", "const", "volatile", "restrict":
-			default:
-				ok = false
-			}
-		}
-		if ok {
+		if IsDeclaratorGroup(typ[i+1 : j]) {
 			return j
 		}
 	}
 	return -1
+}
+
+// IsDeclaratorGroup reports whether the inside of a parenthesised group
+// holds only pointers and qualifiers ("*", "* const", ""): where a
+// function pointer's or an array pointer's name goes.
+func IsDeclaratorGroup(s string) bool {
+	for _, w := range strings.Fields(strings.ReplaceAll(s, "*", " * ")) {
+		switch w {
+		case "*", "const", "volatile", "restrict":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // KfuncState is what one side of a patch shows of a kfunc: its set entries
