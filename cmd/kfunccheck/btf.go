@@ -102,10 +102,10 @@ func btfList(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) i
 		if len(kf.Tags) > 1 {
 			line = "__bpf_fastcall " + line
 		}
-		fmt.Fprintln(stdout, line)
+		fmt.Fprintln(stdout, oneline.String(line))
 	}
 	for _, u := range k.Unresolved {
-		fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", u)
+		fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", oneline.String(u))
 	}
 	return 0
 }
@@ -398,7 +398,7 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 	}
 	if format == "text" {
 		for _, c := range res.Changes {
-			fmt.Fprintf(stdout, "%-10s %s", c.Kind, c.Kfunc)
+			fmt.Fprintf(stdout, "%-10s %s", c.Kind, oneline.String(c.Kfunc))
 			switch c.Kind {
 			case model.KindSignature:
 				for _, d := range c.SigDiffs {
@@ -406,15 +406,15 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 					if d.Breaking {
 						mark = "breaking"
 					}
-					fmt.Fprintf(stdout, "\n           %s: %s", mark, d.What)
+					fmt.Fprintf(stdout, "\n           %s: %s", mark, oneline.String(d.What))
 				}
 			case model.KindFlags:
 				fmt.Fprintf(stdout, ": +%v -%v", c.FlagsAdded, c.FlagsRemoved)
 				if c.Detail != "" {
-					fmt.Fprintf(stdout, " (%s)", c.Detail)
+					fmt.Fprintf(stdout, " (%s)", oneline.String(c.Detail))
 				}
 			case model.KindMoved:
-				fmt.Fprintf(stdout, ": %s", c.Detail)
+				fmt.Fprintf(stdout, ": %s", oneline.String(c.Detail))
 			}
 			fmt.Fprintln(stdout)
 		}
