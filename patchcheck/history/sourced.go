@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -67,12 +68,17 @@ func Sourced(label string) *SourcedTable {
 }
 
 // SourcedFrom writes a sourced table from a release read from source:
-// each set's registrations, from the routes of the kfuncs it holds.
+// each set's registrations, from the routes of the kfuncs it holds. A
+// route's condition joins the entry's with the registration's; a set's
+// conditions are the conjuncts every one of its routes has (the
+// registration's), not one entry's own.
 func SourcedFrom(r *Release, series, provenance string) *SourcedTable {
 	t := &SourcedTable{Series: series, Provenance: provenance, Hooks: r.Hooks, Sets: map[string]SourcedSet{}}
 	if r.snap == nil {
 		return t
 	}
+	conds := map[string][]string{}
+	seen := map[string]bool{}
 	for _, a := range r.snap.Avail {
 		if a == nil {
 			continue
@@ -84,8 +90,25 @@ func SourcedFrom(r *Release, series, provenance string) *SourcedTable {
 			s := t.Sets[rt.Set]
 			s.ProgTypes = addSorted(s.ProgTypes, rt.ProgType)
 			s.Filters = addSorted(s.Filters, rt.Filter)
-			s.Conds = addSorted(s.Conds, rt.Cond)
 			t.Sets[rt.Set] = s
+			var cj []string
+			for _, c := range strings.Split(rt.Cond, "&&") {
+				if c = strings.TrimSpace(c); c != "" {
+					cj = addSorted(cj, c)
+				}
+			}
+			if !seen[rt.Set] {
+				seen[rt.Set], conds[rt.Set] = true, cj
+				continue
+			}
+			conds[rt.Set] = slices.DeleteFunc(conds[rt.Set], func(c string) bool { return !slices.Contains(cj, c) })
+		}
+	}
+	for name, cj := range conds {
+		if len(cj) > 0 {
+			s := t.Sets[name]
+			s.Conds = []string{strings.Join(cj, " && ")}
+			t.Sets[name] = s
 		}
 	}
 	return t
