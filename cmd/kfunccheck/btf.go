@@ -4,18 +4,21 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
-	"github.com/kfunccheck/kfunccheck/patchcheck/cscan"
+	"github.com/kfunccheck/kfunccheck/patchcheck/history"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/report"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -56,9 +59,9 @@ func (c *cli) newBTFCmd() *cobra.Command {
 			}),
 		sub("uses [flags] PROG.bpf.o...", "the kfuncs a BPF program calls", btfUses,
 			[]string{"text", "json"}, func(*pflag.FlagSet, *btfOpts) {}),
-		sub("compat [flags] PROG.bpf.o", "whether a kernel has the kfuncs a BPF program calls, as it calls them", btfCompat,
+		sub("compat [flags] PROG.bpf.o...", "whether kernels have the kfuncs BPF programs call, as libbpf resolves them", btfCompat,
 			[]string{"text", "json"}, func(fs *pflag.FlagSet, o *btfOpts) {
-				fs.StringArrayVar(&o.kernels, "kernel", nil, "kernel BTF to check against (repeatable: a matrix over several kernels; default "+btfinfo.DefaultKernel+")")
+				fs.StringArrayVar(&o.kernels, "kernel", nil, "[LABEL=]kernel BTF to check against (repeatable: a matrix over several kernels; default "+btfinfo.DefaultKernel+")")
 				fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line on a terminal")
 				base(fs, o)
 				o.policyFlags.add(fs, nil, flagConfig)
@@ -99,10 +102,10 @@ func btfList(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) i
 		if len(kf.Tags) > 1 {
 			line = "__bpf_fastcall " + line
 		}
-		fmt.Fprintln(stdout, line)
+		fmt.Fprintln(stdout, oneline.String(line))
 	}
 	for _, u := range k.Unresolved {
-		fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", u)
+		fmt.Fprintf(stdout, "/* unresolved, not callable: %s */\n", oneline.String(u))
 	}
 	return 0
 }
@@ -133,48 +136,51 @@ func btfDiff(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) i
 	return reportBTFDiff(res, o.format, opt, stdout, stderr)
 }
 func btfUses(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-		return 2
-	}
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "usage: kfunccheck "+use)
 		return 2
 	}
 	all := map[string][]*btfinfo.Use{}
-	for _, path := range paths {
-		uses, err := btfinfo.Uses(path)
-		if err != nil {
-			return fail(err)
+	code := 0
+	// One unreadable object is that object's error: the others are read.
+	for _, obj := range btfinfo.ReadObjects(paths) {
+		if obj.Err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %s\n", oneline.String(obj.Err.Error()))
+			code = 2
+			continue
 		}
-		all[path] = uses
+		all[obj.Path] = obj.Uses
+		if obj.Refused != "" {
+			fmt.Fprintf(stderr, "kfunccheck: warning: %s: %s\n", oneline.String(obj.Path), oneline.String(obj.Refused))
+		}
 		if o.format != "json" {
-			for _, u := range uses {
+			for _, u := range obj.Uses {
 				weak := ""
 				if u.Weak {
 					weak = " /* __weak */"
 				}
-				fmt.Fprintf(stdout, "%s: %s%s\n", path, u.Prototype, weak)
+				fmt.Fprintf(stdout, "%s: %s%s\n", oneline.String(obj.Path), oneline.String(u.Prototype), weak)
 			}
 		}
 	}
 	if o.format == "json" {
-		return writeJSON(stdout, all)
+		if c := writeJSON(stdout, all); c != 0 {
+			return c
+		}
 	}
-	return 0
+	return code
 }
+
+// btfCompat judges BPF objects against kernels: each kernel read once,
+// every object in one run, by the rule history --uses applies.
 func btfCompat(o *btfOpts, use string, paths []string, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
+		fmt.Fprintf(stderr, "kfunccheck: %s\n", oneline.String(err.Error()))
 		return 2
 	}
-	if len(paths) != 1 {
+	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "usage: kfunccheck "+use)
 		return 2
-	}
-	uses, err := btfinfo.Uses(paths[0])
-	if err != nil {
-		return fail(err)
 	}
 	pol, err := o.options(stderr)
 	if err != nil {
@@ -183,38 +189,193 @@ func btfCompat(o *btfOpts, use string, paths []string, stdout, stderr io.Writer)
 	if len(o.kernels) == 0 {
 		o.kernels = []string{btfinfo.DefaultKernel}
 	}
-	if len(o.kernels) > 1 {
-		return compatMatrix(paths[0], uses, o.kernels, o.base, o.format, pol.Policy.CompareOptions(), stdout, stderr,
-			terminalProgress(stderr, o.quiet, "reading kernels"))
+	var objs []btfinfo.Object
+	var rels []*history.Release
+	var kerr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		objs = btfinfo.ReadObjects(paths)
+	}()
+	rels, kerr = kernelReleases(o.kernels, []string{o.base}, pol, terminalProgress(stderr, o.quiet || len(o.kernels) < 2, "reading kernels"))
+	wg.Wait()
+	if kerr != nil {
+		return fail(kerr)
 	}
-	k, err := btfinfo.Load(o.kernels[0], o.base)
-	if err != nil {
-		return fail(err)
-	}
-	verdicts := btfinfo.Compat(uses, k, pol.Policy.CompareOptions())
-	bad := problems(verdicts)
-	if o.format == "json" {
-		writeJSON(stdout, map[string]any{"program": paths[0], "kernel": k.Source, "kfuncs": verdicts, "problems": bad})
-	} else {
-		for _, v := range verdicts {
-			fmt.Fprintf(stdout, "%-12s %s", v.Status, v.Use.Prototype)
-			if v.Status == "missing" && v.Use.Weak {
-				fmt.Fprint(stdout, "  (weak: the program can check bpf_ksym_exists())")
-			}
-			if v.Kernel != "" && v.Status != "ok" {
-				fmt.Fprintf(stdout, "\n             kernel: %s", v.Kernel)
-			}
-			for _, r := range v.Reasons {
-				fmt.Fprintf(stdout, "\n             %s", r)
-			}
-			fmt.Fprintln(stdout)
+	var out []*history.Compat
+	code := 0
+	for _, obj := range objs {
+		if obj.Err != nil {
+			fmt.Fprintf(stderr, "kfunccheck: %s\n", oneline.String(obj.Err.Error()))
+			code = 2
+			continue
 		}
-		fmt.Fprintf(stdout, "%s: %d kfuncs, %d missing or incompatible in %s\n", paths[0], len(verdicts), bad, k.Source)
+		c := history.CheckCompat(rels, obj)
+		out = append(out, c)
+		for _, r := range c.Releases {
+			if !r.Loads && code == 0 {
+				code = 1
+			}
+		}
 	}
-	if bad > 0 {
-		return 1
+	if o.format == "json" {
+		var ks []map[string]string
+		for _, r := range rels {
+			ks = append(ks, map[string]string{"label": r.Name, "source": r.Source, "program_types": r.CallableSource})
+		}
+		if c := writeJSON(stdout, map[string]any{"kernels": ks, "programs": out}); c != 0 {
+			return c
+		}
+		return code
 	}
-	return 0
+	for _, c := range out {
+		if len(rels) == 1 {
+			compatList(stdout, c, rels[0])
+		} else {
+			compatMatrix(stdout, c)
+		}
+	}
+	return code
+}
+
+// kernelReleases reads the kernels, [LABEL=]FILE each, at once; bases is
+// empty, one base for all, or one per file. progress, when not nil, is
+// told of each kernel read.
+func kernelReleases(args, bases []string, opt patchcheck.Options, progress func(done, total int)) ([]*history.Release, error) {
+	if len(bases) == 1 && bases[0] == "" {
+		bases = nil
+	}
+	if len(bases) > 1 && len(bases) != len(args) {
+		return nil, fmt.Errorf("--base given %d times for %d files: give it once, or once per file", len(bases), len(args))
+	}
+	rels := make([]*history.Release, len(args))
+	errs := make([]error, len(args))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, a := range args {
+		label, file := "", a
+		if l, f, ok := strings.Cut(a, "="); ok && l != "" && !strings.Contains(l, "/") {
+			label, file = l, f
+		}
+		if label == "" {
+			label = history.Label(file)
+		}
+		base := ""
+		switch len(bases) {
+		case 1:
+			base = bases[0]
+		case len(args):
+			base = bases[i]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			k, err := btfinfo.Load(file, base)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			rels[i] = history.FromKernel(label, k, opt.Policy, opt.Interest)
+			if progress != nil {
+				mu.Lock()
+				done++
+				progress(done, len(args))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return rels, errors.Join(errs...)
+}
+
+// compatList prints one program's verdicts on one kernel, a kfunc a line.
+func compatList(w io.Writer, c *history.Compat, r *history.Release) {
+	cr := c.Releases[0]
+	if c.Refused != "" {
+		fmt.Fprintf(w, "%s: %s: does not load\n", oneline.String(c.Program), oneline.String(c.Refused))
+		return
+	}
+	bad := 0
+	for _, v := range cr.Kfuncs {
+		if !v.Loads {
+			bad++
+		}
+		fmt.Fprintf(w, "%-12s %s", v.Status, oneline.String(v.Use.Prototype))
+		if v.Status == btfinfo.StatusMissing && v.Use.Weak {
+			fmt.Fprint(w, "  (weak: the program can check bpf_ksym_exists())")
+		}
+		if v.Kernel != "" && v.Status != btfinfo.StatusOK {
+			fmt.Fprintf(w, "\n             kernel: %s", oneline.String(v.Kernel))
+		}
+		for _, group := range [][]string{v.Reasons, v.Notes} {
+			for _, s := range group {
+				fmt.Fprintf(w, "\n             %s", oneline.String(s))
+			}
+		}
+		for _, s := range v.Unknown {
+			// What the kernel cannot tell of every kfunc is said once,
+			// after them.
+			if !strings.HasPrefix(s, "program types: ") {
+				fmt.Fprintf(w, "\n             cannot tell %s", oneline.String(s))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if cr.Unknown != "" && len(c.ProgTypes) > 0 {
+		fmt.Fprintf(w, "cannot tell %s\n", oneline.String(cr.Unknown))
+	}
+	verdict := "loads"
+	if !cr.Loads {
+		verdict = "does not load"
+	}
+	fmt.Fprintf(w, "%s: %d kfuncs, %d keep it from loading on %s: %s\n", oneline.String(c.Program), len(cr.Kfuncs), bad, oneline.String(r.Name), verdict)
+}
+
+// compatMatrix prints one program against several kernels: a row per
+// kfunc, a column per kernel, and whether the program loads on each.
+func compatMatrix(out io.Writer, c *history.Compat) {
+	if c.Refused != "" {
+		fmt.Fprintf(out, "%s: %s: does not load\n", oneline.String(c.Program), oneline.String(c.Refused))
+		return
+	}
+	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	fmt.Fprint(w, oneline.String(c.Program))
+	for _, r := range c.Releases {
+		fmt.Fprintf(w, "\t%s", oneline.String(r.Release))
+	}
+	fmt.Fprintln(w)
+	for i, u := range c.Uses {
+		name := u.Name
+		if u.Weak {
+			name += " (weak)"
+		}
+		fmt.Fprint(w, oneline.String(name))
+		for _, r := range c.Releases {
+			fmt.Fprintf(w, "\t%s", r.Kfuncs[i].Status)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, "loads")
+	for _, r := range c.Releases {
+		bad := 0
+		for _, v := range r.Kfuncs {
+			if !v.Loads {
+				bad++
+			}
+		}
+		verdict := "yes"
+		if !r.Loads {
+			verdict = fmt.Sprintf("no (%d)", bad)
+		}
+		fmt.Fprintf(w, "\t%s", verdict)
+	}
+	fmt.Fprintln(w)
+	w.Flush()
 }
 
 func writeJSON(w io.Writer, v any) int {
@@ -237,7 +398,7 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 	}
 	if format == "text" {
 		for _, c := range res.Changes {
-			fmt.Fprintf(stdout, "%-10s %s", c.Kind, c.Kfunc)
+			fmt.Fprintf(stdout, "%-10s %s", c.Kind, oneline.String(c.Kfunc))
 			switch c.Kind {
 			case model.KindSignature:
 				for _, d := range c.SigDiffs {
@@ -245,15 +406,15 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 					if d.Breaking {
 						mark = "breaking"
 					}
-					fmt.Fprintf(stdout, "\n           %s: %s", mark, d.What)
+					fmt.Fprintf(stdout, "\n           %s: %s", mark, oneline.String(d.What))
 				}
 			case model.KindFlags:
 				fmt.Fprintf(stdout, ": +%v -%v", c.FlagsAdded, c.FlagsRemoved)
 				if c.Detail != "" {
-					fmt.Fprintf(stdout, " (%s)", c.Detail)
+					fmt.Fprintf(stdout, " (%s)", oneline.String(c.Detail))
 				}
 			case model.KindMoved:
-				fmt.Fprintf(stdout, ": %s", c.Detail)
+				fmt.Fprintf(stdout, ": %s", oneline.String(c.Detail))
 			}
 			fmt.Fprintln(stdout)
 		}
@@ -278,82 +439,6 @@ func reportBTFDiff(res *patchcheck.Result, format string, opt patchcheck.Options
 	}
 	if err := out.End(sum); err != nil {
 		return 2
-	}
-	if failed {
-		return 1
-	}
-	return 0
-}
-
-// problems counts the kfuncs that keep a program from loading: strong
-// ones missing, and any incompatible.
-func problems(verdicts []btfinfo.Verdict) int {
-	bad := 0
-	for _, v := range verdicts {
-		if v.Status == "incompatible" || v.Status == "missing" && !v.Use.Weak {
-			bad++
-		}
-	}
-	return bad
-}
-
-// compatMatrix checks one program against several kernels: a row per
-// kfunc, a column per kernel, and whether the program loads on each. It
-// exits 1 when the program does not load on one of them.
-func compatMatrix(prog string, uses []*btfinfo.Use, kernels []string, base, format string, opt cscan.CompareOptions, stdout, stderr io.Writer, progress func(done, total int)) int {
-	type column struct {
-		Kernel   string            `json:"kernel"`
-		Loads    bool              `json:"loads"`
-		Problems int               `json:"problems"`
-		Kfuncs   []btfinfo.Verdict `json:"kfuncs"`
-	}
-	var cols []column
-	for _, path := range kernels {
-		k, err := btfinfo.Load(path, base)
-		if err != nil {
-			fmt.Fprintf(stderr, "kfunccheck: %v\n", err)
-			return 2
-		}
-		v := btfinfo.Compat(uses, k, opt)
-		cols = append(cols, column{Kernel: path, Kfuncs: v, Problems: problems(v), Loads: problems(v) == 0})
-		if progress != nil {
-			progress(len(cols), len(kernels))
-		}
-	}
-	failed := false
-	for _, c := range cols {
-		failed = failed || !c.Loads
-	}
-	if format == "json" {
-		writeJSON(stdout, map[string]any{"program": prog, "kernels": cols})
-	} else {
-		w := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
-		fmt.Fprintf(w, "%s", prog)
-		for _, c := range cols {
-			fmt.Fprintf(w, "\t%s", filepath.Base(c.Kernel))
-		}
-		fmt.Fprintln(w)
-		for i, u := range uses {
-			name := u.Name
-			if u.Weak {
-				name += " (weak)"
-			}
-			fmt.Fprint(w, name)
-			for _, c := range cols {
-				fmt.Fprintf(w, "\t%s", c.Kfuncs[i].Status)
-			}
-			fmt.Fprintln(w)
-		}
-		fmt.Fprint(w, "loads")
-		for _, c := range cols {
-			verdict := "yes"
-			if !c.Loads {
-				verdict = fmt.Sprintf("no (%d)", c.Problems)
-			}
-			fmt.Fprintf(w, "\t%s", verdict)
-		}
-		fmt.Fprintln(w)
-		w.Flush()
 	}
 	if failed {
 		return 1

@@ -20,6 +20,7 @@ import (
 	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
 	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 	"github.com/kfunccheck/kfunccheck/rules"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -33,6 +34,9 @@ type historyOpts struct {
 	minReleases, minDays             int
 	uses, bases, series              []string
 	flags                            *pflag.FlagSet
+	// inputErrors counts the inputs that could not be read while the
+	// others were: the run then exits 2.
+	inputErrors int
 }
 
 func (c *cli) newHistoryCmd() *cobra.Command {
@@ -51,7 +55,7 @@ func (c *cli) newHistoryCmd() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.format, "format", "text", "output: text, json or html")
-	fs.StringVarP(&o.outFile, "output", "o", "", "write to this file instead of standard output")
+	fs.StringVarP(&o.outFile, "output", "o", "", "write to this file instead of standard output; with --format html, a directory (DIR/) gets a static site: index.html and one page per kfunc")
 	o.policyFlags.add(fs, nil, flagRepo, flagConfig, flagStableList)
 	fs.StringArrayVar(&o.uses, "uses", nil, "BPF object whose compatibility matrix to add (repeatable)")
 	fs.StringArrayVar(&o.bases, "base", nil, "base BTF of module files: once for all, or once per file in order")
@@ -98,6 +102,9 @@ func runHistory(o *historyOpts, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := o.write(stdout, h, compat); err != nil {
 		return fail(err)
+	}
+	if o.inputErrors > 0 {
+		return 2
 	}
 	// As for check: a finding at or above --fail-on fails the run, so
 	// that a CI job can hold a stable series to its contracts.
@@ -163,7 +170,7 @@ func (o *historyOpts) build(args []string, opt patchcheck.Options, stderr io.Wri
 	if o.repo != "" {
 		rels, err = repoReleases(o.repo, args, opt, stderr, o.stats, terminalProgress(stderr, o.quiet, "reading releases"))
 	} else {
-		rels, err = btfReleases(args, o.bases, opt)
+		rels, err = kernelReleases(args, o.bases, opt, terminalProgress(stderr, o.quiet || len(args) < 2, "reading kernels"))
 	}
 	if err != nil {
 		return nil, nil, err
@@ -174,16 +181,15 @@ func (o *historyOpts) build(args []string, opt patchcheck.Options, stderr io.Wri
 		return nil, nil, err
 	}
 	var compat []*history.Compat
-	for _, prog := range o.uses {
-		us, err := btfinfo.Uses(prog)
-		if err != nil {
-			return nil, nil, err
+	for _, obj := range btfinfo.ReadObjects(o.uses) {
+		if obj.Err != nil {
+			// One unreadable program is its own error: the others are
+			// judged, and the run exits 2 at the end.
+			fmt.Fprintf(stderr, "kfunccheck history: --uses %s\n", oneline.String(obj.Err.Error()))
+			o.inputErrors++
+			continue
 		}
-		pts, err := history.ProgTypes(prog)
-		if err != nil {
-			return nil, nil, err
-		}
-		compat = append(compat, h.CheckCompat(prog, pts, us, opt.Policy.CompareOptions()))
+		compat = append(compat, h.CheckCompat(obj))
 	}
 	if o.stats {
 		fmt.Fprintf(stderr, "history: %d releases read in %v, diffed and judged in %v\n", len(rels), read.Round(time.Millisecond), (time.Since(start) - read).Round(time.Millisecond))
@@ -193,6 +199,12 @@ func (o *historyOpts) build(args []string, opt patchcheck.Options, stderr io.Wri
 
 // write renders the history in --format to -o or stdout.
 func (o *historyOpts) write(stdout io.Writer, h *history.History, compat []*history.Compat) error {
+	// -o DIR/ (or an existing directory) with the page: a static site.
+	if o.format == "html" && o.outFile != "" {
+		if st, err := os.Stat(o.outFile); err == nil && st.IsDir() || strings.HasSuffix(o.outFile, "/") {
+			return h.WriteSite(o.outFile, compat, o.urlTmpl)
+		}
+	}
 	w := stdout
 	var f *os.File
 	if o.outFile != "" {
@@ -210,13 +222,9 @@ func (o *historyOpts) write(stdout io.Writer, h *history.History, compat []*hist
 	case "json":
 		d := h.Document(o.urlTmpl)
 		d.Compat = compat
-		if writeJSON(bw, d) != 0 {
-			err = fmt.Errorf("writing JSON failed")
-		}
+		err = history.WriteJSON(bw, d)
 	case "html":
-		d := h.Document(o.urlTmpl)
-		d.Compat = compat
-		err = history.WriteHTML(bw, d)
+		err = h.WriteHTML(bw, compat, o.urlTmpl)
 	}
 	err = errors.Join(err, bw.Flush())
 	if f != nil {
@@ -234,20 +242,34 @@ func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.W
 		return nil, fmt.Errorf("--repo %s: %w", dir, err)
 	}
 	defer repo.Close()
-	var names []string
+	var names, ids []string
 	for _, r := range revs {
 		if !history.IsPattern(r) {
-			names = append(names, r)
+			id, err := repo.Resolve(r)
+			if err != nil {
+				return nil, fmt.Errorf("--repo %s: revision %s: %w", dir, oneline.String(r), err)
+			}
+			names, ids = append(names, r), append(ids, id)
 			continue
 		}
-		tags, err := history.Tags(layout.CommonDir, r)
+		tags, skipped, err := history.ListTags(layout.CommonDir, r)
 		if err != nil {
 			return nil, fmt.Errorf("--repo %s: tags %s: %w", dir, r, err)
+		}
+		// A tag git would refuse to create is left out, said, not fatal.
+		for _, s := range skipped {
+			fmt.Fprintf(stderr, "kfunccheck history: warning: tag \"%s\" left out: not a valid ref name\n", oneline.String(s))
 		}
 		if len(tags) == 0 {
 			return nil, fmt.Errorf("--repo %s: no tag matches %s", dir, r)
 		}
-		names = append(names, tags...)
+		for _, t := range tags {
+			id, err := history.ResolveTag(repo, t)
+			if err != nil {
+				return nil, fmt.Errorf("--repo %s: tag %s: %w", dir, oneline.String(t.Name), err)
+			}
+			names, ids = append(names, t.Name), append(ids, id)
+		}
 	}
 	idx := kindex.ForRepo(repo, opt.Policy.NotKernel)
 	if idx == nil {
@@ -256,64 +278,22 @@ func repoReleases(dir string, revs []string, opt patchcheck.Options, stderr io.W
 	cache := kindex.CachePath(layout.GitDir)
 	idx.Load(cache)
 	defer idx.Save(cache)
-	if stats || progress != nil {
+	if stats {
 		// The index keeps the trees, so reading them here first costs
 		// FromRepo nothing and shows the first walk apart from the
-		// derivations, and how far the reading is.
+		// derivations.
 		for i, n := range names {
-			if progress != nil {
-				progress(i, len(names))
-			}
-			id, err := repo.Resolve(n)
-			if err != nil {
-				break
-			}
+			id := ids[i]
 			began, reads := time.Now(), idx.Reads
 			if _, err := idx.At(id); err != nil {
 				break
 			}
-			if stats {
-				fmt.Fprintf(stderr, "history: tree of %s in %v (%d blobs read)\n", n, time.Since(began).Round(time.Millisecond), idx.Reads-reads)
-			}
-		}
-		if progress != nil {
-			progress(len(names), len(names))
+			fmt.Fprintf(stderr, "history: tree of %s in %v (%d blobs read)\n", n, time.Since(began).Round(time.Millisecond), idx.Reads-reads)
 		}
 	}
-	rels, err := history.FromRepo(repo, idx, names, opt.Policy, opt.Interest)
+	rels, err := history.FromCommits(repo, idx, names, ids, opt.Policy, opt.Interest, progress)
 	if stats && err == nil {
 		fmt.Fprintf(stderr, "history: %d blobs read\n", idx.Reads)
 	}
 	return rels, err
-}
-
-// btfReleases reads [LABEL=]FILE arguments; bases is empty, one base for
-// all files, or one per file.
-func btfReleases(args, bases []string, opt patchcheck.Options) ([]*history.Release, error) {
-	if len(bases) > 1 && len(bases) != len(args) {
-		return nil, fmt.Errorf("--base given %d times for %d files: give it once, or once per file", len(bases), len(args))
-	}
-	var rels []*history.Release
-	for i, a := range args {
-		label, file := "", a
-		if l, f, ok := strings.Cut(a, "="); ok && l != "" && !strings.Contains(l, "/") {
-			label, file = l, f
-		}
-		if label == "" {
-			label = history.Label(file)
-		}
-		base := ""
-		switch len(bases) {
-		case 1:
-			base = bases[0]
-		case len(args):
-			base = bases[i]
-		}
-		k, err := btfinfo.Load(file, base)
-		if err != nil {
-			return nil, err
-		}
-		rels = append(rels, history.FromKernel(label, k, opt.Policy, opt.Interest))
-	}
-	return rels, nil
 }

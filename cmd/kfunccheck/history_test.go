@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
+	"github.com/kfunccheck/kfunccheck/patchcheck/gitrepo"
 	"github.com/kfunccheck/kfunccheck/patchcheck/history"
+	"github.com/kfunccheck/kfunccheck/patchcheck/kindex"
+	"github.com/kfunccheck/kfunccheck/patchcheck/policy"
 )
 
 // evoRepo restores the evolution fixture (6.1 and 6.12 kfunc files, tags
@@ -225,8 +229,22 @@ func TestHistoryBTF(t *testing.T) {
 	if len(doc.Releases) != 2 || doc.Releases[0].Name != "6.1.0-57-amd64" || doc.Releases[1].Name != "v6.12" {
 		t.Fatalf("releases %+v", doc.Releases)
 	}
-	if doc.Releases[0].Kfuncs != 42 || doc.Releases[1].Kfuncs != 132 || !doc.Releases[0].HasFlags || doc.Releases[0].HasProgTypes {
-		t.Errorf("releases %+v: want 42 and 132 kfuncs, flags and no program types", doc.Releases)
+	// Program types come from the sourced tables of 6.1 and 6.12.
+	if doc.Releases[0].Kfuncs != 42 || doc.Releases[1].Kfuncs != 132 || !doc.Releases[0].HasFlags || !doc.Releases[0].HasProgTypes {
+		t.Errorf("releases %+v: want 42 and 132 kfuncs, flags and program types", doc.Releases)
+	}
+	// A set registered for TRACING is callable from LSM programs too on
+	// 6.1 (one hook), and from TRACEPOINT and PERF_EVENT as well on 6.12.
+	callable := map[[2]string]string{
+		{"bpf_lookup_user_key", "6.1.0-57-amd64"}: "BPF_PROG_TYPE_LSM BPF_PROG_TYPE_TRACING",
+		{"bpf_lookup_user_key", "v6.12"}:          "BPF_PROG_TYPE_LSM BPF_PROG_TYPE_PERF_EVENT BPF_PROG_TYPE_TRACEPOINT BPF_PROG_TYPE_TRACING",
+	}
+	for _, k := range doc.Kfuncs {
+		for _, s := range k.Releases {
+			if want, ok := callable[[2]string{k.Name, s.Release}]; ok && strings.Join(s.CallableFrom, " ") != want {
+				t.Errorf("%s in %s: callable from %v, want %s", k.Name, s.Release, s.CallableFrom, want)
+			}
+		}
 	}
 	spot := map[[2]string]string{
 		{"bpf_lookup_user_key", "6.1.0-57-amd64"}: "KF_ACQUIRE KF_RET_NULL KF_SLEEPABLE",
@@ -327,8 +345,8 @@ func TestHistoryUses(t *testing.T) {
 		want []rel
 	}{
 		{"btf", []string{"6.1=" + k61, "6.12=" + k612}, []rel{
-			{false, "bpf_cast_to_kern_ctx bpf_dynptr_slice bpf_gone_for_good bpf_task_acquire bpf_task_release", "bpf_old_thing", true},
-			{false, "bpf_gone_for_good", "bpf_old_thing", true},
+			{false, "bpf_cast_to_kern_ctx bpf_dynptr_slice bpf_gone_for_good bpf_task_acquire bpf_task_release", "bpf_old_thing", false},
+			{false, "bpf_gone_for_good", "bpf_old_thing", false},
 		}},
 		{"source", []string{"--repo", repo, "v6.1", "v6.12"}, []rel{
 			{false, "bpf_cast_to_kern_ctx bpf_dynptr_slice bpf_gone_for_good bpf_task_acquire bpf_task_release", "bpf_old_thing", false},
@@ -551,4 +569,136 @@ func TestHistoryLTS(t *testing.T) {
 		t.Fatalf("eight kernels: exit %d: %s", code, stderr)
 	}
 	t.Logf("history over eight kernels' BTF, as a page: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestReleasesCompatMatrix runs Debian's point releases of both LTS
+// series (two each, committed; every one in $KFUNCCHECK_BTF_DIR) in one
+// run: history keeps each series' contracts unchanged, and the
+// compatibility of real BPF objects (the selftests objects btfinfo keeps,
+// the test program) is the same from history --uses as from btf compat
+// over the same kernels in one run.
+func TestReleasesCompatMatrix(t *testing.T) {
+	dir := t.TempDir()
+	gzs := []string{
+		"../../testdata/history/vmlinux-6.1.0-50-amd64.elf.gz",
+		"../../patchcheck/btfinfo/testdata/real/vmlinux-6.1.0-57-amd64.elf.gz",
+		"../../testdata/history/vmlinux-6.12.107+deb12-amd64.elf.gz",
+		"../../patchcheck/btfinfo/testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz",
+	}
+	if more := os.Getenv("KFUNCCHECK_BTF_DIR"); more != "" {
+		extra, _ := filepath.Glob(filepath.Join(more, "vmlinux-*.elf.gz"))
+		gzs = append(gzs, extra...)
+	}
+	seen := map[string]bool{}
+	var kernels []string
+	for _, gz := range gzs {
+		if b := filepath.Base(gz); !seen[b] {
+			seen[b] = true
+			kernels = append(kernels, gunzip(t, dir, gz))
+		}
+	}
+	slices.SortFunc(kernels, func(a, b string) int { return history.CompareVersions(history.Label(a), history.Label(b)) })
+	objs := []string{"../../patchcheck/btfinfo/testdata/prog.bpf.o"}
+	objGz, _ := filepath.Glob("../../patchcheck/btfinfo/testdata/objects/*.bpf.o.gz")
+	for _, gz := range objGz {
+		objs = append(objs, gunzip(t, dir, gz))
+	}
+	var args []string
+	for _, o := range objs {
+		args = append(args, "--uses", o)
+	}
+	start := time.Now()
+	doc, _ := historyDoc(t, append(args, kernels...)...)
+	took := time.Since(start)
+	series := func(label string) string {
+		return strings.SplitN(label, ".", 3)[0] + "." + strings.SplitN(label, ".", 3)[1]
+	}
+	for i, st := range doc.Steps {
+		from, to := doc.Releases[i].Name, doc.Releases[i+1].Name
+		if series(from) == series(to) && (len(st.Changes) > 0 || len(st.Findings) > 0) {
+			t.Errorf("%s to %s, one LTS series: %d changes, %d findings", from, to, len(st.Changes), len(st.Findings))
+		}
+	}
+	var cargs []string
+	for _, k := range kernels {
+		cargs = append(cargs, "--kernel", k)
+	}
+	start = time.Now()
+	out, stderr, code := runCLI(t, "", append(append([]string{"btf", "compat", "--format", "json"}, cargs...), objs...)...)
+	ctook := time.Since(start)
+	if code == 2 {
+		t.Fatalf("btf compat: %s", stderr)
+	}
+	var compat struct {
+		Programs []*history.Compat
+	}
+	if err := json.Unmarshal([]byte(out), &compat); err != nil {
+		t.Fatal(err)
+	}
+	if len(compat.Programs) != len(doc.Compat) {
+		t.Fatalf("btf compat judged %d programs, history %d", len(compat.Programs), len(doc.Compat))
+	}
+	verdicts := 0
+	for i, c := range compat.Programs {
+		h := doc.Compat[i]
+		for j, r := range c.Releases {
+			hr := h.Releases[j]
+			if r.Loads != hr.Loads || len(r.Kfuncs) != len(hr.Kfuncs) {
+				t.Errorf("%s on %s: btf compat loads %v, history %v", c.Program, r.Release, r.Loads, hr.Loads)
+				continue
+			}
+			for k, v := range r.Kfuncs {
+				verdicts++
+				if hv := hr.Kfuncs[k]; v.Status != hv.Status || v.Loads != hv.Loads || !slices.Equal(v.Reasons, hv.Reasons) {
+					t.Errorf("%s on %s: %s: btf compat %s %v, history %s %v", c.Program, r.Release, v.Use.Name, v.Status, v.Reasons, hv.Status, hv.Reasons)
+				}
+			}
+		}
+	}
+	t.Logf("%d kernels, %d programs, %d verdicts the same from both; history %v, btf compat %v", len(kernels), len(objs), verdicts, took.Round(time.Millisecond), ctook.Round(time.Millisecond))
+	if verdicts < 24*len(kernels) {
+		t.Errorf("only %d verdicts", verdicts)
+	}
+}
+
+// TestSourceShapesMatchBTF: the kernel side of the compat rule read from
+// source (history --uses --repo) and from the same release's BTF agree:
+// every kfunc of Debian's 6.12 source, read as libbpf would read its BTF,
+// is compatible with the prototype the built 6.12 kernel's BTF gives, and
+// the source's types are understood (no unknown shape) for nearly all.
+func TestSourceShapesMatchBTF(t *testing.T) {
+	repo, _, _ := evoRepo(t)
+	r, _, err := gitrepo.Open(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cfg := policy.Default()
+	rels, err := history.FromRepo(r, kindex.ForRepo(r, cfg.NotKernel), []string{"v6.12"}, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := btfinfo.Load(gunzip(t, t.TempDir(), "../../patchcheck/btfinfo/testdata/real/vmlinux-6.12.117+deb12-amd64.elf.gz"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, unknown := 0, 0
+	for _, kf := range k.Kfuncs {
+		c := rels[0].Kfuncs[kf.Name]
+		if c == nil || c.Proto() == nil {
+			continue
+		}
+		both++
+		ok, why, unk := btfinfo.Compatible(btfinfo.ShapeOfProto(c.Proto()), k.Offer(kf.Name).Shape)
+		if !ok {
+			t.Errorf("%s: source %q and BTF %q: %s", kf.Name, c.Prototype, kf.Prototype, why)
+		}
+		if len(unk) > 0 {
+			unknown++
+			t.Logf("%s: %v", kf.Name, unk)
+		}
+	}
+	if both < 120 || unknown*20 > both {
+		t.Errorf("%d kfuncs in both, %d with a type the source reader cannot resolve", both, unknown)
+	}
 }

@@ -219,7 +219,7 @@ func readBTFIDs(ef *elf.File, spec *btf.Spec) (*btfIDs, error) {
 // flags list when every set agrees; when sets disagree it stays nil, so
 // that nothing merges what the verifier keeps apart (it uses the set of
 // the program type's hook).
-func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
+func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) error {
 	// A set listing a kfunc twice with the same flags says it once; the
 	// map keeps this linear however many sets name one kfunc.
 	type key struct {
@@ -243,7 +243,10 @@ func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
 				k.Unresolved = append(k.Unresolved, e.set+": "+e.name)
 				continue
 			}
-			kf = &Kfunc{Name: e.name, Prototype: Prototype(fn), fn: fn, proto: modelProto(fn, k.Source)}
+			var err error
+			if kf, err = newKfunc(fn, k.Source, k.intern); err != nil {
+				return err
+			}
 			k.byName[e.name] = kf
 			k.Kfuncs = append(k.Kfuncs, kf)
 		}
@@ -265,4 +268,5 @@ func (k *Kernel) applyFlags(ids *btfIDs, spec *btf.Spec) {
 			kf.Flags = s.Flags
 		}
 	}
+	return nil
 }

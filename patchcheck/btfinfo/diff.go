@@ -99,7 +99,7 @@ func Diff(old, new *Kernel, opt cscan.CompareOptions) []*model.Change {
 				Before: old.state(kf), Detail: "not in " + new.Source})
 			continue
 		}
-		if diffs := cscan.Compare(kf.proto, nk.proto, opt); len(diffs) > 0 {
+		if diffs := cscan.Compare(kf.canonProto(), nk.canonProto(), opt); len(diffs) > 0 {
 			add(&model.Change{Kfunc: kf.Name, Kind: model.KindSignature, Pos: model.Pos{File: new.Source},
 				Before: old.state(kf), After: new.state(nk), SigDiffs: diffs})
 		}

@@ -36,8 +36,8 @@ type Kfunc struct {
 	// Sets lists the kfunc sets of .BTF_ids that hold the kfunc, sorted
 	// by name, with the flags of its entry in each: the verifier uses the
 	// set registered for the program type's hook.
-	Sets  []SetFlags   `json:"sets,omitempty"`
-	proto *model.Proto `json:"-"`
+	Sets  []SetFlags `json:"sets,omitempty"`
+	proto *model.Proto
 	fn    *btf.Func
 }
 
@@ -62,8 +62,20 @@ func (k *Kfunc) FlagsBySet() string {
 	return strings.Join(parts, "; ")
 }
 
-// Proto returns the kfunc's prototype in the model's form.
+// Proto returns the kfunc's prototype in the model's form, in the
+// kernel's spelling.
 func (k *Kfunc) Proto() *model.Proto { return k.proto }
+
+// canonProto is the kfunc's prototype for comparisons (typedefs followed,
+// integers by width), written when a comparison needs it.
+func (k *Kfunc) canonProto() *model.Proto {
+	p, err := modelProto(k.fn, k.proto.Pos.File, true, nil)
+	if err != nil {
+		// newKfunc wrote the same types without error.
+		return k.proto
+	}
+	return p
+}
 
 // Kernel is the kfunc view of one built kernel or module.
 type Kernel struct {
@@ -75,7 +87,16 @@ type Kernel struct {
 	// resolve_btfids left at id 0: the function is not in BTF (compiled
 	// out or renamed), so no program can call it.
 	Unresolved []string
-	byName     map[string]*Kfunc
+	// KfuncsKnown is false when neither bpf_kfunc decl tags (pahole 1.25
+	// and later) nor .BTF_ids say which functions are kfuncs: the kernel
+	// then has kfuncs this view does not list.
+	KfuncsKnown bool
+	byName      map[string]*Kfunc
+	// spec finds every FUNC by name, kfunc or not: libbpf resolves an
+	// extern against any (libbpf.c, find_ksym_btf_id).
+	spec *btf.Spec
+	// intern shares the type strings of the kfuncs' prototypes.
+	intern map[string]string
 }
 
 // Kfunc returns the named kfunc, or nil.
@@ -119,28 +140,40 @@ func LoadFromReader(f io.ReaderAt, path, base string) (*Kernel, error) {
 			return nil, fmt.Errorf("--base %s: %w", base, err)
 		}
 	}
-	spec, err := loadSpecFrom(f, baseSpec)
+	spec, raw, err := loadSpecFrom(f, baseSpec)
 	if err != nil {
 		if base == "" {
 			return nil, fmt.Errorf("%s: %w (a module's split BTF needs --base with its kernel's BTF)", path, err)
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	k := &Kernel{Source: path, byName: map[string]*Kfunc{}}
-	for typ, err := range spec.All() {
+	k := &Kernel{Source: path, byName: map[string]*Kfunc{}, spec: spec, intern: map[string]string{}}
+	// The kfuncs are the FUNCs a bpf_kfunc (or bpf_fastcall) decl tag
+	// names, found in the raw type section: only they are decoded, not
+	// the kernel's hundred thousand other types.
+	tagged, err := declTagTargets(raw, "bpf_kfunc", "bpf_fastcall")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, tt := range tagged {
+		typ, err := spec.TypeByID(btf.TypeID(tt.id))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: decl tag %s on type %d: %w", path, tt.tags[0], tt.id, err)
 		}
 		fn, ok := typ.(*btf.Func)
-		if !ok || !(slices.Contains(fn.Tags, "bpf_kfunc") || slices.Contains(fn.Tags, "bpf_fastcall")) {
+		if !ok {
 			continue
 		}
+		k.KfuncsKnown = true
 		if _, dup := k.byName[fn.Name]; dup {
 			continue
 		}
-		kf := &Kfunc{Name: fn.Name, Prototype: Prototype(fn), fn: fn, proto: modelProto(fn, path)}
-		for _, t := range fn.Tags {
-			if t == "bpf_kfunc" || t == "bpf_fastcall" {
+		kf, err := newKfunc(fn, path, k.intern)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range []string{"bpf_kfunc", "bpf_fastcall"} {
+			if slices.Contains(tt.tags, t) {
 				kf.Tags = append(kf.Tags, t)
 			}
 		}
@@ -153,8 +186,10 @@ func LoadFromReader(f io.ReaderAt, path, base string) (*Kernel, error) {
 			return nil, fmt.Errorf("%s: .BTF_ids: %w", path, err)
 		}
 		if ids != nil {
-			k.HasFlags = true
-			k.applyFlags(ids, spec)
+			k.HasFlags, k.KfuncsKnown = true, true
+			if err := k.applyFlags(ids, spec); err != nil {
+				return nil, err
+			}
 		}
 	}
 	slices.SortFunc(k.Kfuncs, func(a, b *Kfunc) int {
@@ -169,37 +204,70 @@ func LoadFromReader(f io.ReaderAt, path, base string) (*Kernel, error) {
 	return k, nil
 }
 
+// newKfunc reads one kfunc's prototypes; a type that loops or nests
+// without bound is an error naming the kfunc and the type.
+func newKfunc(fn *btf.Func, path string, intern map[string]string) (*Kfunc, error) {
+	p, err := modelProto(fn, path, false, intern)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// The canonical spelling is checked now, so that comparisons later
+	// never meet a type they cannot write.
+	if _, err := modelProto(fn, path, true, nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Kfunc{Name: fn.Name, Prototype: p.Text, fn: fn, proto: p}, nil
+}
+
 func loadSpec(path string, base *btf.Spec) (*btf.Spec, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return loadSpecFrom(f, base)
+	spec, _, err := loadSpecFrom(f, base)
+	return spec, err
 }
 
+// maxBTF bounds the raw BTF read: a distribution kernel's is 5-6 MB.
+const maxBTF = 512 << 20
+
 // loadSpecFrom reads raw BTF or the .BTF section of an ELF, as split BTF
-// over base when base is given.
-func loadSpecFrom(f io.ReaderAt, base *btf.Spec) (*btf.Spec, error) {
-	raw := f
+// over base when base is given, and returns the raw type data too.
+func loadSpecFrom(f io.ReaderAt, base *btf.Spec) (*btf.Spec, []byte, error) {
+	var data []byte
 	if ef, err := elf.NewFile(f); err == nil {
 		sec := ef.Section(".BTF")
 		if sec == nil {
-			return nil, fmt.Errorf("%w: the ELF has no .BTF section", ErrNoBTF)
+			return nil, nil, fmt.Errorf("%w: the ELF has no .BTF section", ErrNoBTF)
 		}
-		data, err := sec.Data()
-		if err != nil {
-			return nil, err
+		if sec.Type == elf.SHT_NOBITS || sec.Size > maxBTF {
+			return nil, nil, fmt.Errorf(".BTF section of %d bytes cannot be read", sec.Size)
+		}
+		if data, err = sec.Data(); err != nil {
+			return nil, nil, err
 		}
 		if base == nil {
 			// Let cilium/ebpf read the ELF itself: it also fixes up
 			// datasec sizes and variable offsets from the symbols.
-			return btf.LoadSpecFromReader(f)
+			spec, err := btf.LoadSpecFromReader(f)
+			return spec, data, err
 		}
-		raw = bytes.NewReader(data)
+	} else {
+		var err error
+		if data, err = io.ReadAll(io.NewSectionReader(f, 0, maxBTF+1)); err != nil {
+			return nil, nil, err
+		}
+		if len(data) > maxBTF {
+			return nil, nil, fmt.Errorf("more than %d bytes, more than a kernel's BTF holds", maxBTF)
+		}
 	}
+	var spec *btf.Spec
+	var err error
 	if base != nil {
-		return btf.LoadSplitSpecFromReader(raw, base)
+		spec, err = btf.LoadSplitSpecFromReader(bytes.NewReader(data), base)
+	} else {
+		spec, err = btf.LoadSpecFromReader(bytes.NewReader(data))
 	}
-	return btf.LoadSpecFromReader(raw)
+	return spec, data, err
 }

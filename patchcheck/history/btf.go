@@ -46,6 +46,23 @@ func FromKernel(name string, k *btfinfo.Kernel, cfg *policy.Config, interest map
 		c.Deprecated = slices.Contains(c.Flags, cfg.DeprecatedFlag)
 		r.Kfuncs[kf.Name] = c
 	}
+	if !k.HasFlags {
+		r.applyHooks(nil, "raw BTF names no kfunc sets, so not what they are registered for")
+		return r
+	}
+	t := Sourced(name)
+	if t == nil {
+		t = Sourced(Label(k.Source))
+	}
+	r.applySourced(t, func(n string) []string {
+		var sets []string
+		if kf := k.Kfunc(n); kf != nil {
+			for _, s := range kf.Sets {
+				sets = append(sets, s.Set)
+			}
+		}
+		return sets
+	})
 	return r
 }
 

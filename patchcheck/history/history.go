@@ -8,8 +8,10 @@ package history
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck"
 	"github.com/kfunccheck/kfunccheck/patchcheck/btfinfo"
@@ -34,11 +36,21 @@ type Release struct {
 	// unknown.
 	Time int64
 	// HasFlags is false for raw BTF, which holds no KF_* flags;
-	// HasProgTypes is false for BTF, which holds no registrations.
+	// HasProgTypes is false for BTF, which holds no registrations (unless
+	// a sourced table of its series gives them).
 	HasFlags, HasProgTypes bool
+	// Hooks is the release's mapping of program types to kfunc hooks,
+	// from its kernel/bpf/btf.c or, for BTF, a sourced table; nil when
+	// unknown. CallableSource says where the program types that can call
+	// each kfunc come from, or why they are unknown.
+	Hooks          *HookTable
+	CallableSource string
 
 	snap   *model.Snapshot
 	kernel *btfinfo.Kernel
+	// diff is the changes from the release before, when they were
+	// computed as the release was read.
+	diff *stepDiff
 }
 
 // SetFlags is a kfunc's entry in one kfunc set.
@@ -55,8 +67,16 @@ type Contract struct {
 	Flags []string   `json:"flags"`
 	Sets  []SetFlags `json:"sets,omitempty"`
 	// ProgTypes are the program types its sets are registered for
-	// (source only).
+	// (source, or BTF with a sourced table).
 	ProgTypes []string `json:"prog_types,omitempty"`
+	// CallableFrom are the program types that can call it: those filed
+	// under the hooks of its registrations (AllProgTypes: every type);
+	// nil when unknown. Filters name the set filters that may refuse
+	// some of them; Conds the preprocessor conditions of its
+	// registrations.
+	CallableFrom []string `json:"callable_from,omitempty"`
+	Filters      []string `json:"filters,omitempty"`
+	Conds        []string `json:"conds,omitempty"`
 	// Stable is set by the policy's stable flag or a stable list;
 	// Deprecated by the deprecated flag.
 	Stable     bool `json:"stable"`
@@ -103,6 +123,9 @@ type History struct {
 	Steps []*Step
 	// Names lists every kfunc of any release, sorted.
 	Names []string
+
+	statesOnce sync.Once
+	states     []map[string]string
 }
 
 // Cell states, in the matrix of kfuncs by release.
@@ -134,20 +157,35 @@ func (h *History) State(name string, i int) string {
 	case !present:
 		return StateAbsent
 	}
-	state := StateUnchanged
-	for _, c := range h.Steps[i-1].Changes {
-		if c.Kfunc != name {
-			continue
-		}
-		// Any other kind (an entry added or removed while the kfunc
-		// stayed in another set, flags, signature, availability) is a
-		// changed contract.
-		if c.Kind == model.KindDeprecated {
-			return StateDeprecated
-		}
-		state = StateChanged
+	if st := h.stepStates()[i-1][name]; st != "" {
+		return st
 	}
-	return state
+	return StateUnchanged
+}
+
+// stepStates indexes each step's changes by kfunc, once: the state a
+// change gives its kfunc, deprecated winning over changed. Any kind but
+// deprecation (an entry added or removed while the kfunc stayed in
+// another set, flags, signature, availability) is a changed contract.
+func (h *History) stepStates() []map[string]string {
+	h.statesOnce.Do(func() {
+		h.states = make([]map[string]string, len(h.Steps))
+		for i, s := range h.Steps {
+			m := map[string]string{}
+			for _, c := range s.Changes {
+				if c.Kfunc == "" || m[c.Kfunc] == StateDeprecated {
+					continue
+				}
+				if c.Kind == model.KindDeprecated {
+					m[c.Kfunc] = StateDeprecated
+				} else {
+					m[c.Kfunc] = StateChanged
+				}
+			}
+			h.states[i] = m
+		}
+	})
+	return h.states
 }
 
 // ChangesOf returns the step's changes of kfunc name.
@@ -190,11 +228,15 @@ func Build(rels []*Release, opt patchcheck.Options) (*History, error) {
 		}
 		prev := rels[i-1]
 		var changes []*model.Change
-		switch r.Kind {
-		case "git":
-			changes = extract.DiffSnapshots(prev.snap, r.snap, extract.Options{Policy: opt.Policy, Interest: opt.Interest})
-		case "btf":
+		switch {
+		case r.Kind == "btf":
 			changes = btfinfo.Diff(prev.kernel, r.kernel, opt.Policy.CompareOptions())
+		case r.diff != nil && r.diff.policy == opt.Policy && maps.Equal(r.diff.interest, opt.Interest):
+			changes = r.diff.changes
+		case prev.snap != nil && r.snap != nil:
+			changes = extract.DiffSnapshots(prev.snap, r.snap, extract.Options{Policy: opt.Policy, Interest: opt.Interest})
+		default:
+			return nil, fmt.Errorf("releases %s and %s were diffed while read, under another policy or stable list", prev.Name, r.Name)
 		}
 		p := &model.Patch{Source: prev.Name + ".." + r.Name, Subject: model.Subject{Raw: "kfunc changes from " + prev.Name + " to " + r.Name}}
 		step := opt

@@ -182,9 +182,9 @@ func TestCheckCompat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts, err := ProgTypes("../btfinfo/testdata/prog.bpf.o")
-	if err != nil || !slices.Equal(pts, []string{"BPF_PROG_TYPE_TRACING"}) {
-		t.Fatalf("program types %v, %v", pts, err)
+	pts, unknown, err := btfinfo.ProgTypes("../btfinfo/testdata/prog.bpf.o")
+	if err != nil || !slices.Equal(pts, []string{"BPF_PROG_TYPE_TRACING"}) || unknown != nil {
+		t.Fatalf("program types %v, %v, %v", pts, unknown, err)
 	}
 	protos := map[string]string{
 		"bpf_task_acquire":     "struct task_struct *(struct task_struct *p)",
@@ -217,20 +217,25 @@ func TestCheckCompat(t *testing.T) {
 		weak[n], weakEntries[n] = p, "@BPF_PROG_TYPE_TRACING"
 	}
 	weakIncompatible := FromSnapshot("weak-incompatible", "c4", snap(t, weakEntries, weak), cfg, nil)
-	h, err := Build([]*Release{ok, incompatible, notCallable, weakIncompatible}, patchcheck.Options{Policy: cfg})
+	rels := []*Release{ok, incompatible, notCallable, weakIncompatible}
+	for _, r := range rels {
+		r.applyHooks(Sourced("6.12").Hooks, "")
+	}
+	h, err := Build(rels, patchcheck.Options{Policy: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := h.CheckCompat("prog.bpf.o", pts, uses, cfg.CompareOptions())
+	c := h.CheckCompat(btfinfo.Object{Path: "prog.bpf.o", ProgTypes: pts, Uses: uses})
 	got := func(r *CompatRelease) string {
+		r.Kfuncs = nil
 		b, _ := json.Marshal(r)
 		return string(b)
 	}
 	want := []string{
-		`{"release":"ok","loads":true,"missing":[],"weak_missing":["bpf_old_thing"]}`,
-		`{"release":"incompatible","loads":false,"missing":[],"weak_missing":["bpf_old_thing"],"incompatible":{"bpf_task_release":["parameter count changed from 1 to 2"]}}`,
-		`{"release":"not-callable","loads":false,"missing":[],"weak_missing":["bpf_old_thing"],"not_callable":{"bpf_cast_to_kern_ctx":["BPF_PROG_TYPE_XDP"]}}`,
-		`{"release":"weak-incompatible","loads":true,"missing":[],"weak_missing":[],"incompatible":{"bpf_old_thing":["parameter count changed from 1 to 2"]}}`,
+		`{"release":"ok","loads":true,"kfuncs":null,"missing":[],"weak_missing":["bpf_old_thing"]}`,
+		`{"release":"incompatible","loads":false,"kfuncs":null,"missing":[],"weak_missing":["bpf_old_thing"],"incompatible":{"bpf_task_release":["prototype: 1 parameters in the program, 2 in the kernel"]}}`,
+		`{"release":"not-callable","loads":false,"kfuncs":null,"missing":[],"weak_missing":["bpf_old_thing"],"not_callable":{"bpf_cast_to_kern_ctx":["not callable from BPF_PROG_TYPE_TRACING (callable from BPF_PROG_TYPE_XDP, kernel/bpf/btf.c of Debian linux-source-6.12 6.12.117)"]}}`,
+		`{"release":"weak-incompatible","loads":true,"kfuncs":null,"missing":[],"weak_missing":[],"incompatible":{"bpf_old_thing":["prototype: 1 parameters in the program, 2 in the kernel","weak: libbpf leaves it unresolved, as if missing"]}}`,
 	}
 	if len(c.Releases) != len(want) {
 		t.Fatalf("%d releases judged, want %d", len(c.Releases), len(want))
@@ -254,20 +259,31 @@ func TestHTMLSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := WriteHTML(&b, h.Document(DefaultURLTemplate)); err != nil {
+	if err := h.WriteHTML(&b, nil, DefaultURLTemplate); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
 	if n := strings.Count(page, "</script>"); n != 2 {
 		t.Errorf("%d </script> in the page, want 2 (the data's and the code's)", n)
 	}
+	if strings.Contains(page, "<script>alert") {
+		t.Error("a kfunc's name reached the page as markup")
+	}
 	if m := regexp.MustCompile(`(?i)<(script|link|img|iframe)[^>]*(src|href)=|@import|url\(`).FindString(page); m != "" {
 		t.Errorf("the page loads a resource: %q", m)
 	}
-	start := strings.Index(page, `<script type="application/json" id="data">`)
+	const open = `<script type="application/json" id="kc-data">`
+	start := strings.Index(page, open)
 	end := strings.Index(page[start:], "</script>")
-	var d Doc
-	if err := json.Unmarshal([]byte(page[start+len(`<script type="application/json" id="data">`):start+end]), &d); err != nil || len(d.Kfuncs) != 2 {
-		t.Errorf("the page's document: %v, %d kfuncs", err, len(d.Kfuncs))
+	var d struct {
+		Releases []string
+		Kfuncs   []struct{ N string }
+	}
+	if err := json.Unmarshal([]byte(page[start+len(open):start+end]), &d); err != nil || len(d.Kfuncs) != 2 || d.Kfuncs[1].N != "bpf_a</script><script>alert(1)</script>" {
+		t.Errorf("the page's data: %v, %+v", err, d)
+	}
+	// A name that is no C identifier gets an anchor that is one.
+	if !strings.Contains(page, `id="bpf_a"`) || strings.Contains(page, `id="bpf_a&lt;`) {
+		t.Error("anchors")
 	}
 }

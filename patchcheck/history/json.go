@@ -3,6 +3,10 @@
 package history
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
@@ -105,4 +109,72 @@ func (h *History) Document(urlTemplate string) *Doc {
 		d.Steps = append(d.Steps, DocStep{From: s.From, To: s.To, Counts: s.Counts(), Changes: j.Changes, Findings: j.Findings})
 	}
 	return d
+}
+
+// WriteJSON writes the document as json.Encoder with a two-space indent
+// writes it, one kfunc and one step at a time, so that a history of
+// thousands of releases is never held as one buffer.
+func WriteJSON(w io.Writer, d *Doc) error {
+	bw := bufio.NewWriter(w)
+	put := func(prefix string, v any) error {
+		b, err := json.MarshalIndent(v, prefix, "  ")
+		if err != nil {
+			return err
+		}
+		_, err = bw.Write(b)
+		return err
+	}
+	list := func(name string, n int, item func(i int) any, last bool) error {
+		fmt.Fprintf(bw, "  %q: ", name)
+		if n == 0 {
+			bw.WriteString("[]")
+		} else {
+			bw.WriteString("[\n")
+			for i := range n {
+				bw.WriteString("    ")
+				if err := put("    ", item(i)); err != nil {
+					return err
+				}
+				if i < n-1 {
+					bw.WriteString(",")
+				}
+				bw.WriteString("\n")
+			}
+			bw.WriteString("  ]")
+		}
+		if !last {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		return nil
+	}
+	bw.WriteString("{\n  \"schema\": ")
+	if err := put("  ", d.Schema); err != nil {
+		return err
+	}
+	bw.WriteString(",\n")
+	if err := list("releases", len(d.Releases), func(i int) any { return d.Releases[i] }, false); err != nil {
+		return err
+	}
+	if err := list("kfuncs", len(d.Kfuncs), func(i int) any { return d.Kfuncs[i] }, false); err != nil {
+		return err
+	}
+	more := len(d.Compat) > 0 || d.URLTemplate != ""
+	if err := list("steps", len(d.Steps), func(i int) any { return d.Steps[i] }, !more); err != nil {
+		return err
+	}
+	if len(d.Compat) > 0 {
+		if err := list("compat", len(d.Compat), func(i int) any { return d.Compat[i] }, d.URLTemplate == ""); err != nil {
+			return err
+		}
+	}
+	if d.URLTemplate != "" {
+		bw.WriteString("  \"url_template\": ")
+		if err := put("  ", d.URLTemplate); err != nil {
+			return err
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
 }

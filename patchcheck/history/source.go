@@ -19,49 +19,115 @@ import (
 // two releases are read and scanned. interest names kfuncs a stable list
 // declares stable.
 func FromRepo(repo gitrepo.Repository, idx *kindex.Index, revs []string, cfg *policy.Config, interest map[string]bool) ([]*Release, error) {
-	if cfg == nil {
-		cfg = policy.Default()
-	}
 	ids := make([]string, len(revs))
-	snaps := make([]*model.Snapshot, len(revs))
 	for i, rev := range revs {
 		id, err := repo.Resolve(rev)
 		if err != nil {
 			return nil, fmt.Errorf("revision %s: %w", rev, err)
 		}
+		ids[i] = id
+	}
+	return FromCommits(repo, idx, revs, ids, cfg, interest, nil)
+}
+
+// FromCommits is FromRepo for revisions already resolved: names[i] labels
+// commit ids[i]. progress, when not nil, is told of each release read.
+func FromCommits(repo gitrepo.Repository, idx *kindex.Index, names, ids []string, cfg *policy.Config, interest map[string]bool, progress func(done, total int)) ([]*Release, error) {
+	if cfg == nil {
+		cfg = policy.Default()
+	}
+	revs := names
+	// Which program types can call each kfunc: the release's own hook
+	// table applied to its registrations.
+	tables, why := make([]*HookTable, len(ids)), make([]string, len(ids))
+	src, canList := repo.(defSource)
+	if canList {
+		tables, why = hookTables(src, ids, revs)
+	} else {
+		for i := range why {
+			why[i] = "the repository cannot list files"
+		}
+	}
+	// Releases are read one after the other, each diffed with the one
+	// before as soon as it is read, so that a long history holds two
+	// snapshots at a time, not one per release. Definitions outside the
+	// index (before v6.2 a kfunc's definition is a plain function) are
+	// looked for first where an earlier release defines the kfunc.
+	f := &defFinder{src: src, byBlob: map[string]map[string]*model.Proto{}}
+	hints := map[string][]string{}
+	keep := len(ids) <= keepSnapshots
+	var out []*Release
+	for i, id := range ids {
+		if progress != nil {
+			progress(i, len(ids))
+		}
 		tree, err := idx.At(id)
 		if err != nil {
-			return nil, fmt.Errorf("revision %s: %w", rev, err)
+			return nil, fmt.Errorf("revision %s: %w", revs[i], err)
 		}
-		ids[i], snaps[i] = id, extract.TreeSnapshot(tree, cfg)
-	}
-	// Definitions outside the index: the files other releases define a
-	// kfunc in are the first place to look.
-	if src, ok := repo.(defSource); ok {
-		hints := map[string][]string{}
-		for _, s := range snaps {
-			for n, p := range s.Protos {
-				if !slices.Contains(hints[n], p.Pos.File) {
-					hints[n] = append(hints[n], p.Pos.File)
-				}
+		snap := extract.TreeSnapshot(tree, cfg)
+		for n, p := range snap.Protos {
+			if !slices.Contains(hints[n], p.Pos.File) {
+				hints[n] = append(hints[n], p.Pos.File)
 			}
 		}
-		f := &defFinder{src: src, byBlob: map[string]map[string]*model.Proto{}}
-		for i, s := range snaps {
-			if err := f.find(ids[i], s, hints); err != nil {
+		if canList {
+			if err := f.find(id, snap, hints); err != nil {
 				return nil, fmt.Errorf("revision %s: %w", revs[i], err)
 			}
 		}
-	}
-	var out []*Release
-	for i, rev := range revs {
-		r := FromSnapshot(rev, ids[i], snaps[i], cfg, interest)
-		if c, err := repo.Commit(ids[i]); err == nil {
+		r := FromSnapshot(revs[i], id, snap, cfg, interest)
+		if c, err := repo.Commit(id); err == nil {
 			r.Time = c.Time
+		}
+		r.applyHooks(tables[i], why[i])
+		if i > 0 {
+			prev := out[i-1]
+			r.shareContracts(prev)
+			r.diff = &stepDiff{changes: extract.DiffSnapshots(prev.snap, snap, extract.Options{Policy: cfg, Interest: interest}), policy: cfg, interest: interest}
+			if !keep {
+				prev.snap = nil
+			}
 		}
 		out = append(out, r)
 	}
+	if progress != nil {
+		progress(len(ids), len(ids))
+	}
 	return out, nil
+}
+
+// keepSnapshots is the most releases whose snapshots a history keeps after
+// diffing them, so that Build may diff them again under other options;
+// a longer history is diffed once, while it is read.
+const keepSnapshots = 16
+
+// stepDiff is the changes from the release before, as read.
+type stepDiff struct {
+	changes  []*model.Change
+	policy   *policy.Config
+	interest map[string]bool
+}
+
+// shareContracts makes a release share the contracts it holds unchanged
+// from the release before, so that a long history keeps one copy of a
+// contract for as long as it lasts, not one per release.
+func (r *Release) shareContracts(prev *Release) {
+	for n, c := range r.Kfuncs {
+		if p := prev.Kfuncs[n]; p != nil && c.sameAs(p) {
+			r.Kfuncs[n] = p
+		}
+	}
+}
+
+// sameAs reports whether two contracts say the same in every field.
+func (c *Contract) sameAs(o *Contract) bool {
+	return c.Prototype == o.Prototype && slices.Equal(c.Flags, o.Flags) &&
+		slices.EqualFunc(c.Sets, o.Sets, func(a, b SetFlags) bool { return a.Set == b.Set && slices.Equal(a.Flags, b.Flags) }) &&
+		slices.Equal(c.ProgTypes, o.ProgTypes) && slices.Equal(c.CallableFrom, o.CallableFrom) &&
+		(c.CallableFrom == nil) == (o.CallableFrom == nil) && slices.Equal(c.Filters, o.Filters) &&
+		slices.Equal(c.Conds, o.Conds) && c.Stable == o.Stable && c.Deprecated == o.Deprecated &&
+		c.File == o.File && c.Line == o.Line && c.DefFile == o.DefFile && c.DefLine == o.DefLine
 }
 
 // defSource is what the definition finder reads of a repository.
@@ -85,6 +151,7 @@ func FromSnapshot(name, source string, snap *model.Snapshot, cfg *policy.Config,
 			c.DefFile, c.DefLine = st.Proto.Pos.File, st.Proto.Pos.Line
 		}
 		c.ProgTypes = st.Avail.ProgTypes()
+		c.Filters, c.Conds = routeLimits(st.Avail)
 		c.Stable = slices.Contains(c.Flags, cfg.StableFlag) || interest[n]
 		c.Deprecated = slices.Contains(c.Flags, cfg.DeprecatedFlag)
 		r.Kfuncs[n] = c

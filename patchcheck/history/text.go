@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kfunccheck/kfunccheck/patchcheck/model"
+	"github.com/kfunccheck/kfunccheck/patchcheck/report/oneline"
 )
 
 // kindOrder lists change kinds in the order a step's summary names them.
@@ -40,13 +41,13 @@ func (h *History) WriteText(w io.Writer, compat []*Compat) error {
 		if r.Kind == "git" && len(src) > 12 {
 			src = src[:12]
 		}
-		fmt.Fprintf(&b, "%s (%s %s): %d kfuncs", r.Name, r.Kind, src, len(r.Kfuncs))
+		fmt.Fprintf(&b, "%s (%s %s): %d kfuncs", oneline.String(r.Name), r.Kind, oneline.String(src), len(r.Kfuncs))
 		if i == 0 {
 			b.WriteString("\n")
 			continue
 		}
 		s := h.Steps[i-1]
-		fmt.Fprintf(&b, "; since %s: %s\n", s.From, CountsText(s.Counts()))
+		fmt.Fprintf(&b, "; since %s: %s\n", oneline.String(s.From), CountsText(s.Counts()))
 		// Grouped by kind, in the order of the summary line, so that
 		// a reader finds all additions together.
 		for _, k := range kindOrder {
@@ -57,7 +58,7 @@ func (h *History) WriteText(w io.Writer, compat []*Compat) error {
 			}
 		}
 		for _, f := range s.Findings {
-			fmt.Fprintf(&b, "  %s:%s: %s\n", f.Severity.Label(), f.Rule, f.Message)
+			fmt.Fprintf(&b, "  %s:%s: %s\n", f.Severity.Label(), f.Rule, oneline.String(f.Message))
 		}
 	}
 	for _, c := range compat {
@@ -72,18 +73,18 @@ func writeChange(b *strings.Builder, c *model.Change) {
 	if name == "" {
 		name = "(" + c.Pos.File + ")"
 	}
-	fmt.Fprintf(b, "  %-12s %s", c.Kind, name)
+	fmt.Fprintf(b, "  %-12s %s", c.Kind, oneline.String(name))
 	switch c.Kind {
 	case model.KindAdded:
 		if p := c.After.Prototype(); p != nil {
-			fmt.Fprintf(b, ": %s", p.String())
+			fmt.Fprintf(b, ": %s", oneline.String(p.String()))
 		}
 		if fl := entryFlags(c.After); fl != "" {
 			fmt.Fprintf(b, "  /* %s */", fl)
 		}
 	case model.KindRemoved:
 		if p := c.Before.Prototype(); p != nil {
-			fmt.Fprintf(b, ": was %s", p.String())
+			fmt.Fprintf(b, ": was %s", oneline.String(p.String()))
 		}
 	case model.KindFlags, model.KindPromoted, model.KindDemoted, model.KindDeprecated, model.KindUndeprecated:
 		if len(c.FlagsAdded) > 0 {
@@ -94,24 +95,24 @@ func writeChange(b *strings.Builder, c *model.Change) {
 		}
 	case model.KindSignature:
 		if bp, ap := c.Before.Prototype(), c.After.Prototype(); bp != nil && ap != nil {
-			fmt.Fprintf(b, "\n               - %s\n               + %s", bp.String(), ap.String())
+			fmt.Fprintf(b, "\n               - %s\n               + %s", oneline.String(bp.String()), oneline.String(ap.String()))
 		}
 		for _, d := range c.SigDiffs {
 			mark := "compatible"
 			if d.Breaking {
 				mark = "breaking"
 			}
-			fmt.Fprintf(b, "\n               %s: %s", mark, d.What)
+			fmt.Fprintf(b, "\n               %s: %s", mark, oneline.String(d.What))
 		}
 	case model.KindAvailability:
 		for _, a := range c.Access {
-			fmt.Fprintf(b, "\n               %s", a.String())
+			fmt.Fprintf(b, "\n               %s", oneline.String(a.String()))
 		}
 	}
 	// Added and removed kfuncs show their prototype; an availability
 	// change's detail repeats its access lines.
 	if c.Detail != "" && c.Kind != model.KindAdded && c.Kind != model.KindRemoved && len(c.Access) == 0 {
-		fmt.Fprintf(b, " (%s)", c.Detail)
+		fmt.Fprintf(b, " (%s)", oneline.String(c.Detail))
 	}
 	b.WriteString("\n")
 }
@@ -127,27 +128,27 @@ func writeCompat(b *strings.Builder, c *Compat) {
 	if pts == "" {
 		pts = "unknown program types"
 	}
-	fmt.Fprintf(b, "\n%s (%s), %d kfuncs:\n", c.Program, pts, len(c.Uses))
+	fmt.Fprintf(b, "\n%s (%s), %d kfuncs:\n", oneline.String(c.Program), pts, len(c.Uses))
 	for _, r := range c.Releases {
 		verdict := "loads"
 		if !r.Loads {
 			verdict = "does not load"
 		}
-		fmt.Fprintf(b, "  %-24s %s", r.Release, verdict)
+		fmt.Fprintf(b, "  %-24s %s", oneline.String(r.Release), verdict)
 		if len(r.Missing) > 0 {
-			fmt.Fprintf(b, "; missing %s", strings.Join(r.Missing, ", "))
+			fmt.Fprintf(b, "; missing %s", oneline.String(strings.Join(r.Missing, ", ")))
 		}
 		for _, n := range sortedKeys(r.Incompatible) {
-			fmt.Fprintf(b, "; incompatible %s (%s)", n, strings.Join(r.Incompatible[n], "; "))
+			fmt.Fprintf(b, "; incompatible %s (%s)", oneline.String(n), oneline.String(strings.Join(r.Incompatible[n], "; ")))
 		}
 		for _, n := range sortedKeys(r.NotCallable) {
-			fmt.Fprintf(b, "; %s not callable (registered for %s)", n, strings.Join(r.NotCallable[n], ", "))
+			fmt.Fprintf(b, "; %s not callable: %s", oneline.String(n), oneline.String(strings.Join(r.NotCallable[n], "; ")))
 		}
 		if len(r.WeakMissing) > 0 {
-			fmt.Fprintf(b, "; weak missing %s", strings.Join(r.WeakMissing, ", "))
+			fmt.Fprintf(b, "; weak missing %s", oneline.String(strings.Join(r.WeakMissing, ", ")))
 		}
 		if r.Unknown != "" {
-			fmt.Fprintf(b, " (unknown: %s)", r.Unknown)
+			fmt.Fprintf(b, " (unknown: %s)", oneline.String(r.Unknown))
 		}
 		b.WriteString("\n")
 	}

@@ -62,26 +62,16 @@ type Proto struct {
 	Text     string // the prototype joined onto one line
 }
 
-// String renders the prototype as one line of C.
+// String renders the prototype as one line of C, in the spelling it was
+// read in: names sit inside their declarators, so that a function pointer
+// parameter reads "int (*cb)(void *)" and an array "char buf[16]".
 func (p *Proto) String() string {
 	var b strings.Builder
-	b.WriteString(p.Return)
-	if !strings.HasSuffix(p.Return, "*") {
-		b.WriteByte(' ')
-	}
-	b.WriteString(p.Name)
-	b.WriteByte('(')
 	for i, pa := range p.Params {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(pa.Type)
-		if pa.Name != "" {
-			if !strings.HasSuffix(pa.Type, "*") {
-				b.WriteByte(' ')
-			}
-			b.WriteString(pa.Name)
-		}
+		b.WriteString(Declare(pa.Type, pa.Name))
 	}
 	if p.Variadic {
 		if len(p.Params) > 0 {
@@ -92,8 +82,64 @@ func (p *Proto) String() string {
 	if len(p.Params) == 0 && !p.Variadic {
 		b.WriteString("void")
 	}
-	b.WriteByte(')')
-	return b.String()
+	return Declare(p.Return, p.Name+"("+b.String()+")")
+}
+
+// Declare writes a declaration of name with a type written without one,
+// as C places it: "struct task_struct *" and "p" give "struct task_struct
+// *p"; "int (*)(void *)" and "cb" give "int (*cb)(void *)"; "char[16]"
+// and "buf" give "char buf[16]". An empty name leaves the type as it is.
+func Declare(typ, name string) string {
+	if name == "" {
+		return typ
+	}
+	if at := declaratorSlot(typ); at >= 0 {
+		return typ[:at] + name + typ[at:]
+	}
+	if i := strings.IndexByte(typ, '['); i >= 0 {
+		return strings.TrimRight(typ[:i], " ") + " " + name + typ[i:]
+	}
+	if strings.HasSuffix(typ, "*") {
+		return typ + name
+	}
+	return typ + " " + name
+}
+
+// declaratorSlot finds where a name goes in a type with a parenthesised
+// declarator, "int (*)(void *)" or "bool ()(int)": before the closing
+// parenthesis of the first group holding only pointers and qualifiers.
+// -1 when the type has none.
+func declaratorSlot(typ string) int {
+	for i := 0; i < len(typ); i++ {
+		if typ[i] != '(' {
+			continue
+		}
+		j := i + 1
+		for j < len(typ) && typ[j] != ')' && typ[j] != '(' {
+			j++
+		}
+		if j == len(typ) || typ[j] == '(' {
+			continue
+		}
+		if IsDeclaratorGroup(typ[i+1 : j]) {
+			return j
+		}
+	}
+	return -1
+}
+
+// IsDeclaratorGroup reports whether the inside of a parenthesised group
+// holds only pointers and qualifiers ("*", "* const", ""): where a
+// function pointer's or an array pointer's name goes.
+func IsDeclaratorGroup(s string) bool {
+	for _, w := range strings.Fields(strings.ReplaceAll(s, "*", " * ")) {
+		switch w {
+		case "*", "const", "volatile", "restrict":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // KfuncState is what one side of a patch shows of a kfunc: its set entries
